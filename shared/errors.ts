@@ -1,0 +1,61 @@
+import type { z } from 'zod';
+
+/**
+ * What went wrong with a source, in the terms an operator acts on.
+ * - auth: credentials rejected (check key/secret) — never retried
+ * - config: the request can never succeed as configured (IP allow-list, ids, permissions) — never retried
+ * - clock: the vendor says our timestamp is out of its window — one retry with a fresh timestamp
+ * - transient: 5xx, resets, timeouts, vendor "system error" codes — retried with backoff
+ * - request: the vendor refused a parameter — never retried
+ * - schema: the response does not have the documented shape — never retried
+ * - incomplete: pages or totals disagree, so the answer cannot be trusted as complete
+ */
+export type ErrorKind = 'auth' | 'config' | 'clock' | 'transient' | 'request' | 'schema' | 'incomplete';
+
+const HINTS: Record<ErrorKind, string> = {
+  auth: 'check the source credentials (key/secret) in Secrets Manager',
+  config: 'check the source configuration and the vendor-side account settings',
+  clock: "check this machine's clock (NTP); the vendor rejected the request timestamp",
+  transient: 'vendor or network trouble; retried with backoff',
+  request: 'the vendor rejected a request parameter',
+  schema: 'the vendor response does not match the documented contract',
+  incomplete: 'the answer was incomplete; stored state is kept until a complete answer arrives',
+};
+
+export class SourceError extends Error {
+  override readonly name = 'SourceError';
+  constructor(
+    readonly source: string,
+    readonly kind: ErrorKind,
+    detail: string,
+    readonly vendorCode?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `[${source}] ${kind} error${vendorCode !== undefined ? ` (vendor code ${vendorCode})` : ''}: ${detail} — ${HINTS[kind]}`,
+      options,
+    );
+  }
+
+  get retryable(): boolean {
+    return this.kind === 'transient';
+  }
+}
+
+/** `records[3].status` from a zod path. */
+export function formatPath(path: ReadonlyArray<PropertyKey>): string {
+  let out = '';
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else out += out === '' ? String(part) : `.${String(part)}`;
+  }
+  return out === '' ? '(root)' : out;
+}
+
+/** One line per issue, each naming the field path: `data.records[3].status: expected ...`. */
+export function formatIssues(error: z.ZodError, prefix = ''): string[] {
+  return error.issues.map((issue) => {
+    const path = formatPath([...(prefix ? [prefix] : []), ...issue.path]);
+    return `${path}: ${issue.message}`;
+  });
+}

@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import { formatIssues } from '../errors';
+import { ItnioClient, ItnioCredentialsSchema, ItnioSourceSchema } from './itnio';
+import { HuaweiClient, HuaweiCredentialsSchema, HuaweiSourceSchema } from './huawei';
+import { NxClient, NxCredentialsSchema, NxSourceSchema } from './nxcloud';
+import type { AgentReader } from './types';
+
+export type { AgentReader } from './types';
+
+export const SourceSchema = z.discriminatedUnion('vendor', [ItnioSourceSchema, HuaweiSourceSchema, NxSourceSchema]);
+export type SourceConfig = z.infer<typeof SourceSchema>;
+
+const CREDENTIALS = { itnio: ItnioCredentialsSchema, huawei: HuaweiCredentialsSchema, nxcloud: NxCredentialsSchema } as const;
+
+/** Checks a secret's shape without ever echoing its values. */
+export function parseCredentials<V extends SourceConfig['vendor']>(vendor: V, secretId: string, raw: unknown): z.infer<(typeof CREDENTIALS)[V]> {
+  const result = CREDENTIALS[vendor].safeParse(raw);
+  if (!result.success) {
+    const fields = formatIssues(result.error).map((l) => l.split(':')[0]);
+    throw new Error(`secret "${secretId}" for a ${vendor} source is missing or has invalid fields: ${fields.join(', ')}`);
+  }
+  return result.data as z.infer<(typeof CREDENTIALS)[V]>;
+}
+
+export function createAgentReader(source: SourceConfig, rawCredentials: unknown, wallClock: () => number = Date.now): AgentReader {
+  switch (source.vendor) {
+    case 'itnio':
+      return new ItnioClient(source, parseCredentials('itnio', source.secretId, rawCredentials), wallClock);
+    case 'huawei':
+      return new HuaweiClient(source, parseCredentials('huawei', source.secretId, rawCredentials), wallClock);
+    case 'nxcloud':
+      return new NxClient(source, parseCredentials('nxcloud', source.secretId, rawCredentials), wallClock);
+  }
+}

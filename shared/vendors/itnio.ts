@@ -1,0 +1,252 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { SourceError } from '../errors';
+import { SourceBaseSchema } from '../source-base';
+import { VendorHttp, LooseInt, LooseIntOrNull, parseJsonBody, parseResponse, type RawResponse } from '../http';
+import { readAllPages } from '../paging';
+import { maskPhone, type AgentState, type NormalizedAgent, type TaskContact } from '../model';
+import type { AgentReader } from './types';
+
+// ---- config and credentials ------------------------------------------------------------------
+
+export const ItnioSourceSchema = SourceBaseSchema.extend({
+  vendor: z.literal('itnio'),
+  /** Optional server-side filters of /v3/cc/seat/query. */
+  voiceGroupId: z.number().int().optional(),
+});
+export type ItnioSource = z.infer<typeof ItnioSourceSchema>;
+
+export const ItnioCredentialsSchema = z.object({ apiKey: z.string().min(1), apiSecret: z.string().min(1) });
+export type ItnioCredentials = z.infer<typeof ItnioCredentialsSchema>;
+
+// ---- signing ---------------------------------------------------------------------------------
+
+/** [C] Sign = hex MD5 of apiKey + apiSecret + timestamp (Unix seconds). */
+export function itnioSign(apiKey: string, apiSecret: string, timestamp: string): string {
+  return createHash('md5').update(apiKey + apiSecret + timestamp).digest('hex');
+}
+
+export const ITNIO_PAGE_MAX = 100;
+
+// ---- response schemas (unknown fields, passwords included, are dropped by z.object) ----------
+
+const Envelope = z.object({
+  status: z.union([z.string(), z.number()]).transform(String),
+  reason: z.string().nullish(),
+  data: z.unknown(),
+});
+
+const PageData = <T extends z.ZodType>(record: T) =>
+  z.object({
+    total: LooseInt,
+    size: LooseInt.optional(),
+    current: LooseInt.optional(),
+    pages: LooseInt.optional(),
+    records: z.array(record),
+  });
+
+const SeatRecord = z.object({
+  keyId: LooseInt,
+  name: z.string().nullish(),
+  petName: z.string().nullish(),
+  account: z.string().nullish(),
+  enable: LooseIntOrNull.optional(),
+  deleteFlag: LooseIntOrNull.optional(),
+  voiceGroupId: LooseIntOrNull.optional(),
+  groupName: z.string().nullish(),
+  status: LooseInt,
+});
+type SeatRecord = z.infer<typeof SeatRecord>;
+
+const TaskContactRecord = z.object({
+  keyId: LooseInt,
+  called: z.string().nullish(),
+  encryptCalled: z.string().nullish(),
+  // documented as Long, carries a name
+  seatName: z.union([z.string(), z.number()]).nullish(),
+  errorReason: z.string().nullish(),
+  status: LooseInt,
+});
+
+const PreviewTaskRecord = z.object({
+  taskId: LooseInt,
+  taskName: z.string().nullish(),
+  taskStatus: LooseIntOrNull.optional(),
+  finishFlag: LooseIntOrNull.optional(),
+  totalCount: LooseIntOrNull.optional(),
+  remainCount: LooseIntOrNull.optional(),
+});
+export type PreviewTask = z.infer<typeof PreviewTaskRecord>;
+
+// ---- vendor codes ----------------------------------------------------------------------------
+
+/** [C] ITNIO envelope status codes -> what the operator must do. */
+export function itnioError(source: string, status: string, reason: string | null | undefined, what: string): SourceError {
+  const said = `${what}: vendor said "${reason ?? ''}"`;
+  switch (status) {
+    case '-1':
+      return new SourceError(source, 'auth', `${said}; Api-Key or Sign rejected`, status);
+    case '-2':
+      return new SourceError(source, 'config', `${said}; this caller's IP address is not on the vendor allow-list`, status);
+    case '-13':
+      return new SourceError(source, 'auth', `${said}; the user account is locked`, status);
+    case '-16':
+      return new SourceError(source, 'clock', `${said}; timestamp expired`, status);
+    case '-18':
+      return new SourceError(source, 'transient', `${said}; vendor system error`, status);
+    case '-20':
+    case '-22':
+    case '-23':
+    case '-35':
+      return new SourceError(source, 'request', `${said}; parameter rejected`, status);
+    default:
+      return new SourceError(source, 'request', `${said}; unknown status`, status);
+  }
+}
+
+/** [C] seat status 1 offline, 2 idle, 3 busy, 4 post-talk, 5 break. */
+export function mapItnioStatus(code: number): AgentState {
+  switch (code) {
+    case 1:
+      return 'offline';
+    case 2:
+      return 'idle';
+    case 3:
+      return 'busy';
+    case 4:
+      return 'wrapup';
+    case 5:
+      return 'break';
+    default:
+      return 'other';
+  }
+}
+
+/**
+ * [I] A white-label copy of the seat-query page lists strTime/endTime (≤ 32 days apart) as
+ * required. We send today's window in the source timezone; servers that do not need it ignore it.
+ */
+export function itnioStatsWindow(now: number, timezone: string): { strTime: string; endTime: string } {
+  const parts = new Intl.DateTimeFormat('en-CA', { timeZone: timezone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+  return { strTime: `${parts} 00:00:00`, endTime: `${parts} 23:59:59` };
+}
+
+// ---- the client -------------------------------------------------------------------------------
+
+export class ItnioClient implements AgentReader {
+  readonly source: string;
+  private readonly http: VendorHttp;
+
+  constructor(
+    private readonly cfg: ItnioSource,
+    private readonly creds: ItnioCredentials,
+    private readonly wallClock: () => number = Date.now,
+  ) {
+    this.source = cfg.id;
+    this.http = new VendorHttp(cfg.id, cfg.baseUrl, cfg.http);
+  }
+
+  /** POST with a fresh signature per attempt; returns the envelope's data once status is 0. */
+  private post(path: string, body: unknown, what: string): Promise<unknown> {
+    const text = JSON.stringify(body);
+    return this.http.send(
+      () => {
+        const timestamp = String(Math.floor(this.wallClock() / 1000));
+        return {
+          method: 'POST',
+          path,
+          body: text,
+          headers: {
+            'content-type': 'application/json;charset=UTF-8',
+            'Api-Key': this.creds.apiKey,
+            Timestamp: timestamp,
+            Sign: itnioSign(this.creds.apiKey, this.creds.apiSecret, timestamp),
+          },
+        };
+      },
+      (res: RawResponse) => {
+        const env = parseResponse(this.source, what, Envelope, parseJsonBody(this.source, what, res.text));
+        if (env.status !== '0') throw itnioError(this.source, env.status, env.reason, what);
+        return env.data;
+      },
+    );
+  }
+
+  private async page<T extends z.ZodType>(path: string, body: object, record: T, what: string) {
+    const data = await this.post(path, body, what);
+    return parseResponse(this.source, `${what} data`, PageData(record), data);
+  }
+
+  async readAgents(now: number): Promise<NormalizedAgent[]> {
+    const params = { ...(this.cfg.voiceGroupId !== undefined ? { voiceGroupId: this.cfg.voiceGroupId } : {}) };
+    const window = itnioStatsWindow(now, this.cfg.timezone);
+    const records = await readAllPages<SeatRecord>({
+      source: this.source,
+      what: 'seat/query',
+      pageSize: ITNIO_PAGE_MAX,
+      concurrency: this.cfg.http.concurrency,
+      idOf: (r) => String(r.keyId),
+      fetchPage: async (current) => {
+        const data = await this.page('/v3/cc/seat/query', { current, size: ITNIO_PAGE_MAX, params, ...window }, SeatRecord, `seat/query page ${current}`);
+        return { items: data.records, total: data.total };
+      },
+    });
+    return records
+      .filter((r) => r.deleteFlag !== 1 && r.enable !== 1) // deleted or disabled seats are not watched
+      .map((r) => ({
+        source: this.source,
+        agentId: String(r.keyId),
+        name: r.name || r.petName || r.account || String(r.keyId),
+        groups: r.groupName ? [r.groupName] : r.voiceGroupId != null ? [String(r.voiceGroupId)] : [],
+        state: mapItnioStatus(r.status),
+        vendorState: String(r.status),
+        observedAt: now,
+      }));
+  }
+
+  /** Contacts of one status (or all) counted with one request: size 1, read `total`. */
+  async countTaskContacts(taskId: number, status?: number): Promise<number> {
+    const params = { taskId, ...(status !== undefined ? { statusList: [status] } : {}) };
+    const data = await this.page('/v3/cc/preview/queryTaskDetail', { current: 1, size: 1, params }, TaskContactRecord, `queryTaskDetail task ${taskId}`);
+    return data.total;
+  }
+
+  /** One page of contacts (at most 100), numbers masked here so raw numbers never travel further. */
+  async readTaskContacts(taskId: number, statusList: number[], size: number): Promise<{ total: number; contacts: TaskContact[] }> {
+    const data = await this.page(
+      '/v3/cc/preview/queryTaskDetail',
+      { current: 1, size: Math.min(ITNIO_PAGE_MAX, Math.max(1, size)), params: { taskId, statusList } },
+      TaskContactRecord,
+      `queryTaskDetail task ${taskId}`,
+    );
+    return {
+      total: data.total,
+      contacts: data.records.map((r) => ({
+        id: String(r.keyId),
+        calledMasked: maskPhone(r.called ?? r.encryptCalled),
+        status: r.status,
+        ...(r.errorReason ? { errorReason: r.errorReason } : {}),
+        ...(r.seatName != null ? { agentName: String(r.seatName) } : {}),
+      })),
+    };
+  }
+
+  /** Preview tasks matching the filter (e.g. taskStatus [11] = calling), every page. */
+  async listPreviewTasks(params: { taskStatus?: number[]; taskId?: number }): Promise<PreviewTask[]> {
+    return readAllPages<PreviewTask>({
+      source: this.source,
+      what: 'preview/query',
+      pageSize: ITNIO_PAGE_MAX,
+      concurrency: this.cfg.http.concurrency,
+      idOf: (t) => String(t.taskId),
+      fetchPage: async (current) => {
+        const data = await this.page('/v3/cc/preview/query', { current, size: ITNIO_PAGE_MAX, params }, PreviewTaskRecord, `preview/query page ${current}`);
+        return { items: data.records, total: data.total };
+      },
+    });
+  }
+
+  close(): Promise<void> {
+    return this.http.close();
+  }
+}

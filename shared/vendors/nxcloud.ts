@@ -1,0 +1,194 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { SourceError } from '../errors';
+import { SourceBaseSchema } from '../source-base';
+import { VendorHttp, LooseInt, LooseIntOrNull, parseJsonBody, parseResponse, type RawResponse } from '../http';
+import { readAllPages } from '../paging';
+import { mapLimit } from '../concurrency';
+import type { AgentState, NormalizedAgent } from '../model';
+import type { AgentReader } from './types';
+
+export const NX_AGENT_PAGE_PATH = '/saas/cc/openapi/agent/page';
+export const NX_AGENT_STATUS_PATH = '/saas/cc/openapi/agent/status/info';
+/** [C] agent/page size at most 200. */
+export const NX_PAGE_MAX = 200;
+
+export const NxSourceSchema = SourceBaseSchema.extend({
+  vendor: z.literal('nxcloud'),
+  tenantId: z.number().int().positive(),
+  /** Seconds of history each status/info query covers; match the poll interval. */
+  windowSec: z.number().int().min(30).max(3600).default(60),
+});
+export type NxSource = z.infer<typeof NxSourceSchema>;
+
+export const NxCredentialsSchema = z.object({ accessKey: z.string().min(1), accessSecret: z.string().min(1) });
+export type NxCredentials = z.infer<typeof NxCredentialsSchema>;
+
+/**
+ * [C] sign = lower hex MD5 of `accessKey=..&action=..&bizType=..&ts=..`, then `&body=` + the exact
+ * JSON text sent (left out when there is no body), then `&accessSecret=` + secret.
+ */
+export function nxSign(p: { accessKey: string; action: string; bizType: string; ts: string; body?: string; accessSecret: string }): string {
+  const text = `accessKey=${p.accessKey}&action=${p.action}&bizType=${p.bizType}&ts=${p.ts}${p.body ? `&body=${p.body}` : ''}&accessSecret=${p.accessSecret}`;
+  return createHash('md5').update(text, 'utf8').digest('hex');
+}
+
+/** [C] NX codes -> what the operator must do. */
+export function nxError(source: string, code: number, msg: string | null | undefined, what: string): SourceError {
+  const said = `${what}: vendor said "${msg ?? ''}"`;
+  const vc = String(code);
+  switch (code) {
+    case 88:
+    case 99:
+      return new SourceError(source, 'transient', `${said}; vendor request failure / system error`, vc);
+    case 1001:
+      return new SourceError(source, 'auth', `${said}; missing authentication header or authorization failed`, vc);
+    case 1002:
+      return new SourceError(source, 'config', `${said}; wrong bizType/action or body`, vc);
+    case 1003:
+      return new SourceError(source, 'auth', `${said}; sign rejected (accessKey/accessSecret)`, vc);
+    case 1004:
+      return new SourceError(source, 'clock', `${said}; ts expired or not in milliseconds`, vc);
+    case 1005:
+      return new SourceError(source, 'auth', `${said}; no permission for this tenant`, vc);
+    default:
+      return new SourceError(source, 'request', `${said}; request refused`, vc);
+  }
+}
+
+const Envelope = z.object({
+  code: LooseInt,
+  msg: z.string().nullish(),
+  data: z.unknown(),
+  total: LooseIntOrNull.optional(),
+});
+
+const AgentRecord = z.object({
+  userName: z.string().min(1),
+  nickName: z.string().nullish(),
+  sipNumber: z.string().nullish(),
+  queueName: z.array(z.string()).nullish(),
+  /** [C] the account's enable flag (0 off, 1 on), not a live state */
+  status: LooseIntOrNull.optional(),
+});
+type AgentRecord = z.infer<typeof AgentRecord>;
+
+/** Seconds per state inside the queried window; unknown `*Duration` fields are rest kinds. */
+const StatusInfo = z.record(z.string(), z.unknown()).transform((obj, ctx) => {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(obj)) {
+    if (!k.endsWith('Duration') || v == null) continue;
+    const n = typeof v === 'string' && /^\d+(\.\d+)?$/.test(v) ? Number(v) : v;
+    if (typeof n === 'number' && Number.isFinite(n) && n >= 0) out[k] = n;
+    else ctx.addIssue({ code: 'custom', path: [k], message: `expected seconds (a number >= 0), got ${JSON.stringify(v)}` });
+  }
+  return out;
+});
+
+const NON_REST: Record<string, AgentState> = {
+  busyDuration: 'busy',
+  callingDuration: 'busy',
+  ringingDuration: 'busy',
+  wrapupDuration: 'wrapup',
+  idleDuration: 'idle',
+};
+
+/**
+ * [I] NXCloud offers no live state, only seconds per state within a window. The state that
+ * filled (nearly) the whole window is the state the agent was in throughout it; a window with
+ * almost no time in any state means the agent was not signed in; anything else is a change
+ * within the window and reported as "other" ("mixed") until the next window settles it.
+ * Rest kinds (meeting, eating, wc, and any future `*Duration`) count as break.
+ */
+export function inferNxState(durations: Record<string, number>, windowSec: number): { state: AgentState; vendorState: string } {
+  const entries = Object.entries(durations);
+  const total = entries.reduce((s, [, v]) => s + v, 0);
+  if (total < windowSec * 0.1) return { state: 'offline', vendorState: 'none' };
+  const [key, secs] = entries.reduce((best, e) => (e[1] > best[1] ? e : best));
+  if (secs < windowSec * 0.8) return { state: 'other', vendorState: 'mixed' };
+  return { state: NON_REST[key] ?? 'break', vendorState: key.replace(/Duration$/, '') };
+}
+
+export class NxClient implements AgentReader {
+  readonly source: string;
+  private readonly http: VendorHttp;
+
+  constructor(
+    private readonly cfg: NxSource,
+    private readonly creds: NxCredentials,
+    private readonly wallClock: () => number = Date.now,
+  ) {
+    this.source = cfg.id;
+    this.http = new VendorHttp(cfg.id, cfg.baseUrl, cfg.http);
+  }
+
+  private post(path: string, body: unknown, what: string): Promise<{ data: unknown; total?: number | null }> {
+    const text = JSON.stringify(body);
+    return this.http.send(
+      () => {
+        const ts = String(this.wallClock());
+        const sign = nxSign({ accessKey: this.creds.accessKey, action: 'cc', bizType: '8', ts, body: text, accessSecret: this.creds.accessSecret });
+        return {
+          method: 'POST',
+          path,
+          body: text,
+          headers: { 'content-type': 'application/json', accessKey: this.creds.accessKey, ts, bizType: '8', action: 'cc', sign },
+        };
+      },
+      (res: RawResponse) => {
+        const env = parseResponse(this.source, what, Envelope, parseJsonBody(this.source, what, res.text));
+        if (env.code !== 0) throw nxError(this.source, env.code, env.msg, what);
+        return { data: env.data, total: env.total };
+      },
+    );
+  }
+
+  async listAgents(): Promise<AgentRecord[]> {
+    return readAllPages<AgentRecord>({
+      source: this.source,
+      what: 'agent/page',
+      pageSize: NX_PAGE_MAX,
+      concurrency: this.cfg.http.concurrency,
+      idOf: (a) => a.userName,
+      fetchPage: async (page) => {
+        const what = `agent/page page ${page}`;
+        const env = await this.post(NX_AGENT_PAGE_PATH, { tenantId: this.cfg.tenantId, size: NX_PAGE_MAX, page }, what);
+        const parsed = parseResponse(this.source, what, z.object({ data: z.array(AgentRecord), total: LooseInt }), env);
+        return { items: parsed.data, total: parsed.total };
+      },
+    });
+  }
+
+  async statusInfo(userName: string, now: number): Promise<Record<string, number>> {
+    const what = `agent/status/info ${userName}`;
+    const end = Math.floor(now / 1000);
+    const env = await this.post(
+      NX_AGENT_STATUS_PATH,
+      { tenantId: this.cfg.tenantId, userName, startDateTime: end - this.cfg.windowSec, endDateTime: end },
+      what,
+    );
+    // data is one object for the agent; some gateways wrap it in a one-element list
+    const data = Array.isArray(env.data) ? env.data[0] : env.data;
+    return parseResponse(this.source, what, z.object({ data: StatusInfo }), { data }).data;
+  }
+
+  async readAgents(now: number): Promise<NormalizedAgent[]> {
+    const enabled = (await this.listAgents()).filter((a) => a.status === 1);
+    return mapLimit(enabled, this.cfg.http.concurrency, async (a) => {
+      const inferred = inferNxState(await this.statusInfo(a.userName, now), this.cfg.windowSec);
+      return {
+        source: this.source,
+        agentId: a.userName,
+        name: a.nickName || a.userName,
+        groups: a.queueName ?? [],
+        ...inferred,
+        inferred: true,
+        observedAt: now,
+      };
+    });
+  }
+
+  close(): Promise<void> {
+    return this.http.close();
+  }
+}

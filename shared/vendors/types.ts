@@ -1,0 +1,9 @@
+import type { NormalizedAgent } from '../model';
+
+/** What every vendor adapter offers the core. */
+export interface AgentReader {
+  readonly source: string;
+  /** Every agent of the source, or a SourceError: never a partial list. `now` is epoch ms. */
+  readAgents(now: number): Promise<NormalizedAgent[]>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,107 @@
+import type { SimPopulation } from './server';
+import type { AgentState } from '#shared/model';
+import { generateAgents, type SimAgent, type SimTask } from './population';
+
+const MIN = 60_000;
+
+/** Fake credentials the simulator accepts; they exist only on this machine. */
+export const SIM_CREDENTIALS = {
+  'ccwatch/sim/itnio': { apiKey: 'sim-itnio-key', apiSecret: 'sim-itnio-secret' },
+  'ccwatch/sim/huawei': { ak: 'sim-huawei-ak', sk: 'sim-huawei-sk' },
+  'ccwatch/sim/nxcloud': { accessKey: 'sim-nx-key', accessSecret: 'sim-nx-secret' },
+} as const;
+
+function agent(id: string, name: string, groups: string[], t0: number, steps: [number, AgentState, { code?: number; reason?: number }?][]): SimAgent {
+  return { id, name, groups, timeline: steps.map(([min, state, extra]) => ({ at: t0 + min * MIN, state, ...extra })) };
+}
+
+/** Contacts dialled one by one; from `abnormalFrom` on, every third ends abnormal. */
+function renewalsTask(t0: number): SimTask {
+  const reasons = ['No answer', 'Number unreachable', 'Line busy', 'Carrier rejected'];
+  const contacts = Array.from({ length: 240 }, (_, i) => {
+    const dialAt = t0 + (2 + i * 0.35) * MIN;
+    const abnormal = dialAt > t0 + 20 * MIN && dialAt < t0 + 45 * MIN ? i % 3 !== 0 : i % 9 === 0;
+    return {
+      id: 70000 + i,
+      called: `86138${String(10000000 + i * 7919).slice(-8)}`,
+      agentName: ['Alice Chen', 'Bob Li', '王芳'][i % 3] as string,
+      timeline: [
+        { at: t0, status: 5 as const },
+        { at: dialAt, status: 1 as const },
+        abnormal
+          ? { at: dialAt + 0.5 * MIN, status: 7 as const, errorReason: reasons[i % reasons.length] as string }
+          : { at: dialAt + 2 * MIN, status: 9 as const },
+      ],
+    };
+  });
+  return { taskId: 501, name: 'Renewals Nov', statusTimeline: [{ at: t0, taskStatus: 11 }, { at: t0 + 88 * MIN, taskStatus: 12 }], contacts };
+}
+
+export interface Scenario {
+  description: string;
+  /** Simulated minutes the demo covers. */
+  minutes: number;
+  population(t0: number): SimPopulation;
+}
+
+export const SCENARIOS: Record<string, Scenario> = {
+  demo: {
+    description: 'A shift across three vendors: long breaks, a long call, a stuck wrap-up, and a dialer task going bad',
+    minutes: 90,
+    population: (t0) => ({
+      itnio: {
+        ...SIM_CREDENTIALS['ccwatch/sim/itnio'],
+        agents: [
+          agent('101', 'Alice Chen', ['sales'], t0, [[0, 'idle'], [2, 'break'], [74, 'idle']]),
+          agent('102', 'Bob Li', ['sales'], t0, [[0, 'idle'], [5, 'busy'], [30, 'wrapup'], [41, 'idle']]),
+          agent('103', '王芳', ['support'], t0, [[0, 'busy'], [4, 'wrapup'], [6, 'idle'], [20, 'break'], [31, 'idle']]),
+          agent('104', 'Carlos Ruiz', ['support'], t0, [[0, 'idle'], [10, 'busy'], [14, 'idle']]),
+          agent('105', 'Dana Kim', ['billing'], t0, [[0, 'offline'], [30, 'idle']]),
+        ],
+        tasks: [renewalsTask(t0)],
+      },
+      huawei: {
+        ...SIM_CREDENTIALS['ccwatch/sim/huawei'],
+        ccId: 1,
+        vdn: 170,
+        restReasons: [
+          { id: 3, name: 'Meal' },
+          { id: 4, name: 'Training' },
+        ],
+        agents: [
+          agent('1001', '1001', ['hotline'], t0, [[0, 'idle'], [8, 'break', { reason: 3 }], [70, 'idle']]),
+          agent('1002', '1002', ['hotline'], t0, [[0, 'idle'], [12, 'busy', { code: 7 }], [30, 'idle']]),
+          agent('1003', '1003', ['vip'], t0, [[0, 'busy'], [50, 'idle']]),
+          agent('1004', '1004', ['vip'], t0, [[0, 'idle']]),
+        ],
+      },
+      nxcloud: {
+        ...SIM_CREDENTIALS['ccwatch/sim/nxcloud'],
+        tenantId: 144,
+        agents: [
+          agent('ana@acme.example', 'Ana', ['Retention'], t0 - 5 * MIN, [[0, 'idle'], [20, 'wrapup'], [45, 'idle']]),
+          agent('li@acme.example', 'Li Wei', ['Retention', 'Upsell'], t0 - 5 * MIN, [[0, 'busy'], [15, 'idle']]),
+          agent('sam@acme.example', 'Sam', ['Upsell'], t0 - 5 * MIN, [[0, 'idle']]),
+        ],
+      },
+    }),
+  },
+  large: {
+    description: '1,000 idle agents per vendor (paging and load)',
+    minutes: 5,
+    population: (t0) => ({
+      itnio: { ...SIM_CREDENTIALS['ccwatch/sim/itnio'], agents: generateAgents({ count: 1000, t0, firstId: 1 }), tasks: [] },
+      huawei: { ...SIM_CREDENTIALS['ccwatch/sim/huawei'], ccId: 1, vdn: 170, agents: generateAgents({ count: 1000, t0, firstId: 1001 }) },
+      nxcloud: { ...SIM_CREDENTIALS['ccwatch/sim/nxcloud'], tenantId: 144, agents: generateAgents({ count: 1000, t0, firstId: 1, idPrefix: 'nx' }) },
+    }),
+  },
+};
+
+/** The sources part of a ccwatch config pointing at a running simulator. */
+export function simSources(simUrl: string) {
+  return [
+    { id: 'itnio-sim', vendor: 'itnio', baseUrl: simUrl, secretId: 'ccwatch/sim/itnio', timezone: 'Asia/Shanghai' },
+    { id: 'huawei-sim', vendor: 'huawei', baseUrl: simUrl, secretId: 'ccwatch/sim/huawei', timezone: 'Asia/Shanghai', ccId: 1, vdn: 170, agentIds: ['1001-1004'], groups: { hotline: ['1001-1002'], vip: ['1003-1004'] } },
+    { id: 'nxcloud-sim', vendor: 'nxcloud', baseUrl: simUrl, secretId: 'ccwatch/sim/nxcloud', timezone: 'Asia/Hong_Kong', tenantId: 144, windowSec: 60 },
+  ];
+}

@@ -1,0 +1,317 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ItnioClient, ItnioSourceSchema } from '#shared/vendors/itnio';
+import { HuaweiClient, HuaweiSourceSchema, HUAWEI_STATUS_PATH } from '#shared/vendors/huawei';
+import { NxClient, NxSourceSchema, NX_AGENT_PAGE_PATH, NX_AGENT_STATUS_PATH } from '#shared/vendors/nxcloud';
+import { SourceError } from '#shared/errors';
+import type { VendorSimulator } from '#simulator/server';
+import { FAST_HTTP, TEST_CREDS, population, startSim, testClock } from '../support/sim';
+
+const clock = testClock();
+const t0 = clock.start;
+let sim: VendorSimulator;
+const clients: { close(): Promise<void> }[] = [];
+
+function track<T extends { close(): Promise<void> }>(c: T): T {
+  clients.push(c);
+  return c;
+}
+const itnio = (creds = TEST_CREDS.itnio, http = FAST_HTTP) =>
+  track(new ItnioClient(ItnioSourceSchema.parse({ vendor: 'itnio', id: 'itnio-main', baseUrl: sim.url, secretId: 's', http }), creds));
+const huawei = (extra: object = {}, creds = TEST_CREDS.huawei) =>
+  track(
+    new HuaweiClient(
+      HuaweiSourceSchema.parse({ vendor: 'huawei', id: 'hw-main', baseUrl: sim.url, secretId: 's', ccId: 1, vdn: 170, agentIds: ['1001-1250'], groups: { sales: ['1001-1002'] }, http: FAST_HTTP, ...extra }),
+      creds,
+    ),
+  );
+const nx = (creds = TEST_CREDS.nxcloud) =>
+  track(new NxClient(NxSourceSchema.parse({ vendor: 'nxcloud', id: 'nx-main', baseUrl: sim.url, secretId: 's', tenantId: 144, http: FAST_HTTP }), creds));
+
+async function sourceError(p: Promise<unknown>): Promise<SourceError> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(SourceError);
+  return err as SourceError;
+}
+
+beforeAll(async () => {
+  sim = await startSim(population(t0, { itnio: 250, huawei: 250, nxcloud: 450 }), clock.now);
+});
+afterEach(async () => {
+  sim.clearFaults();
+  sim.clearLog();
+  clock.set(t0);
+  await Promise.all(clients.splice(0).map((c) => c.close()));
+});
+afterAll(() => sim.stop());
+
+describe('ITNIO seat query', () => {
+  it('reads every page exactly once and normalizes the agents', async () => {
+    sim.setState('itnio', '7', t0 + 60_000, 'break');
+    clock.set(t0 + 120_000);
+    const agents = await itnio().readAgents(clock.now());
+    expect(agents).toHaveLength(250);
+    const pages = sim.requests('/v3/cc/seat/query').map((r) => r.body.current).sort();
+    expect(pages).toEqual([1, 2, 3]);
+    expect(sim.requests('/v3/cc/seat/query').every((r) => r.body.size === 100)).toBe(true);
+    expect(agents.find((a) => a.agentId === '7')).toMatchObject({ state: 'break', vendorState: '5', name: 'Agent 7', groups: ['sales'], source: 'itnio-main' });
+    // the password field in the vendor record never leaves the adapter
+    expect(JSON.stringify(agents)).not.toContain('452061e7b50b70001c1e2168632ea56d');
+  });
+
+  it('is rejected with the vendor auth code for a wrong secret, and not retried', async () => {
+    const err = await sourceError(itnio({ apiKey: TEST_CREDS.itnio.apiKey, apiSecret: 'wrong' }).readAgents(t0));
+    expect(err.kind).toBe('auth');
+    expect(err.vendorCode).toBe('-1');
+    expect(err.message).toMatch(/itnio-main.*check the source credentials/);
+    expect(sim.requests('/v3/cc/seat/query')).toHaveLength(1);
+  });
+
+  it('maps -16 to a clock error after one retry with a fresh timestamp', async () => {
+    sim.addFault({ path: '/v3/cc/seat/query', kind: 'vendorCode', code: -16 });
+    const err = await sourceError(itnio().readAgents(t0));
+    expect(err.kind).toBe('clock');
+    expect(err.message).toMatch(/clock/);
+    expect(sim.requests('/v3/cc/seat/query')).toHaveLength(2);
+  });
+
+  it.each([
+    ['-2', 'config'],
+    ['-13', 'auth'],
+    ['-22', 'request'],
+    ['-35', 'request'],
+  ])('maps vendor status %s to a %s error without retrying', async (code, kind) => {
+    sim.addFault({ path: '/v3/cc/seat/query', kind: 'vendorCode', code });
+    const err = await sourceError(itnio().readAgents(t0));
+    expect([err.kind, err.vendorCode]).toEqual([kind, code]);
+    expect(sim.requests('/v3/cc/seat/query')).toHaveLength(1);
+  });
+
+  it('retries -18 and 5xx with backoff, then succeeds', async () => {
+    sim.addFault({ path: '/v3/cc/seat/query', kind: 'vendorCode', code: -18, times: 1, match: (b) => b.current === 2 });
+    sim.addFault({ path: '/v3/cc/seat/query', kind: 'http', status: 503, times: 1, match: (b) => b.current === 3 });
+    expect(await itnio().readAgents(t0)).toHaveLength(250);
+    expect(sim.requests('/v3/cc/seat/query')).toHaveLength(5);
+  });
+
+  it('gives up after the configured retries with a transient error', async () => {
+    sim.addFault({ path: '/v3/cc/seat/query', kind: 'http', status: 502, match: (b) => b.current === 2 });
+    const err = await sourceError(itnio().readAgents(t0));
+    expect(err.kind).toBe('transient');
+    expect(sim.requests('/v3/cc/seat/query', (b) => b.current === 2)).toHaveLength(1 + FAST_HTTP.retries);
+  });
+
+  it('retries timeouts and connection resets', async () => {
+    sim.addFault({ path: '/v3/cc/seat/query', kind: 'timeout', times: 1 });
+    sim.addFault({ path: '/v3/cc/seat/query', kind: 'reset', times: 1 });
+    expect(await itnio(TEST_CREDS.itnio, { ...FAST_HTTP, timeoutMs: 300 }).readAgents(t0)).toHaveLength(250);
+  });
+
+  it('names the field when a record has the wrong type', async () => {
+    sim.addFault({ path: '/v3/cc/seat/query', kind: 'wrongType', match: (b) => b.current === 1 });
+    const err = await sourceError(itnio().readAgents(t0));
+    expect(err.kind).toBe('schema');
+    expect(err.message).toContain('records[0].status');
+  });
+
+  it('says the body was not JSON for truncated and HTML answers', async () => {
+    sim.addFault({ path: '/v3/cc/seat/query', kind: 'truncated' });
+    expect((await sourceError(itnio().readAgents(t0))).message).toMatch(/not valid JSON/);
+    sim.clearFaults();
+    sim.addFault({ path: '/v3/cc/seat/query', kind: 'malformed' });
+    expect((await sourceError(itnio().readAgents(t0))).message).toMatch(/starts "<html>/);
+  });
+
+  it('refuses an answer whose totals disagree across pages', async () => {
+    sim.addFault({ path: '/v3/cc/seat/query', kind: 'mutate', match: (b) => b.current === 3, fn: (j) => (j.data.total = 260) });
+    const err = await sourceError(itnio().readAgents(t0));
+    expect(err.kind).toBe('incomplete');
+  });
+
+  it('refuses an answer with a page that came back short', async () => {
+    sim.addFault({ path: '/v3/cc/seat/query', kind: 'mutate', match: (b) => b.current === 2, fn: (j) => j.data.records.splice(0, 10) });
+    expect((await sourceError(itnio().readAgents(t0))).message).toMatch(/read 240 distinct records .* reported 250/);
+  });
+
+  it('enforces the page-size limit with the vendor parameter error', async () => {
+    const client = itnio() as unknown as { post(p: string, b: unknown, w: string): Promise<unknown> };
+    const err = await sourceError(client.post('/v3/cc/seat/query', { current: 1, size: 101, params: {} }, 'seat/query'));
+    expect([err.kind, err.vendorCode]).toEqual(['request', '-22']);
+  });
+
+  it('fetches pages after the first in parallel, bounded by the source concurrency', async () => {
+    sim.addFault({ path: '/v3/cc/seat/query', kind: 'latency', ms: 100, match: (b) => b.current > 1 });
+    const started = performance.now();
+    await itnio().readAgents(t0);
+    // two 100 ms pages in parallel, not 200 ms in sequence (loose bound: behaviour, not speed)
+    expect(performance.now() - started).toBeLessThan(190);
+  });
+});
+
+describe('ITNIO preview task detail', () => {
+  beforeAll(() => {
+    sim.population.itnio!.tasks = [
+      {
+        taskId: 123,
+        name: 'Renewals',
+        statusTimeline: [{ at: t0, taskStatus: 11 }],
+        contacts: Array.from({ length: 30 }, (_, i) => ({
+          id: 9000 + i,
+          called: `91132429${String(26500 + i)}`,
+          timeline: [{ at: t0, status: 5 as const }, ...(i < 12 ? [{ at: t0 + 1000 * i, status: 7 as const, errorReason: i % 2 ? 'busy line' : 'no answer' }] : [])],
+        })),
+      },
+    ];
+  });
+
+  it('counts one status with a single size=1 request', async () => {
+    clock.set(t0 + 60_000);
+    expect(await itnio().countTaskContacts(123, 7)).toBe(12);
+    const reqs = sim.requests('/v3/cc/preview/queryTaskDetail');
+    expect(reqs).toHaveLength(1);
+    expect(reqs[0]!.body).toMatchObject({ current: 1, size: 1, params: { taskId: 123, statusList: [7] } });
+  });
+
+  it('reads contacts with numbers masked', async () => {
+    clock.set(t0 + 60_000);
+    const { total, contacts } = await itnio().readTaskContacts(123, [7], 5);
+    expect(total).toBe(12);
+    expect(contacts).toHaveLength(5);
+    expect(contacts[0]).toMatchObject({ status: 7, calledMasked: '*********6511', errorReason: 'busy line' });
+    expect(JSON.stringify(contacts)).not.toMatch(/91132429/);
+  });
+
+  it('an unknown task id is a request error naming the task', async () => {
+    const err = await sourceError(itnio().countTaskContacts(999, 7));
+    expect(err.message).toContain('task 999');
+    expect(err.vendorCode).toBe('-22');
+  });
+});
+
+describe('Huawei CC-CMS', () => {
+  it('reads agent states with time in state, rest reasons named, sentinels dropped', async () => {
+    sim.setState('huawei', '1001', t0 + 10_000, 'break', { reason: 3 });
+    sim.setState('huawei', '1002', t0 + 20_000, 'busy', { code: 7 });
+    sim.setState('huawei', '1003', t0 + 20_000, 'offline');
+    clock.set(t0 + 610_000);
+    const agents = await huawei().readAgents(clock.now());
+    expect(agents).toHaveLength(250);
+    const byId = new Map(agents.map((a) => [a.agentId, a]));
+    expect(byId.get('1001')).toMatchObject({ state: 'break', vendorState: '8', reason: '3 Meal', inStateForSec: 600, groups: ['sales'] });
+    expect(byId.get('1002')).toMatchObject({ state: 'busy', vendorState: '7' });
+    expect(byId.get('1003')).toMatchObject({ state: 'offline', vendorState: '0' });
+    expect(byId.get('1003')!.reason).toBeUndefined();
+  });
+
+  it('sends at most 6000 ids per request', async () => {
+    const ids = Array.from({ length: 7000 }, (_, i) => 2000 + i);
+    await huawei({ agentIds: ['2000-8999'] }).readAgents(t0);
+    const bodies = sim.requests(HUAWEI_STATUS_PATH).map((r) => r.body.agentIds.length).sort((a: number, b: number) => b - a);
+    expect(bodies).toEqual([6000, 1000]);
+    expect(ids).toHaveLength(7000);
+  });
+
+  it('accepts both signed-header sets and millisecond timestamps', async () => {
+    expect(await huawei({ signedHeaders: ['host'] }).readAgents(t0)).toHaveLength(250);
+    expect(await huawei({ timestampMillis: true }).readAgents(t0)).toHaveLength(250);
+  });
+
+  it('accepts the legacy resultDatas array alone', async () => {
+    sim.addFault({ path: HUAWEI_STATUS_PATH, kind: 'mutate', fn: (j) => delete j.resultDesc });
+    expect(await huawei().readAgents(t0)).toHaveLength(250);
+  });
+
+  it('an HTTP 401 is an auth error and is not retried', async () => {
+    const err = await sourceError(huawei({}, { ak: TEST_CREDS.huawei.ak, sk: 'wrong' }).readAgents(t0));
+    expect(err.kind).toBe('auth');
+    expect(sim.requests(HUAWEI_STATUS_PATH)).toHaveLength(1);
+  });
+
+  it.each([
+    ['0100002', 'request'],
+    ['0100003', 'config'],
+    ['0101003', 'auth'],
+  ])('maps result code %s to a %s error', async (code, kind) => {
+    sim.addFault({ path: HUAWEI_STATUS_PATH, kind: 'vendorCode', code });
+    const err = await sourceError(huawei().readAgents(t0));
+    expect([err.kind, err.vendorCode]).toEqual([kind, code]);
+  });
+
+  it('retries 0100001 (CTI call failed) as transient', async () => {
+    sim.addFault({ path: HUAWEI_STATUS_PATH, kind: 'vendorCode', code: '0100001', times: 1 });
+    expect(await huawei().readAgents(t0)).toHaveLength(250);
+  });
+
+  it('rejects a wrong type naming the field', async () => {
+    sim.addFault({ path: HUAWEI_STATUS_PATH, kind: 'wrongType' });
+    expect((await sourceError(huawei().readAgents(t0))).message).toContain('resultDesc[0].currentState');
+  });
+
+  it('a failing rest-reason lookup costs only the names', async () => {
+    sim.setState('huawei', '1001', t0, 'break', { reason: 4 });
+    sim.addFault({ path: /restreasons/, kind: 'http', status: 500 });
+    const agents = await huawei().readAgents(t0 + 1000);
+    expect(agents.find((a) => a.agentId === '1001')!.reason).toBe('4');
+  });
+});
+
+describe('NXCloud', () => {
+  it('pages agents by 200 and infers each state from one status/info request per agent', async () => {
+    sim.setState('nxcloud', 'nx5', t0 - 120_000, 'break');
+    sim.setState('nxcloud', 'nx6', t0 - 120_000, 'busy');
+    sim.setState('nxcloud', 'nx7', t0 - 120_000, 'offline');
+    sim.population.nxcloud!.agents.find((a) => a.id === 'nx8')!.enabled = false;
+    const agents = await nx().readAgents(t0);
+    expect(sim.requests(NX_AGENT_PAGE_PATH).map((r) => r.body.page).sort()).toEqual([1, 2, 3]);
+    expect(sim.requests(NX_AGENT_PAGE_PATH).every((r) => r.body.size === 200)).toBe(true);
+    expect(agents).toHaveLength(449);
+    expect(sim.requests(NX_AGENT_STATUS_PATH)).toHaveLength(449);
+    const byId = new Map(agents.map((a) => [a.agentId, a]));
+    expect(byId.get('nx5')).toMatchObject({ state: 'break', vendorState: 'eating', inferred: true });
+    expect(byId.get('nx6')).toMatchObject({ state: 'busy', inferred: true });
+    expect(byId.get('nx7')).toMatchObject({ state: 'offline' });
+    expect(byId.has('nx8')).toBe(false);
+    sim.population.nxcloud!.agents.find((a) => a.id === 'nx8')!.enabled = true;
+  });
+
+  it.each([
+    [1003, 'auth'],
+    [1004, 'clock'],
+    [1005, 'auth'],
+    [1002, 'config'],
+  ])('maps code %s to a %s error', async (code, kind) => {
+    sim.addFault({ path: NX_AGENT_PAGE_PATH, kind: 'vendorCode', code });
+    const err = await sourceError(nx().readAgents(t0));
+    expect([err.kind, err.vendorCode]).toEqual([kind, String(code)]);
+  });
+
+  it('a wrong secret gets the vendor sign error', async () => {
+    const err = await sourceError(nx({ accessKey: TEST_CREDS.nxcloud.accessKey, accessSecret: 'nope' }).readAgents(t0));
+    expect([err.kind, err.vendorCode]).toEqual(['auth', '1003']);
+  });
+
+  it('retries 99 (system error) and succeeds', async () => {
+    sim.addFault({ path: NX_AGENT_STATUS_PATH, kind: 'vendorCode', code: 99, times: 3 });
+    expect(await nx().readAgents(t0)).toHaveLength(450);
+  });
+
+  it('one agent whose status cannot be read fails the whole source read, never a partial list', async () => {
+    sim.addFault({ path: NX_AGENT_STATUS_PATH, kind: 'wrongType', match: (b) => b.userName === 'nx9' });
+    const err = await sourceError(nx().readAgents(t0));
+    expect(err.message).toContain('nx9');
+    expect(err.message).toContain('data.idleDuration');
+  });
+});
+
+describe('simulator clock checks', () => {
+  it('rejects requests signed with a skewed clock, per vendor', async () => {
+    const skewed = () => Date.now() - 10 * 60_000;
+    const creds = TEST_CREDS;
+    const i = track(new ItnioClient(ItnioSourceSchema.parse({ vendor: 'itnio', id: 'i', baseUrl: sim.url, secretId: 's', http: FAST_HTTP }), creds.itnio, skewed));
+    const n = track(new NxClient(NxSourceSchema.parse({ vendor: 'nxcloud', id: 'n', baseUrl: sim.url, secretId: 's', tenantId: 144, http: FAST_HTTP }), creds.nxcloud, skewed));
+    expect((await sourceError(i.readAgents(t0))).kind).toBe('clock');
+    expect((await sourceError(n.readAgents(t0))).kind).toBe('clock');
+  });
+});
