@@ -18,10 +18,14 @@ export const NormalizedAgentSchema = z.object({
   state: AgentStateSchema,
   /** The vendor's own code, kept so rules and people can see e.g. Huawei 7 "showing busy". */
   vendorState: z.string(),
-  /** Break / rest reason where the vendor has one (code, or "code name"). */
+  /** Break / rest reason code where the vendor has one (Huawei currentStateReason). */
+  reasonCode: z.string().optional(),
+  /** The reason as people read it: "Meal (3)", or the code when the name is unknown. */
   reason: z.string().optional(),
   /** Seconds in the current state, when the vendor says so itself. */
   inStateForSec: z.number().nonnegative().optional(),
+  /** A lower bound for a newly seen state (NXCloud: the whole query window was spent in it). */
+  inStateAtLeastSec: z.number().nonnegative().optional(),
   /** True when the state was derived rather than reported (NXCloud). */
   inferred: z.boolean().optional(),
   /** Epoch ms of the read. */

@@ -226,7 +226,7 @@ export class HuaweiClient implements AgentReader {
         state,
         vendorState: String(r.currentState),
         // [C] the reason only means something in the rest state (8)
-        ...(r.currentState === 8 && reasonCode ? { reason: reasonName ? `${reasonCode} ${reasonName}` : String(reasonCode) } : {}),
+        ...(r.currentState === 8 && reasonCode ? { reasonCode: String(reasonCode), reason: reasonName ? `${reasonName} (${reasonCode})` : String(reasonCode) } : {}),
         ...(inState !== undefined ? { inStateForSec: inState } : {}),
         observedAt: now,
       };

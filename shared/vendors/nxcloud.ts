@@ -182,6 +182,8 @@ export class NxClient implements AgentReader {
         name: a.nickName || a.userName,
         groups: a.queueName ?? [],
         ...inferred,
+        // a state that filled the whole window began at least a window ago
+        ...(inferred.state !== 'other' && inferred.state !== 'offline' ? { inStateAtLeastSec: this.cfg.windowSec } : {}),
         inferred: true,
         observedAt: now,
       };

@@ -199,7 +199,7 @@ describe('Huawei CC-CMS', () => {
     const agents = await huawei().readAgents(clock.now());
     expect(agents).toHaveLength(250);
     const byId = new Map(agents.map((a) => [a.agentId, a]));
-    expect(byId.get('1001')).toMatchObject({ state: 'break', vendorState: '8', reason: '3 Meal', inStateForSec: 600, groups: ['sales'] });
+    expect(byId.get('1001')).toMatchObject({ state: 'break', vendorState: '8', reasonCode: '3', reason: 'Meal (3)', inStateForSec: 600, groups: ['sales'] });
     expect(byId.get('1002')).toMatchObject({ state: 'busy', vendorState: '7' });
     expect(byId.get('1003')).toMatchObject({ state: 'offline', vendorState: '0' });
     expect(byId.get('1003')!.reason).toBeUndefined();

@@ -1,0 +1,168 @@
+import { z } from 'zod';
+import { DurationSchema } from './duration';
+import { AgentStateSchema } from './model';
+import { SourceSchema } from './vendors/index';
+import { formatIssues } from './errors';
+
+export const SEVERITIES = ['info', 'warning', 'critical'] as const;
+export const SeveritySchema = z.enum(SEVERITIES);
+export type Severity = z.infer<typeof SeveritySchema>;
+
+/** Who a rule or a silence covers. Empty lists mean "any". Agents are "agentId" or "source:agentId". */
+export const ScopeSchema = z
+  .object({
+    sources: z.array(z.string().min(1)).default([]),
+    groups: z.array(z.string().min(1)).default([]),
+    agents: z.array(z.string().min(1)).default([]),
+  })
+  .strict();
+export type Scope = z.infer<typeof ScopeSchema>;
+
+export const AgentRuleSchema = z
+  .object({
+    id: z.string().regex(/^[A-Za-z0-9_.-]{1,40}$/, 'expected an id of letters, digits, ., - or _'),
+    /** States counted as one continuous episode, e.g. ["busy", "wrapup"] = "on a call". */
+    states: z.array(AgentStateSchema.exclude(['offline'])).min(1),
+    /** Only these vendor codes (e.g. Huawei "7", showing busy). */
+    vendorStates: z.array(z.string()).optional(),
+    /** Only these break reason codes (Huawei currentStateReason), e.g. ["3"]. */
+    reasons: z.array(z.string()).optional(),
+    scope: ScopeSchema.prefault({}),
+    after: DurationSchema,
+    escalateAfter: DurationSchema.optional(),
+    repeatEvery: DurationSchema.optional(),
+    notifyResolved: z.boolean().default(true),
+    severity: SeveritySchema.default('warning'),
+    escalateSeverity: SeveritySchema.default('critical'),
+  })
+  .strict()
+  .refine((r) => r.escalateAfter === undefined || r.escalateAfter > r.after, { path: ['escalateAfter'], message: 'must be longer than "after"' });
+export type AgentRule = z.infer<typeof AgentRuleSchema>;
+
+export const TaskRuleSchema = z
+  .object({
+    id: z.string().regex(/^[A-Za-z0-9_.-]{1,40}$/, 'expected an id of letters, digits, ., - or _'),
+    source: z.string().min(1),
+    /** Explicit preview task ids. */
+    taskIds: z.array(z.number().int().positive()).default([]),
+    /** Also watch every running preview task the vendor lists (ITNIO taskStatus 11). */
+    discoverRunning: z.boolean().default(false),
+    abnormalCount: z.number().int().positive().optional(),
+    abnormalShare: z
+      .object({ atLeast: z.number().gt(0).max(1), minAttempted: z.number().int().positive().default(20) })
+      .strict()
+      .optional(),
+    growth: z.object({ by: z.number().int().positive(), within: DurationSchema }).strict().optional(),
+    escalateAt: z.object({ abnormalCount: z.number().int().positive() }).strict().optional(),
+    repeatEvery: DurationSchema.optional(),
+    notifyResolved: z.boolean().default(true),
+    severity: SeveritySchema.default('warning'),
+    escalateSeverity: SeveritySchema.default('critical'),
+    /** Newest abnormal contacts read to name reasons and show examples (one request). */
+    sampleSize: z.number().int().min(0).max(100).default(50),
+  })
+  .strict()
+  .refine((r) => r.abnormalCount || r.abnormalShare || r.growth, { message: 'needs at least one threshold: abnormalCount, abnormalShare or growth' })
+  .refine((r) => r.taskIds.length > 0 || r.discoverRunning, { path: ['taskIds'], message: 'list task ids or set discoverRunning' });
+export type TaskRule = z.infer<typeof TaskRuleSchema>;
+
+const E164 = z.string().regex(/^\+[1-9]\d{6,14}$/, 'expected an E.164 number like "+8613800138000"');
+
+export const ChannelSchema = z
+  .object({
+    id: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, 'expected an id of letters, digits, - or _'),
+    /** Severities this channel receives. */
+    severities: z.array(SeveritySchema).min(1),
+    /** The SNS topic display name; SNS puts it in front of every SMS. */
+    displayName: z.string().max(10).default('ccwatch'),
+    emails: z.array(z.email()).default([]),
+    sms: z.array(E164).default([]),
+  })
+  .strict();
+export type Channel = z.infer<typeof ChannelSchema>;
+
+export const SilenceSchema = z
+  .object({
+    scope: ScopeSchema,
+    until: z.iso.datetime({ offset: true }).transform((s) => Date.parse(s)),
+    reason: z.string().optional(),
+  })
+  .strict();
+export type Silence = z.infer<typeof SilenceSchema>;
+
+export const ConfigSchema = z
+  .object({
+    sources: z.array(SourceSchema).min(1),
+    agentRules: z.array(AgentRuleSchema).default([]),
+    taskRules: z.array(TaskRuleSchema).default([]),
+    channels: z.array(ChannelSchema).min(1),
+    silences: z.array(SilenceSchema).default([]),
+    /** Consecutive failed runs of one source before a "source down" alert. */
+    sourceDownAfter: z.number().int().min(1).max(60).default(3),
+    schedule: z
+      .object({ every: DurationSchema.default(60) })
+      .strict()
+      .prefault({}),
+  })
+  .strict()
+  .superRefine((cfg, ctx) => {
+    const dup = <T>(items: T[], key: (t: T) => string, path: string) => {
+      const seen = new Set<string>();
+      items.forEach((item, i) => {
+        const k = key(item);
+        if (seen.has(k)) ctx.addIssue({ code: 'custom', path: [path, i, 'id'], message: `duplicate id "${k}"` });
+        seen.add(k);
+      });
+    };
+    dup(cfg.sources, (s) => s.id, 'sources');
+    dup(cfg.agentRules, (r) => r.id, 'agentRules');
+    dup(cfg.taskRules, (r) => r.id, 'taskRules');
+    dup(cfg.channels, (c) => c.id, 'channels');
+    const ids = new Set(cfg.sources.map((s) => s.id));
+    cfg.agentRules.forEach((r, i) =>
+      r.scope.sources.forEach((s, j) => {
+        if (!ids.has(s)) ctx.addIssue({ code: 'custom', path: ['agentRules', i, 'scope', 'sources', j], message: `unknown source "${s}"` });
+      }),
+    );
+    cfg.taskRules.forEach((r, i) => {
+      const src = cfg.sources.find((s) => s.id === r.source);
+      if (!src) ctx.addIssue({ code: 'custom', path: ['taskRules', i, 'source'], message: `unknown source "${r.source}"` });
+      else if (src.vendor !== 'itnio') ctx.addIssue({ code: 'custom', path: ['taskRules', i, 'source'], message: `preview tasks are an ITNIO feature; "${r.source}" is ${src.vendor}` });
+    });
+    for (const sev of SEVERITIES) {
+      const used = cfg.agentRules.some((r) => r.severity === sev || (r.escalateAfter && r.escalateSeverity === sev)) || cfg.taskRules.some((r) => r.severity === sev);
+      if (used && !cfg.channels.some((c) => c.severities.includes(sev))) {
+        ctx.addIssue({ code: 'custom', path: ['channels'], message: `no channel receives severity "${sev}", which a rule uses` });
+      }
+    }
+  });
+export type Config = z.infer<typeof ConfigSchema>;
+export type ConfigInput = z.input<typeof ConfigSchema>;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(
+    readonly origin: string,
+    readonly problems: string[],
+  ) {
+    super(`invalid config (${origin}):\n${problems.map((p) => `  ${p}`).join('\n')}`);
+  }
+}
+
+/** Parses a config object; the error lists every problem with its path, e.g. `agentRules[2].after: ...`. */
+export function parseConfig(raw: unknown, origin = 'config'): Config {
+  const result = ConfigSchema.safeParse(raw);
+  if (!result.success) throw new ConfigError(origin, formatIssues(result.error));
+  return result.data;
+}
+
+/** Parses config JSON text, reporting a syntax error with the file name. */
+export function parseConfigText(text: string, origin: string): Config {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(origin, [`(root): not valid JSON: ${(err as Error).message}`]);
+  }
+  return parseConfig(raw, origin);
+}

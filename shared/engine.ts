@@ -1,0 +1,300 @@
+import { createHash } from 'node:crypto';
+import type { AgentRule, Scope, Severity, Silence } from './config';
+import type { AgentItem, Episode, HealthItem, SubjectKind } from './items';
+import type { AgentState, NormalizedAgent } from './model';
+
+/** Vendor-reported start times that move less than this between polls are the same start. */
+const SINCE_TOLERANCE_MS = 10_000;
+
+export type NoticeStatus = 'firing' | 'repeat' | 'escalated' | 'resolved';
+
+/** Something a person should be told; rendered into channel digests. */
+export interface Notice {
+  status: NoticeStatus;
+  severity: Severity;
+  kind: SubjectKind;
+  source: string;
+  subjectId: string;
+  subjectName: string;
+  ruleId: string;
+  episodeId: string;
+  startedAt: number;
+  /** Seconds the condition has held (or held, when resolved). */
+  forSec: number;
+  agent?: { groups: string[]; state: AgentState; vendorState: string; reason?: string; inferred?: boolean };
+  task?: TaskNoticeDetail;
+  detail?: string;
+}
+
+export interface TaskNoticeDetail {
+  counts: Record<string, number>;
+  attempted: number;
+  share: number;
+  growth?: { by: number; withinSec: number };
+  topReasons: { reason: string; count: number }[];
+  examples: { calledMasked: string; errorReason?: string; agentName?: string }[];
+  taskStatus?: number;
+  note?: string;
+}
+
+/** A change to an episode, guarded by its previous version; the notice goes out only if the write wins. */
+export interface EpisodeWrite {
+  next: Episode;
+  prev?: Episode;
+  notice?: Notice;
+}
+
+export interface AgentWrite {
+  item: AgentItem;
+  prevVersion?: number;
+}
+
+export interface AgentPlan {
+  agentWrites: AgentWrite[];
+  episodeWrites: EpisodeWrite[];
+  byState: Record<AgentState, number>;
+}
+
+const ALPHABET = '23456789ABCDEFGHJKMNPQRSTUVWXYZ';
+/** Short, stable, readable id ("K7M2Q"): the same episode gets the same id in any run. */
+export function episodeIdFor(...parts: (string | number)[]): string {
+  const digest = createHash('sha256').update(parts.join('\u0000')).digest();
+  let id = '';
+  for (let i = 0; i < 5; i++) id += ALPHABET[(digest[i] as number) % ALPHABET.length];
+  return id;
+}
+
+export function scopeMatches(scope: Scope, source: string, subjectId: string, groups: readonly string[]): boolean {
+  if (scope.sources.length && !scope.sources.includes(source)) return false;
+  if (scope.groups.length && !scope.groups.some((g) => groups.includes(g))) return false;
+  if (scope.agents.length && !scope.agents.some((a) => a === subjectId || a === `${source}:${subjectId}`)) return false;
+  return true;
+}
+
+/** Agents over groups over sources over everyone; narrower state filters break ties. */
+function specificity(rule: AgentRule): number {
+  const s = rule.scope;
+  const scope = s.agents.length ? 300 : s.groups.length ? 200 : s.sources.length ? 100 : 0;
+  return scope + (rule.vendorStates ? 10 : 0) + (rule.reasons ? 10 : 0);
+}
+
+function ruleCovers(rule: AgentRule, a: { state: AgentState; vendorState: string; reasonCode?: string | undefined }): boolean {
+  return (
+    (rule.states as AgentState[]).includes(a.state) &&
+    (!rule.vendorStates || rule.vendorStates.includes(a.vendorState)) &&
+    (!rule.reasons || (a.reasonCode !== undefined && rule.reasons.includes(a.reasonCode)))
+  );
+}
+
+/** The one rule that governs this agent now: the most specific match, first in config order on a tie. */
+export function pickRule(rules: readonly AgentRule[], a: Pick<NormalizedAgent, 'source' | 'agentId' | 'groups' | 'state' | 'vendorState' | 'reasonCode'>): AgentRule | undefined {
+  let best: AgentRule | undefined;
+  for (const rule of rules) {
+    if (!ruleCovers(rule, a) || !scopeMatches(rule.scope, a.source, a.agentId, a.groups)) continue;
+    if (!best || specificity(rule) > specificity(best)) best = rule;
+  }
+  return best;
+}
+
+export function isSilenced(silences: readonly Silence[], now: number, source: string, subjectId: string, groups: readonly string[]): boolean {
+  return silences.some((s) => s.until > now && scopeMatches(s.scope, source, subjectId, groups));
+}
+
+/** When the current state began: kept while unchanged, vendor-reported where the vendor says. */
+export function stateSince(prev: AgentItem | undefined, obs: NormalizedAgent): number {
+  const vendorSince = obs.inStateForSec !== undefined ? obs.observedAt - obs.inStateForSec * 1000 : undefined;
+  const same = prev && prev.state === obs.state && prev.vendorState === obs.vendorState && prev.reasonCode === obs.reasonCode;
+  if (same) {
+    // the vendor says the state restarted (left and came back between two polls)
+    if (vendorSince !== undefined && Math.abs(vendorSince - prev.since) > SINCE_TOLERANCE_MS) return vendorSince;
+    return prev.since;
+  }
+  return vendorSince ?? obs.observedAt - (obs.inStateAtLeastSec ?? 0) * 1000;
+}
+
+const RESOLVED_TIER_SEVERITY = (e: Episode): Severity => e.severity;
+
+export interface AgentPlanInput {
+  now: number;
+  source: string;
+  /** A complete answer: every agent of the source. */
+  observed: readonly NormalizedAgent[];
+  previous: readonly AgentItem[];
+  /** Open episodes referenced by the previous items. */
+  episodes: ReadonlyMap<string, Episode>;
+  rules: readonly AgentRule[];
+  silences: readonly Silence[];
+  /** Whether the source is inside business hours at `now`. */
+  open: boolean;
+}
+
+function sameItem(a: AgentItem, b: AgentItem): boolean {
+  const { version: _va, ...ra } = a;
+  const { version: _vb, ...rb } = b;
+  return JSON.stringify(ra, Object.keys(ra).sort()) === JSON.stringify(rb, Object.keys(rb).sort());
+}
+
+/**
+ * Diffs one source's complete answer against its snapshot. Pure: the caller stores the writes,
+ * guarded by versions, and publishes only the notices whose episode write won.
+ */
+export function planAgents(input: AgentPlanInput): AgentPlan {
+  const { now, source, rules, silences, open } = input;
+  const prevById = new Map(input.previous.map((p) => [p.agentId, p]));
+  const observed = new Map(input.observed.map((o) => [o.agentId, o]));
+  // an agent missing from a complete answer has signed off
+  for (const prev of input.previous) {
+    if (!observed.has(prev.agentId)) {
+      observed.set(prev.agentId, { source, agentId: prev.agentId, name: prev.name, groups: prev.groups, state: 'offline', vendorState: 'absent', observedAt: now });
+    }
+  }
+  const plan: AgentPlan = { agentWrites: [], episodeWrites: [], byState: { offline: 0, idle: 0, busy: 0, wrapup: 0, break: 0, other: 0 } };
+
+  for (const obs of observed.values()) {
+    plan.byState[obs.state]++;
+    const prev = prevById.get(obs.agentId);
+    const since = stateSince(prev, obs);
+    const rule = pickRule(rules, obs);
+    let run: AgentItem['run'];
+    if (rule) {
+      const sameState = prev && prev.state === obs.state && prev.vendorState === obs.vendorState && prev.reasonCode === obs.reasonCode;
+      const continuing = prev?.run?.ruleId === rule.id && (sameState ? prev.since === since : ruleCovers(rule, prev!));
+      run = continuing ? prev!.run : { ruleId: rule.id, since };
+    }
+    const silenced = isSilenced(silences, now, source, obs.agentId, obs.groups);
+    const suppressed = silenced || !open;
+    const agentDetail = {
+      groups: obs.groups,
+      state: obs.state,
+      vendorState: obs.vendorState,
+      ...(obs.reason ? { reason: obs.reason } : {}),
+      ...(obs.inferred ? { inferred: true } : {}),
+    };
+    const base = { kind: 'agent' as const, source, subjectId: obs.agentId, subjectName: obs.name, agent: agentDetail };
+
+    let episode = prev?.episodeId ? input.episodes.get(prev.episodeId) : undefined;
+    if (episode && !episode.resolvedAt && (!run || run.ruleId !== episode.ruleId || run.since !== episode.startedAt)) {
+      const next: Episode = { ...episode, resolvedAt: now, version: episode.version + 1 };
+      const endedRule = rules.find((r) => r.id === episode!.ruleId);
+      const notify = (endedRule?.notifyResolved ?? true) && !silenced;
+      plan.episodeWrites.push({
+        next,
+        prev: episode,
+        ...(notify ? { notice: { ...base, status: 'resolved', severity: RESOLVED_TIER_SEVERITY(episode), ruleId: episode.ruleId, episodeId: episode.episodeId, startedAt: episode.startedAt, forSec: (now - episode.startedAt) / 1000 } } : {}),
+      });
+      episode = undefined;
+    }
+    if (episode?.resolvedAt) episode = undefined;
+
+    if (rule && run) {
+      const forSec = (now - run.since) / 1000;
+      const common = { ...base, ruleId: rule.id, startedAt: run.since, forSec };
+      if (!episode && forSec >= rule.after && !suppressed) {
+        const escalated = rule.escalateAfter !== undefined && forSec >= rule.escalateAfter;
+        const severity = escalated ? rule.escalateSeverity : rule.severity;
+        const next: Episode = {
+          episodeId: episodeIdFor(source, 'agent', obs.agentId, rule.id, run.since),
+          source,
+          kind: 'agent',
+          subjectId: obs.agentId,
+          ruleId: rule.id,
+          startedAt: run.since,
+          tier: escalated ? 2 : 1,
+          severity,
+          firedAt: now,
+          lastNotifiedAt: now,
+          version: 1,
+        };
+        plan.episodeWrites.push({ next, notice: { ...common, status: escalated ? 'escalated' : 'firing', severity, episodeId: next.episodeId } });
+        episode = next;
+      } else if (episode && !suppressed) {
+        if (rule.escalateAfter !== undefined && forSec >= rule.escalateAfter && episode.tier < 2) {
+          const next: Episode = { ...episode, tier: 2, severity: rule.escalateSeverity, lastNotifiedAt: now, version: episode.version + 1 };
+          plan.episodeWrites.push({ next, prev: episode, notice: { ...common, status: 'escalated', severity: next.severity, episodeId: episode.episodeId } });
+        } else if (rule.repeatEvery !== undefined && now - episode.lastNotifiedAt >= rule.repeatEvery * 1000) {
+          const next: Episode = { ...episode, lastNotifiedAt: now, version: episode.version + 1 };
+          plan.episodeWrites.push({ next, prev: episode, notice: { ...common, status: 'repeat', severity: episode.severity, episodeId: episode.episodeId } });
+        }
+      }
+    }
+
+    const item: AgentItem = {
+      source,
+      agentId: obs.agentId,
+      name: obs.name,
+      groups: obs.groups,
+      state: obs.state,
+      vendorState: obs.vendorState,
+      ...(obs.reasonCode ? { reasonCode: obs.reasonCode } : {}),
+      ...(obs.reason ? { reason: obs.reason } : {}),
+      ...(obs.inferred ? { inferred: true } : {}),
+      since,
+      ...(run ? { run } : {}),
+      ...(episode ? { episodeId: episode.episodeId } : {}),
+      version: (prev?.version ?? 0) + 1,
+    };
+    if (!prev || !sameItem(prev, item)) plan.agentWrites.push({ item, ...(prev ? { prevVersion: prev.version } : {}) });
+  }
+  return plan;
+}
+
+export interface HealthPlan {
+  health: HealthItem;
+  prevVersion?: number;
+  changed: boolean;
+  episodeWrites: EpisodeWrite[];
+}
+
+/**
+ * After K consecutive failed runs a source is down: one critical alert, resolved by the first
+ * complete answer. Source errors never touch agent state.
+ */
+export function planHealth(input: {
+  now: number;
+  source: string;
+  prev: HealthItem | undefined;
+  episode: Episode | undefined;
+  error: string | undefined;
+  downAfter: number;
+  silenced: boolean;
+}): HealthPlan {
+  const { now, source, prev, error, downAfter } = input;
+  const episodeWrites: EpisodeWrite[] = [];
+  const base = { kind: 'source' as const, source, subjectId: source, subjectName: source, ruleId: 'source-down' };
+  const failures = error ? (prev?.consecutiveFailures ?? 0) + 1 : 0;
+  let episode = input.episode && !input.episode.resolvedAt ? input.episode : undefined;
+  if (error && !episode && failures >= downAfter && !input.silenced) {
+    const startedAt = now;
+    const next: Episode = {
+      episodeId: episodeIdFor(source, 'source', startedAt),
+      source,
+      kind: 'source',
+      subjectId: source,
+      ruleId: 'source-down',
+      startedAt,
+      tier: 2,
+      severity: 'critical',
+      firedAt: now,
+      lastNotifiedAt: now,
+      version: 1,
+    };
+    episodeWrites.push({ next, notice: { ...base, status: 'firing', severity: 'critical', episodeId: next.episodeId, startedAt, forSec: 0, detail: `${failures} failed runs in a row; last: ${error}` } });
+    episode = next;
+  } else if (!error && episode) {
+    episodeWrites.push({
+      next: { ...episode, resolvedAt: now, version: episode.version + 1 },
+      prev: episode,
+      ...(input.silenced ? {} : { notice: { ...base, status: 'resolved' as const, severity: episode.severity, episodeId: episode.episodeId, startedAt: episode.startedAt, forSec: (now - episode.startedAt) / 1000, detail: 'source answers completely again' } }),
+    });
+    episode = undefined;
+  }
+  const health: HealthItem = {
+    source,
+    consecutiveFailures: failures,
+    ...(error ? { lastError: error.slice(0, 500) } : {}),
+    ...(error ? (prev?.lastSuccessAt !== undefined ? { lastSuccessAt: prev.lastSuccessAt } : {}) : { lastSuccessAt: now }),
+    ...(episode ? { episodeId: episode.episodeId } : {}),
+    version: (prev?.version ?? 0) + 1,
+  };
+  return { health, ...(prev ? { prevVersion: prev.version } : {}), changed: true, episodeWrites };
+}

@@ -1,0 +1,62 @@
+import { z } from 'zod';
+import { AgentStateSchema } from './model';
+import { SeveritySchema } from './config';
+
+/**
+ * The shapes kept in DynamoDB. The engine reads and plans them; the store validates them on the
+ * way in, so a damaged item is an error naming its key and field, never a silent default.
+ */
+
+/** The stretch of time one rule has been covering an agent (or task), possibly across states. */
+export const RunSchema = z.object({ ruleId: z.string(), since: z.number() });
+
+export const AgentItemSchema = z.object({
+  source: z.string(),
+  agentId: z.string(),
+  name: z.string(),
+  groups: z.array(z.string()),
+  state: AgentStateSchema,
+  vendorState: z.string(),
+  reasonCode: z.string().optional(),
+  reason: z.string().optional(),
+  inferred: z.boolean().optional(),
+  /** Epoch ms when the current state began (vendor-reported where the vendor says). */
+  since: z.number(),
+  run: RunSchema.optional(),
+  /** The open alert episode for this agent, if any. */
+  episodeId: z.string().optional(),
+  version: z.number().int().nonnegative(),
+});
+export type AgentItem = z.infer<typeof AgentItemSchema>;
+
+export const SubjectKindSchema = z.enum(['agent', 'task', 'source']);
+export type SubjectKind = z.infer<typeof SubjectKindSchema>;
+
+/** One alert episode: the notification log that conditional writes move forward. */
+export const EpisodeSchema = z.object({
+  episodeId: z.string(),
+  source: z.string(),
+  kind: SubjectKindSchema,
+  subjectId: z.string(),
+  ruleId: z.string(),
+  startedAt: z.number(),
+  /** 1 fired, 2 escalated. */
+  tier: z.number().int().min(1).max(2),
+  severity: SeveritySchema,
+  firedAt: z.number(),
+  lastNotifiedAt: z.number(),
+  resolvedAt: z.number().optional(),
+  version: z.number().int().nonnegative(),
+});
+export type Episode = z.infer<typeof EpisodeSchema>;
+
+/** Per-source health, for the "source down" meta-alert. */
+export const HealthItemSchema = z.object({
+  source: z.string(),
+  consecutiveFailures: z.number().int().nonnegative(),
+  lastError: z.string().optional(),
+  lastSuccessAt: z.number().optional(),
+  episodeId: z.string().optional(),
+  version: z.number().int().nonnegative(),
+});
+export type HealthItem = z.infer<typeof HealthItemSchema>;

@@ -1,0 +1,45 @@
+import { createHash } from 'node:crypto';
+import { SourceError } from './errors';
+import { createAgentReader, type AgentReader, type SourceConfig } from './vendors/index';
+
+/** Returns a source's credential object (JSON), e.g. from Secrets Manager. */
+export type SecretLoader = (secretId: string) => Promise<unknown>;
+
+/**
+ * Keeps one adapter (and so one keep-alive pool) per source across warm invocations, and makes a
+ * new one when the source's config or its credentials change (a rotated secret).
+ */
+export class ReaderPool {
+  private readonly readers = new Map<string, { fingerprint: string; reader: AgentReader }>();
+
+  constructor(
+    private readonly loadSecret: SecretLoader,
+    private readonly wallClock: () => number = Date.now,
+  ) {}
+
+  async get(source: SourceConfig): Promise<AgentReader> {
+    let credentials: unknown;
+    try {
+      credentials = await this.loadSecret(source.secretId);
+    } catch (err) {
+      throw new SourceError(source.id, 'config', `secret "${source.secretId}" could not be read: ${(err as Error).message}`);
+    }
+    const fingerprint = createHash('sha256').update(JSON.stringify(source)).update(JSON.stringify(credentials ?? null)).digest('hex');
+    const cached = this.readers.get(source.id);
+    if (cached?.fingerprint === fingerprint) return cached.reader;
+    if (cached) await cached.reader.close();
+    let reader: AgentReader;
+    try {
+      reader = createAgentReader(source, credentials, this.wallClock);
+    } catch (err) {
+      throw new SourceError(source.id, 'config', (err as Error).message);
+    }
+    this.readers.set(source.id, { fingerprint, reader });
+    return reader;
+  }
+
+  async closeAll(): Promise<void> {
+    await Promise.all([...this.readers.values()].map((r) => r.reader.close()));
+    this.readers.clear();
+  }
+}

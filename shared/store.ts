@@ -1,0 +1,244 @@
+import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchGetCommand, BatchWriteCommand, DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, type NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
+import type { z } from 'zod';
+import { mapLimit, sleep } from './concurrency';
+import { formatIssues } from './errors';
+import { AgentItemSchema, EpisodeSchema, HealthItemSchema, type AgentItem, type Episode, type HealthItem } from './items';
+import type { AgentWrite, EpisodeWrite } from './engine';
+import { TTL_ATTRIBUTE } from './table';
+
+const DAY_S = 86_400;
+/** Resolved episodes and run records expire; open ones never do. */
+const EPISODE_TTL_DAYS = 30;
+const RUN_TTL_DAYS = 7;
+/** A run record older than this that never finished belongs to a crashed invocation. */
+const STALE_RUN_MS = 10 * 60_000;
+const WRITE_CONCURRENCY = 16;
+
+export const keys = {
+  source: (source: string) => `SRC#${source}`,
+  agent: (agentId: string) => `AGENT#${agentId}`,
+  episode: (episodeId: string) => `EPISODE#${episodeId}`,
+  health: 'HEALTH',
+  run: (fn: string, source: string) => `RUN#${fn}#${source}`,
+};
+
+type Item = Record<string, NativeAttributeValue>;
+
+export class StoreError extends Error {
+  override readonly name = 'StoreError';
+}
+
+/** Parses a stored item; a damaged one is an error naming its key and field. */
+function parseItem<S extends z.ZodType>(schema: S, raw: Item): z.output<S> {
+  const { pk, sk, [TTL_ATTRIBUTE]: _ttl, type: _type, ...rest } = raw;
+  const result = schema.safeParse(rest);
+  if (!result.success) throw new StoreError(`stored item ${String(pk)} / ${String(sk)} is damaged: ${formatIssues(result.error).join('; ')}`);
+  return result.data;
+}
+
+const isConditionFailure = (err: unknown) => err instanceof ConditionalCheckFailedException || (err as { name?: string })?.name === 'ConditionalCheckFailedException';
+
+/**
+ * DynamoDB access for the alerting core: one table, items keyed by source. Every state change is a
+ * conditional write on the item's version, so two overlapping runs cannot both move it forward.
+ */
+export class Store {
+  readonly doc: DynamoDBDocumentClient;
+  /** Capacity units used, for metrics and the benchmark. */
+  readonly consumed = { read: 0, write: 0 };
+
+  constructor(
+    client: DynamoDBClient,
+    readonly tableName: string,
+  ) {
+    this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  }
+
+  private track(out: { ConsumedCapacity?: { CapacityUnits?: number; ReadCapacityUnits?: number; WriteCapacityUnits?: number } | { CapacityUnits?: number }[] | undefined }, kind: 'read' | 'write'): void {
+    const list = Array.isArray(out.ConsumedCapacity) ? out.ConsumedCapacity : out.ConsumedCapacity ? [out.ConsumedCapacity] : [];
+    for (const c of list) this.consumed[kind] += c.CapacityUnits ?? 0;
+  }
+
+  private async queryAll(pk: string, skPrefix: string): Promise<Item[]> {
+    const items: Item[] = [];
+    let start: Record<string, NativeAttributeValue> | undefined;
+    do {
+      const out = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': pk, ':prefix': skPrefix },
+          ExclusiveStartKey: start,
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      );
+      this.track(out, 'read');
+      items.push(...(out.Items ?? []));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+
+  async loadAgents(source: string): Promise<AgentItem[]> {
+    return (await this.queryAll(keys.source(source), 'AGENT#')).map((i) => parseItem(AgentItemSchema, i));
+  }
+
+  /** The episodes named, read in batches of 100, retrying what DynamoDB leaves unprocessed. */
+  async loadEpisodes(source: string, ids: readonly string[]): Promise<Map<string, Episode>> {
+    const out = new Map<string, Episode>();
+    const unique = [...new Set(ids)];
+    for (let i = 0; i < unique.length; i += 100) {
+      let request: Record<string, { Keys: Item[] }> | undefined = {
+        [this.tableName]: { Keys: unique.slice(i, i + 100).map((id) => ({ pk: keys.source(source), sk: keys.episode(id) })) },
+      };
+      for (let attempt = 0; request && Object.keys(request).length; attempt++) {
+        if (attempt > 0) await sleep(Math.min(1000, 50 * 2 ** attempt));
+        const res = await this.doc.send(new BatchGetCommand({ RequestItems: request, ReturnConsumedCapacity: 'TOTAL' }));
+        this.track(res, 'read');
+        for (const item of res.Responses?.[this.tableName] ?? []) {
+          const e = parseItem(EpisodeSchema, item);
+          out.set(e.episodeId, e);
+        }
+        request = res.UnprocessedKeys as typeof request;
+        if (attempt > 8) throw new StoreError('DynamoDB kept leaving episode reads unprocessed');
+      }
+    }
+    return out;
+  }
+
+  async getEpisode(source: string, id: string): Promise<Episode | undefined> {
+    const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { pk: keys.source(source), sk: keys.episode(id) }, ReturnConsumedCapacity: 'TOTAL' }));
+    this.track(out, 'read');
+    return out.Item ? parseItem(EpisodeSchema, out.Item) : undefined;
+  }
+
+  async loadHealth(source: string): Promise<HealthItem | undefined> {
+    const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { pk: keys.source(source), sk: keys.health }, ReturnConsumedCapacity: 'TOTAL' }));
+    this.track(out, 'read');
+    return out.Item ? parseItem(HealthItemSchema, out.Item) : undefined;
+  }
+
+  /** Put guarded by the previous version (or by absence for a new item). False when another run got there first. */
+  private async putVersioned(item: Item, prevVersion: number | undefined): Promise<boolean> {
+    try {
+      const out = await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: item,
+          ...(prevVersion === undefined
+            ? { ConditionExpression: 'attribute_not_exists(pk)' }
+            : { ConditionExpression: '#v = :prev', ExpressionAttributeNames: { '#v': 'version' }, ExpressionAttributeValues: { ':prev': prevVersion } }),
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      );
+      this.track(out, 'write');
+      return true;
+    } catch (err) {
+      if (isConditionFailure(err)) return false;
+      throw err;
+    }
+  }
+
+  /** Writes changed agents; returns the ids another run had already moved on (their plan is void). */
+  async writeAgents(writes: readonly AgentWrite[]): Promise<Set<string>> {
+    const lost = new Set<string>();
+    await mapLimit(writes, WRITE_CONCURRENCY, async (w) => {
+      const ok = await this.putVersioned({ pk: keys.source(w.item.source), sk: keys.agent(w.item.agentId), type: 'agent', ...w.item }, w.prevVersion);
+      if (!ok) lost.add(w.item.agentId);
+    });
+    return lost;
+  }
+
+  /** Moves an episode forward; true only for the one run whose write won (exactly one notice per step). */
+  async writeEpisode(w: EpisodeWrite): Promise<boolean> {
+    const e = w.next;
+    const item: Item = { pk: keys.source(e.source), sk: keys.episode(e.episodeId), type: 'episode', ...e };
+    if (e.resolvedAt !== undefined) item[TTL_ATTRIBUTE] = Math.floor(e.resolvedAt / 1000) + EPISODE_TTL_DAYS * DAY_S;
+    return this.putVersioned(item, w.prev?.version);
+  }
+
+  /** Undoes a won episode write whose notice could not be published, so the next run sends it. */
+  async revertEpisode(w: EpisodeWrite): Promise<boolean> {
+    const e = w.next;
+    try {
+      if (!w.prev) {
+        const out = await this.doc.send(
+          new DeleteCommand({
+            TableName: this.tableName,
+            Key: { pk: keys.source(e.source), sk: keys.episode(e.episodeId) },
+            ConditionExpression: '#v = :v',
+            ExpressionAttributeNames: { '#v': 'version' },
+            ExpressionAttributeValues: { ':v': e.version },
+            ReturnConsumedCapacity: 'TOTAL',
+          }),
+        );
+        this.track(out, 'write');
+        return true;
+      }
+      return await this.putVersionedRevert(w.prev, e.version);
+    } catch (err) {
+      if (isConditionFailure(err)) return false;
+      throw err;
+    }
+  }
+
+  private async putVersionedRevert(prev: Episode, currentVersion: number): Promise<boolean> {
+    // the reverted item takes a newer version so that plans made from either copy stay guarded
+    const item: Item = { pk: keys.source(prev.source), sk: keys.episode(prev.episodeId), type: 'episode', ...prev, version: currentVersion + 1 };
+    return this.putVersioned(item, currentVersion);
+  }
+
+  async writeHealth(h: HealthItem, prevVersion: number | undefined): Promise<boolean> {
+    return this.putVersioned({ pk: keys.source(h.source), sk: keys.health, type: 'health', ...h }, prevVersion);
+  }
+
+  /**
+   * Claims one scheduled tick for one source. A second delivery of the same tick finds the record
+   * and stands down; a record left "started" by a crashed invocation may be taken over.
+   */
+  async claimRun(fn: string, source: string, tick: string, now: number): Promise<boolean> {
+    try {
+      const out = await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { pk: keys.run(fn, source), sk: tick, type: 'run', status: 'started', startedAt: now, [TTL_ATTRIBUTE]: Math.floor(now / 1000) + RUN_TTL_DAYS * DAY_S },
+          ConditionExpression: 'attribute_not_exists(pk) OR (#s = :started AND startedAt < :stale)',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: { ':started': 'started', ':stale': now - STALE_RUN_MS },
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      );
+      this.track(out, 'write');
+      return true;
+    } catch (err) {
+      if (isConditionFailure(err)) return false;
+      throw err;
+    }
+  }
+
+  async finishRun(fn: string, source: string, tick: string, now: number, outcome: string): Promise<void> {
+    const out = await this.doc.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { pk: keys.run(fn, source), sk: tick, type: 'run', status: 'done', outcome, finishedAt: now, [TTL_ATTRIBUTE]: Math.floor(now / 1000) + RUN_TTL_DAYS * DAY_S },
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+    this.track(out, 'write');
+  }
+
+  /** Unconditional bulk puts in batches of 25, retrying unprocessed items with backoff. */
+  async batchPut(items: readonly Item[]): Promise<void> {
+    for (let i = 0; i < items.length; i += 25) {
+      let request: Record<string, { PutRequest: { Item: Item } }[]> | undefined = { [this.tableName]: items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })) };
+      for (let attempt = 0; request && Object.keys(request).length; attempt++) {
+        if (attempt > 0) await sleep(Math.min(1000, 50 * 2 ** attempt));
+        if (attempt > 8) throw new StoreError('DynamoDB kept leaving batch writes unprocessed');
+        const out = await this.doc.send(new BatchWriteCommand({ RequestItems: request, ReturnConsumedCapacity: 'TOTAL' }));
+        this.track(out, 'write');
+        request = out.UnprocessedItems as typeof request;
+      }
+    }
+  }
+}

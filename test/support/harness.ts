@@ -1,0 +1,119 @@
+import { randomBytes } from 'node:crypto';
+import { inject } from 'vitest';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { createTableInput } from '#shared/table';
+import { parseConfig, type ConfigInput, type Config } from '#shared/config';
+import { Store } from '#shared/store';
+import { SnsPublisher } from '#shared/notifier';
+import { ReaderPool } from '#shared/readers';
+import { runAgentStatus, type RunReport } from '#shared/agent-run';
+import type { Log } from '#shared/log';
+import { SnsEndpoint, type ReceivedPublish } from '../../local/sns-endpoint';
+import type { VendorSimulator } from '#simulator/server';
+import type { SimPopulation } from '#simulator/server';
+import { FAST_HTTP, TEST_CREDS, population, startSim, testClock } from './sim';
+
+const LOCAL_CREDS = { accessKeyId: 'local', secretAccessKey: 'local' };
+export const TOPICS = {
+  supervisors: 'arn:aws:sns:us-east-1:000000000000:ccwatch-supervisors',
+  oncall: 'arn:aws:sns:us-east-1:000000000000:ccwatch-oncall',
+};
+
+export function ddbClient(): DynamoDBClient {
+  return new DynamoDBClient({ endpoint: inject('ddbEndpoint'), region: 'us-east-1', credentials: LOCAL_CREDS });
+}
+
+/** A fresh table per suite, built from the same definition the CDK stack deploys. */
+export async function freshTable(client: DynamoDBClient): Promise<string> {
+  const name = `ccwatch-test-${randomBytes(4).toString('hex')}`;
+  await client.send(new CreateTableCommand(createTableInput(name)));
+  return name;
+}
+
+export const SECRETS: Record<string, unknown> = {
+  'test/itnio': TEST_CREDS.itnio,
+  'test/huawei': TEST_CREDS.huawei,
+  'test/nxcloud': TEST_CREDS.nxcloud,
+};
+
+export function testSources(simUrl: string) {
+  return [
+    { id: 'itnio-main', vendor: 'itnio', baseUrl: simUrl, secretId: 'test/itnio', http: FAST_HTTP },
+    { id: 'hw-main', vendor: 'huawei', baseUrl: simUrl, secretId: 'test/huawei', ccId: 1, vdn: 170, agentIds: ['1001-1005'], groups: { hotline: ['1001-1003'] }, http: FAST_HTTP },
+    { id: 'nx-main', vendor: 'nxcloud', baseUrl: simUrl, secretId: 'test/nxcloud', tenantId: 144, windowSec: 60, http: FAST_HTTP },
+  ] as const;
+}
+
+export const CHANNELS = [
+  { id: 'supervisors', severities: ['warning', 'critical'], emails: ['lead@acme.example'] },
+  { id: 'oncall', severities: ['critical'], sms: ['+8613800138000'] },
+] as const;
+
+export function captureLog(): Log & { lines: string[] } {
+  const lines: string[] = [];
+  const put = (level: string) => (message: string, extra: Record<string, unknown>) => void lines.push(`${level} ${message} ${JSON.stringify(extra)}`);
+  return { lines, debug: put('debug'), info: put('info'), warn: put('warn'), error: put('error') };
+}
+
+export interface Harness {
+  sim: VendorSimulator;
+  sns: SnsEndpoint;
+  store: Store;
+  client: DynamoDBClient;
+  clock: ReturnType<typeof testClock>;
+  config: Config;
+  log: ReturnType<typeof captureLog>;
+  readers: ReaderPool;
+  /** Runs one tick at the clock's current time (or the given tick id). */
+  run(opts?: { tick?: string; config?: Config }): Promise<RunReport>;
+  /** Messages SNS received since the last call. */
+  take(): ReceivedPublish[];
+  stop(): Promise<void>;
+}
+
+export async function makeHarness(opts: { config?: (simUrl: string) => Partial<ConfigInput>; population?: (t0: number) => SimPopulation } = {}): Promise<Harness> {
+  const clock = testClock();
+  const sim = await startSim(opts.population?.(clock.start) ?? population(clock.start), clock.now);
+  const sns = await new SnsEndpoint().start();
+  const client = ddbClient();
+  const table = await freshTable(client);
+  const store = new Store(client, table);
+  const snsClient = new SNSClient({ endpoint: sns.endpoint, region: 'us-east-1', credentials: LOCAL_CREDS, maxAttempts: 1 });
+  const publisher = new SnsPublisher(snsClient, TOPICS);
+  const readers = new ReaderPool(async (id) => SECRETS[id]);
+  const config = parseConfig({ sources: testSources(sim.url), channels: CHANNELS, ...opts.config?.(sim.url) }, 'test');
+  const log = captureLog();
+  let seen = 0;
+  return {
+    sim,
+    sns,
+    store,
+    client,
+    clock,
+    config,
+    log,
+    readers,
+    run: (o = {}) => runAgentStatus(o.config ?? config, o.tick ?? new Date(clock.now()).toISOString(), clock.now(), { store, publisher, readers, log }),
+    take: () => {
+      const out = sns.published.slice(seen);
+      seen = sns.published.length;
+      return out;
+    },
+    stop: async () => {
+      await readers.closeAll();
+      await sim.stop();
+      await sns.stop();
+      snsClient.destroy();
+      client.destroy();
+    },
+  };
+}
+
+/** "Agent 3" style names from an SNS email body's table rows for a status heading. */
+export function emailSection(body: string, heading: string): string {
+  const start = body.indexOf(`${heading} (`);
+  if (start < 0) return '';
+  const end = body.indexOf('\n\n', start);
+  return body.slice(start, end < 0 ? undefined : end);
+}
