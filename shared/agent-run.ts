@@ -104,7 +104,7 @@ async function runSource(source: SourceConfig, config: Config, tick: string, now
       downAfter: config.sourceDownAfter,
       silenced: isSilenced(config.silences, now, source.id, source.id, []),
     });
-    if (await store.writeHealth(hp.health, hp.prevVersion)) won.push(...(await commitEpisodes(store, hp.episodeWrites)));
+    if (hp.changed && (await store.writeHealth(hp.health, hp.prevVersion))) won.push(...(await commitEpisodes(store, hp.episodeWrites)));
     await store.finishRun(AGENT_STATUS_FN, source.id, tick, now, outcome.status);
   } catch (err) {
     log.error('storing the run failed; its unstored changes are not notified', { source: source.id, error: (err as Error).message });

@@ -292,9 +292,10 @@ export function planHealth(input: {
     source,
     consecutiveFailures: failures,
     ...(error ? { lastError: error.slice(0, 500) } : {}),
-    ...(error ? (prev?.lastSuccessAt !== undefined ? { lastSuccessAt: prev.lastSuccessAt } : {}) : { lastSuccessAt: now }),
     ...(episode ? { episodeId: episode.episodeId } : {}),
     version: (prev?.version ?? 0) + 1,
   };
-  return { health, ...(prev ? { prevVersion: prev.version } : {}), changed: true, episodeWrites };
+  // a healthy source that stays healthy costs no write
+  const changed = !prev || prev.consecutiveFailures !== health.consecutiveFailures || prev.lastError !== health.lastError || prev.episodeId !== health.episodeId;
+  return { health, ...(prev ? { prevVersion: prev.version } : {}), changed, episodeWrites };
 }

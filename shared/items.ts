@@ -55,7 +55,6 @@ export const HealthItemSchema = z.object({
   source: z.string(),
   consecutiveFailures: z.number().int().nonnegative(),
   lastError: z.string().optional(),
-  lastSuccessAt: z.number().optional(),
   episodeId: z.string().optional(),
   version: z.number().int().nonnegative(),
 });

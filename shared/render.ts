@@ -23,7 +23,7 @@ function stateLabel(n: Notice): string {
   if (!n.agent) return '';
   const code = n.agent.vendorState !== n.agent.state ? `(${n.agent.vendorState})` : '';
   const reason = n.agent.reason ? ` ${n.agent.reason}` : '';
-  return `${n.agent.state}${code}${reason}${n.agent.inferred ? ' ~' : ''}`;
+  return `${n.status === 'resolved' ? 'now ' : ''}${n.agent.state}${code}${reason}${n.agent.inferred ? ' ~' : ''}`;
 }
 
 /** Subjects must be ASCII, one line, under 100 characters. */
@@ -96,7 +96,7 @@ export function renderEmail(notices: readonly Notice[], ctx: RenderContext): str
     lines.push('');
   }
   if (notices.some((n) => n.agent?.inferred)) lines.push('~ state inferred from time-per-state reports (NXCloud offers no live state).');
-  lines.push('Times are in each source\'s timezone. Acknowledge or silence in the ccwatch config.');
+  lines.push("Start times are in each source's timezone.");
   return lines.join('\n');
 }
 
@@ -119,8 +119,7 @@ function renderTaskBlock(n: Notice): string[] {
 function smsItem(n: Notice): string {
   if (n.kind === 'task' && n.task) return `task ${n.subjectId} ${n.task.counts['7'] ?? 0} abn${n.task.growth ? ` +${n.task.growth.by}/${formatDuration(n.task.growth.withinSec)}` : ''} [${n.episodeId}]`;
   if (n.kind === 'source') return `${n.source} DOWN [${n.episodeId}]`;
-  const state = n.agent ? `${n.agent.state}${n.agent.vendorState !== n.agent.state && /^\d+$/.test(n.agent.vendorState) ? `(${n.agent.vendorState})` : ''}` : '';
-  return `${n.subjectName} ${state} ${formatDuration(n.forSec)} [${n.episodeId}]`;
+  return `${n.subjectName} ${n.agent?.state ?? ''} ${formatDuration(n.forSec)} [${n.episodeId}]`;
 }
 
 /**

@@ -105,3 +105,24 @@ export function simSources(simUrl: string) {
     { id: 'nxcloud-sim', vendor: 'nxcloud', baseUrl: simUrl, secretId: 'ccwatch/sim/nxcloud', timezone: 'Asia/Hong_Kong', tenantId: 144, windowSec: 60 },
   ];
 }
+
+/** The embedded default config: the demo scenario's sources with rules an operator might write. */
+export function demoConfig(simUrl: string) {
+  return {
+    sources: simSources(simUrl),
+    agentRules: [
+      { id: 'long-break', states: ['break'], after: '15m', repeatEvery: '30m', escalateAfter: '60m' },
+      { id: 'meal-break', states: ['break'], reasons: ['3'], after: '45m', escalateAfter: '75m', scope: { sources: ['huawei-sim'] } },
+      { id: 'on-a-call', states: ['busy', 'wrapup'], after: '30m', escalateAfter: '45m' },
+      { id: 'not-ready', states: ['busy'], vendorStates: ['7'], after: '15m', scope: { sources: ['huawei-sim'] } },
+      { id: 'stuck-wrapup', states: ['wrapup'], after: '10m', scope: { groups: ['Retention'] } },
+    ],
+    taskRules: [
+      { id: 'renewals-abnormal', source: 'itnio-sim', taskIds: [501], abnormalCount: 40, abnormalShare: { atLeast: 0.3, minAttempted: 30 }, growth: { by: 12, within: '10m' }, escalateAt: { abnormalCount: 80 }, repeatEvery: '30m' },
+    ],
+    channels: [
+      { id: 'supervisors', severities: ['warning', 'critical'], displayName: 'ccwatch', emails: ['floor-leads@acme.example'] },
+      { id: 'oncall', severities: ['critical'], displayName: 'ccwatch', sms: ['+8613800138000'] },
+    ],
+  };
+}

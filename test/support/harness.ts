@@ -3,7 +3,7 @@ import { inject } from 'vitest';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { createTableInput } from '#shared/table';
-import { parseConfig, type ConfigInput, type Config } from '#shared/config';
+import { parseConfig, type Config } from '#shared/config';
 import { Store } from '#shared/store';
 import { SnsPublisher } from '#shared/notifier';
 import { ReaderPool } from '#shared/readers';
@@ -72,7 +72,7 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
-export async function makeHarness(opts: { config?: (simUrl: string) => Partial<ConfigInput>; population?: (t0: number) => SimPopulation } = {}): Promise<Harness> {
+export async function makeHarness(opts: { config?: (simUrl: string) => Record<string, unknown>; population?: (t0: number) => SimPopulation } = {}): Promise<Harness> {
   const clock = testClock();
   const sim = await startSim(opts.population?.(clock.start) ?? population(clock.start), clock.now);
   const sns = await new SnsEndpoint().start();

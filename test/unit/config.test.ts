@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseConfig, parseConfigText } from '#shared/config';
+import { parseDuration } from '#shared/duration';
+import { isOpen } from '#shared/business-hours';
+
+const base = {
+  sources: [{ id: 'itn', vendor: 'itnio', baseUrl: 'https://api.itniotech.com', secretId: 'ccwatch/itnio' }],
+  channels: [{ id: 'sup', severities: ['warning', 'critical'], emails: ['lead@acme.example'] }],
+};
+
+function problems(raw: unknown): string[] {
+  try {
+    parseConfig(raw, 'ccwatch.json');
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as ConfigError).problems;
+  }
+  throw new Error('config was accepted');
+}
+
+describe('config validation', () => {
+  it('accepts a minimal config and fills defaults', () => {
+    const cfg = parseConfig({ ...base, agentRules: [{ id: 'b', states: ['break'], after: '15m' }] });
+    expect(cfg.agentRules[0]).toMatchObject({ after: 900, notifyResolved: true, severity: 'warning' });
+    expect(cfg.sources[0]).toMatchObject({ timezone: 'UTC', http: { retries: 2, concurrency: 4 } });
+  });
+
+  it('names the path of a bad duration', () => {
+    expect(problems({ ...base, agentRules: [{ id: 'a', states: ['break'], after: '15m' }, { id: 'b', states: ['busy'], after: '15m' }, { id: 'c', states: ['break'], after: 'soon' }] })).toEqual([
+      'agentRules[2].after: expected a duration like "15m", "90s" or "2h", got "soon"',
+    ]);
+  });
+
+  it('names vendor-specific fields', () => {
+    const p = problems({ ...base, sources: [{ id: 'hw', vendor: 'huawei', baseUrl: 'https://10.0.0.1:28080', secretId: 'x', ccId: 0, vdn: 170, agentIds: ['50-60'] }] });
+    expect(p.some((l) => l.startsWith('sources[0].ccId:'))).toBe(true);
+    expect(p.some((l) => l.startsWith('sources[0].agentIds[0]:') && l.includes('101-59999'))).toBe(true);
+  });
+
+  it('rejects unknown fields, duplicate ids, bad phone numbers, timezones and references', () => {
+    const p = problems({
+      ...base,
+      sources: [...base.sources, { ...base.sources[0], timezone: 'Mars/Olympus' }],
+      channels: [{ id: 'oncall', severities: ['critical'], sms: ['13800138000'] }],
+      agentRules: [{ id: 'b', states: ['break'], after: '15m', scope: { sources: ['nope'] }, afterr: '1m' }],
+      taskRules: [{ id: 't', source: 'itn', taskIds: [1] }],
+    });
+    expect(p).toEqual(
+      expect.arrayContaining([
+        'sources[1].timezone: expected an IANA timezone such as "Asia/Shanghai"',
+        'sources[1].id: duplicate id "itn"',
+        'channels[0].sms[0]: expected an E.164 number like "+8613800138000"',
+        expect.stringMatching(/^agentRules\[0\]: Unrecognized key: "afterr"/),
+        expect.stringMatching(/^taskRules\[0\]: needs at least one threshold/),
+      ]),
+    );
+  });
+
+  it('says when a rule severity reaches no channel', () => {
+    expect(problems({ ...base, channels: [{ id: 'sup', severities: ['warning'] }], agentRules: [{ id: 'b', states: ['break'], after: '15m', escalateAfter: '1h' }] })).toContain(
+      'channels: no channel receives severity "critical", which a rule uses',
+    );
+  });
+
+  it('reports JSON syntax errors with the file name', () => {
+    expect(() => parseConfigText('{"sources": [', 'ccwatch.json')).toThrow(/invalid config \(ccwatch.json\):\n {2}\(root\): not valid JSON/);
+  });
+});
+
+describe('durations', () => {
+  it('parses human durations', () => {
+    expect(['90s', '15m', '2h', '1d', '1.5h', '15', '-1m', '0m'].map(parseDuration)).toEqual([90, 900, 7200, 86400, 5400, undefined, undefined, undefined]);
+  });
+});
+
+describe('business hours', () => {
+  const mon0830 = Date.UTC(2026, 10, 23, 0, 30); // Monday 08:30 in Shanghai
+  it('opens inside a weekly window in the source timezone', () => {
+    const w = [{ days: ['mon', 'tue'] as const, from: '08:00', to: '18:00' }];
+    expect(isOpen(mon0830, 'Asia/Shanghai', w.map((x) => ({ ...x, days: [...x.days] })))).toBe(true);
+    expect(isOpen(mon0830, 'UTC', w.map((x) => ({ ...x, days: [...x.days] })))).toBe(false);
+  });
+  it('handles windows across midnight and no windows at all', () => {
+    const night = [{ days: ['sun' as const], from: '22:00', to: '06:00' }];
+    expect(isOpen(Date.UTC(2026, 10, 23, 3, 0), 'UTC', night)).toBe(true); // Monday 03:00, from Sunday's window
+    expect(isOpen(Date.UTC(2026, 10, 23, 7, 0), 'UTC', night)).toBe(false);
+    expect(isOpen(mon0830, 'UTC', undefined)).toBe(true);
+  });
+});

@@ -1,0 +1,150 @@
+import { describe, expect, it } from 'vitest';
+import { AgentRuleSchema, type AgentRule } from '#shared/config';
+import { episodeIdFor, pickRule, planAgents, planHealth, stateSince, type AgentPlanInput } from '#shared/engine';
+import type { AgentItem, Episode } from '#shared/items';
+import type { NormalizedAgent } from '#shared/model';
+
+const MIN = 60_000;
+const T = Date.UTC(2026, 10, 23, 9, 0);
+const rule = (r: object): AgentRule => AgentRuleSchema.parse(r);
+
+function obs(p: Partial<NormalizedAgent> = {}): NormalizedAgent {
+  return { source: 's', agentId: 'a1', name: 'Ann', groups: ['sales'], state: 'idle', vendorState: '2', observedAt: T, ...p };
+}
+
+/** Feeds observations through the engine like consecutive runs would, keeping the snapshot. */
+function simulate(rules: AgentRule[], steps: { at: number; agent: Partial<NormalizedAgent> | null }[], extra: Partial<AgentPlanInput> = {}) {
+  let items: AgentItem[] = [];
+  const episodes = new Map<string, Episode>();
+  const notices: { at: number; status: string; rule: string; forMin: number; severity: string }[] = [];
+  for (const step of steps) {
+    const plan = planAgents({
+      now: step.at,
+      source: 's',
+      observed: step.agent ? [obs({ ...step.agent, observedAt: step.at })] : [],
+      previous: items,
+      episodes,
+      rules,
+      silences: [],
+      open: true,
+      ...extra,
+    });
+    for (const w of plan.agentWrites) items = [...items.filter((i) => i.agentId !== w.item.agentId), w.item];
+    for (const w of plan.episodeWrites) {
+      episodes.set(w.next.episodeId, w.next);
+      if (w.notice) notices.push({ at: (step.at - T) / MIN, status: w.notice.status, rule: w.notice.ruleId, forMin: Math.round(w.notice.forSec / 60), severity: w.notice.severity });
+    }
+  }
+  return { notices, items };
+}
+
+describe('time in state', () => {
+  it('keeps the start while the state is unchanged, and starts anew on a change', () => {
+    const prev = { since: T - 5 * MIN, state: 'break', vendorState: '5' } as AgentItem;
+    expect(stateSince(prev, obs({ state: 'break', vendorState: '5', observedAt: T }))).toBe(T - 5 * MIN);
+    expect(stateSince(prev, obs({ state: 'idle', observedAt: T }))).toBe(T);
+  });
+  it("uses the vendor's own duration, ignoring poll jitter but not a real restart", () => {
+    const prev = { since: T - 20 * MIN, state: 'break', vendorState: '8' } as AgentItem;
+    expect(stateSince(prev, obs({ state: 'break', vendorState: '8', inStateForSec: 20 * 60 + 3 }))).toBe(T - 20 * MIN);
+    expect(stateSince(prev, obs({ state: 'break', vendorState: '8', inStateForSec: 30 }))).toBe(T - 30_000);
+    expect(stateSince(undefined, obs({ state: 'break', inStateForSec: 600 }))).toBe(T - 600_000);
+  });
+});
+
+describe('rule choice', () => {
+  const rules = [
+    rule({ id: 'any-break', states: ['break'], after: '15m' }),
+    rule({ id: 'sales-break', states: ['break'], after: '10m', scope: { groups: ['sales'] } }),
+    rule({ id: 'ann-break', states: ['break'], after: '5m', scope: { agents: ['s:a1'] } }),
+    rule({ id: 'meal', states: ['break'], reasons: ['3'], after: '45m', scope: { groups: ['sales'] } }),
+  ];
+  it('the most specific scope wins', () => {
+    expect(pickRule(rules, obs({ state: 'break' }))?.id).toBe('ann-break');
+    expect(pickRule(rules, obs({ state: 'break', agentId: 'a2' }))?.id).toBe('sales-break');
+    expect(pickRule(rules, obs({ state: 'break', agentId: 'a2', groups: ['support'] }))?.id).toBe('any-break');
+  });
+  it('a reason-specific rule beats the plain one at the same scope', () => {
+    expect(pickRule(rules, obs({ state: 'break', agentId: 'a2', reasonCode: '3' }))?.id).toBe('meal');
+  });
+  it('no rule for a state means no episode', () => {
+    expect(pickRule(rules, obs({ state: 'busy' }))).toBeUndefined();
+  });
+});
+
+describe('episode lifecycle', () => {
+  const r = rule({ id: 'long-break', states: ['break'], after: '15m', repeatEvery: '30m', escalateAfter: '60m' });
+  const minutes = (n: number) => Array.from({ length: n }, (_, i) => i);
+
+  it('fires at 15, repeats at 45, escalates at 60, resolves when back', () => {
+    const { notices } = simulate(
+      [r],
+      minutes(70).map((m) => ({ at: T + m * MIN, agent: { state: m >= 1 && m < 66 ? 'break' : 'idle', vendorState: m >= 1 && m < 66 ? '5' : '2' } })),
+    );
+    expect(notices).toEqual([
+      { at: 16, status: 'firing', rule: 'long-break', forMin: 15, severity: 'warning' },
+      { at: 46, status: 'repeat', rule: 'long-break', forMin: 45, severity: 'warning' },
+      { at: 61, status: 'escalated', rule: 'long-break', forMin: 60, severity: 'critical' },
+      { at: 66, status: 'resolved', rule: 'long-break', forMin: 65, severity: 'critical' },
+    ]);
+  });
+
+  it('busy then wrap-up under one rule is one continuous episode', () => {
+    const onCall = rule({ id: 'on-call', states: ['busy', 'wrapup'], after: '30m' });
+    const { notices } = simulate(
+      [onCall],
+      minutes(40).map((m) => ({ at: T + m * MIN, agent: m < 20 ? { state: 'busy', vendorState: '3' } : m < 35 ? { state: 'wrapup', vendorState: '4' } : { state: 'idle' } })),
+    );
+    expect(notices.map((n) => [n.at, n.status])).toEqual([
+      [30, 'firing'],
+      [35, 'resolved'],
+    ]);
+  });
+
+  it('an agent missing from a complete answer counts as offline and resolves', () => {
+    const { notices, items } = simulate([r], [
+      { at: T, agent: { state: 'break', vendorState: '5' } },
+      { at: T + 15 * MIN, agent: { state: 'break', vendorState: '5' } },
+      { at: T + 16 * MIN, agent: null },
+    ]);
+    expect(notices.map((n) => n.status)).toEqual(['firing', 'resolved']);
+    expect(items[0]).toMatchObject({ state: 'offline', vendorState: 'absent' });
+  });
+
+  it('first seen already past the escalation point: one escalated notice, not two', () => {
+    const { notices } = simulate([r], [{ at: T, agent: { state: 'break', vendorState: '8', inStateForSec: 2 * 3600 } }]);
+    expect(notices.map((n) => [n.status, n.severity])).toEqual([['escalated', 'critical']]);
+  });
+
+  it('nothing is written when nothing changed', () => {
+    const first = planAgents({ now: T, source: 's', observed: [obs()], previous: [], episodes: new Map(), rules: [r], silences: [], open: true });
+    const again = planAgents({ now: T + MIN, source: 's', observed: [obs({ observedAt: T + MIN })], previous: first.agentWrites.map((w) => w.item), episodes: new Map(), rules: [r], silences: [], open: true });
+    expect(first.agentWrites).toHaveLength(1);
+    expect(again.agentWrites).toHaveLength(0);
+  });
+
+  it('episode ids are short, readable and stable', () => {
+    const id = episodeIdFor('s', 'agent', 'a1', 'long-break', T);
+    expect(id).toMatch(/^[2-9A-HJ-NP-Z]{5}$/);
+    expect(episodeIdFor('s', 'agent', 'a1', 'long-break', T)).toBe(id);
+    expect(episodeIdFor('s', 'agent', 'a1', 'long-break', T + 1)).not.toBe(id);
+  });
+});
+
+describe('source health', () => {
+  it('opens after K failures, once, and resolves on the first success', () => {
+    let prev;
+    let episode;
+    const statuses: string[] = [];
+    for (const [i, error] of ['x', 'x', 'x', 'x', undefined].entries()) {
+      const p = planHealth({ now: T + i * MIN, source: 's', prev, episode, error, downAfter: 3, silenced: false });
+      prev = p.health;
+      for (const w of p.episodeWrites) {
+        episode = w.next;
+        statuses.push(`${i}:${w.notice?.status}`);
+      }
+    }
+    expect(statuses).toEqual(['2:firing', '4:resolved']);
+    expect(prev).toMatchObject({ consecutiveFailures: 0 });
+  });
+});
