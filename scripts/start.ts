@@ -11,6 +11,7 @@ import { Store } from '#shared/store';
 import { SnsPublisher } from '#shared/notifier';
 import { ReaderPool } from '#shared/readers';
 import { runAgentStatus } from '#shared/agent-run';
+import { runPreviewTasks } from '#shared/task-run';
 import { silentLog } from '#shared/log';
 import { startDynamoDbLocal } from '../local/dynamodb-local';
 import { SnsEndpoint, type ReceivedPublish } from '../local/sns-endpoint';
@@ -55,10 +56,13 @@ try {
   const totals = { runs: 0, sourceFailures: 0, notices: new Map<string, number>() };
   for (let minute = 0; minute <= scenario.minutes; minute++) {
     now = t0 + minute * MIN;
-    const report = await runAgentStatus(config, new Date(now).toISOString(), now, deps);
-    totals.runs++;
-    totals.sourceFailures += report.sources.filter((s) => s.status !== 'ok').length;
-    for (const d of report.digests) for (const n of d.notices) totals.notices.set(n.status, (totals.notices.get(n.status) ?? 0) + 1);
+    const tick = new Date(now).toISOString();
+    // the two functions, as their schedules would run them
+    for (const report of [await runAgentStatus(config, tick, now, deps), await runPreviewTasks(config, tick, now, deps)]) {
+      totals.runs++;
+      totals.sourceFailures += report.sources.filter((s) => s.status !== 'ok').length;
+      for (const d of report.digests) for (const n of d.notices) totals.notices.set(`${n.kind} ${n.status}`, (totals.notices.get(`${n.kind} ${n.status}`) ?? 0) + 1);
+    }
     const fresh = sns.published.slice(seen);
     seen = sns.published.length;
     if (fresh.length) {
@@ -67,7 +71,7 @@ try {
     }
   }
   console.log('=== summary '.padEnd(80, '='));
-  console.log(`${totals.runs} runs over ${scenario.minutes} simulated minutes in ${((Date.now() - wall0) / 1000).toFixed(1)} s; ${sns.published.length} SNS publishes; source failures: ${totals.sourceFailures}`);
+  console.log(`${totals.runs} function runs over ${scenario.minutes} simulated minutes in ${((Date.now() - wall0) / 1000).toFixed(1)} s; ${sns.published.length} SNS publishes; source failures: ${totals.sourceFailures}`);
   console.log(`alert steps published: ${[...totals.notices].map(([k, v]) => `${v} ${k}`).join(', ') || 'none'}`);
   console.log(`DynamoDB capacity used: ${deps.store.consumed.read.toFixed(1)} RCU, ${deps.store.consumed.write.toFixed(1)} WCU`);
   await deps.readers.closeAll();

@@ -251,6 +251,8 @@ export interface HealthPlan {
  */
 export function planHealth(input: {
   now: number;
+  /** The function whose runs these are (agent-status, preview-tasks). */
+  fn: string;
   source: string;
   prev: HealthItem | undefined;
   episode: Episode | undefined;
@@ -260,13 +262,13 @@ export function planHealth(input: {
 }): HealthPlan {
   const { now, source, prev, error, downAfter } = input;
   const episodeWrites: EpisodeWrite[] = [];
-  const base = { kind: 'source' as const, source, subjectId: source, subjectName: source, ruleId: 'source-down' };
+  const base = { kind: 'source' as const, source, subjectId: source, subjectName: `${source} (${input.fn})`, ruleId: 'source-down' };
   const failures = error ? (prev?.consecutiveFailures ?? 0) + 1 : 0;
   let episode = input.episode && !input.episode.resolvedAt ? input.episode : undefined;
   if (error && !episode && failures >= downAfter && !input.silenced) {
     const startedAt = now;
     const next: Episode = {
-      episodeId: episodeIdFor(source, 'source', startedAt),
+      episodeId: episodeIdFor(source, 'source', input.fn, startedAt),
       source,
       kind: 'source',
       subjectId: source,

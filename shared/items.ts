@@ -59,3 +59,23 @@ export const HealthItemSchema = z.object({
   version: z.number().int().nonnegative(),
 });
 export type HealthItem = z.infer<typeof HealthItemSchema>;
+
+/** One watched preview task under one rule: counts by contact status and a short history. */
+export const TaskItemSchema = z.object({
+  source: z.string(),
+  ruleId: z.string(),
+  taskId: z.number().int(),
+  name: z.string().optional(),
+  /** Contacts by status code ("1", "5", "7", "9"). */
+  counts: z.record(z.string(), z.number().int().nonnegative()),
+  /** (time, abnormal count) at each change, oldest first, pruned to the growth window. */
+  ring: z.array(z.tuple([z.number(), z.number().int().nonnegative()])),
+  /** The task is no longer running (finished, cancelled, suspended) or no longer listed. */
+  ended: z.boolean().optional(),
+  taskStatus: z.number().int().optional(),
+  episodeId: z.string().optional(),
+  /** Open "this task id is rejected" config alert. */
+  configEpisodeId: z.string().optional(),
+  version: z.number().int().nonnegative(),
+});
+export type TaskItem = z.infer<typeof TaskItemSchema>;

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { SourceError } from './errors';
 import { createAgentReader, type AgentReader, type SourceConfig } from './vendors/index';
+import { ItnioClient } from './vendors/itnio';
 
 /** Returns a source's credential object (JSON), e.g. from Secrets Manager. */
 export type SecretLoader = (secretId: string) => Promise<unknown>;
@@ -35,6 +36,13 @@ export class ReaderPool {
       throw new SourceError(source.id, 'config', (err as Error).message);
     }
     this.readers.set(source.id, { fingerprint, reader });
+    return reader;
+  }
+
+  /** The ITNIO client of a source, for preview tasks. */
+  async itnio(source: SourceConfig): Promise<ItnioClient> {
+    const reader = await this.get(source);
+    if (!(reader instanceof ItnioClient)) throw new SourceError(source.id, 'config', `preview tasks need an ITNIO source; "${source.id}" is ${source.vendor}`);
     return reader;
   }
 

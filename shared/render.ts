@@ -58,7 +58,7 @@ export function renderSubject(notices: readonly Notice[], channel: Channel): str
   const counts = ORDER.map((s) => [s, notices.filter((n) => n.status === s).length] as const).filter(([, c]) => c > 0);
   const sev = notices.some((n) => n.severity === 'critical' && n.status !== 'resolved') ? 'CRITICAL' : notices.every((n) => n.status === 'resolved') ? 'OK' : 'WARNING';
   const head = `[ccwatch ${channel.id}] ${sev}: ${counts.map(([s, c]) => `${c} ${s}`).join(', ')}`;
-  const lead = ` - ${subjectName(worst)} ${asciiSafe(stateLabel(worst))} ${formatDuration(worst.forSec)}`;
+  const lead = ` - ${subjectName(worst)} ${asciiSafe(stateLabel(worst))}${worst.forSec > 0 ? ` ${formatDuration(worst.forSec)}` : ''}`;
   const subject = asciiSafe(head + lead);
   return subject.length < 100 ? subject : `${subject.slice(0, 96)}...`;
 }

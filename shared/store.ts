@@ -3,7 +3,7 @@ import { BatchGetCommand, BatchWriteCommand, DeleteCommand, DynamoDBDocumentClie
 import type { z } from 'zod';
 import { mapLimit, sleep } from './concurrency';
 import { formatIssues } from './errors';
-import { AgentItemSchema, EpisodeSchema, HealthItemSchema, type AgentItem, type Episode, type HealthItem } from './items';
+import { AgentItemSchema, EpisodeSchema, HealthItemSchema, TaskItemSchema, type AgentItem, type Episode, type HealthItem, type TaskItem } from './items';
 import type { AgentWrite, EpisodeWrite } from './engine';
 import { TTL_ATTRIBUTE } from './table';
 
@@ -19,7 +19,8 @@ export const keys = {
   source: (source: string) => `SRC#${source}`,
   agent: (agentId: string) => `AGENT#${agentId}`,
   episode: (episodeId: string) => `EPISODE#${episodeId}`,
-  health: 'HEALTH',
+  health: (fn: string) => `HEALTH#${fn}`,
+  task: (ruleId: string, taskId: number | string) => `TASK#${ruleId}#${taskId}`,
   run: (fn: string, source: string) => `RUN#${fn}#${source}`,
 };
 
@@ -113,8 +114,8 @@ export class Store {
     return out.Item ? parseItem(EpisodeSchema, out.Item) : undefined;
   }
 
-  async loadHealth(source: string): Promise<HealthItem | undefined> {
-    const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { pk: keys.source(source), sk: keys.health }, ReturnConsumedCapacity: 'TOTAL' }));
+  async loadHealth(fn: string, source: string): Promise<HealthItem | undefined> {
+    const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { pk: keys.source(source), sk: keys.health(fn) }, ReturnConsumedCapacity: 'TOTAL' }));
     this.track(out, 'read');
     return out.Item ? parseItem(HealthItemSchema, out.Item) : undefined;
   }
@@ -189,8 +190,16 @@ export class Store {
     return this.putVersioned(item, currentVersion);
   }
 
-  async writeHealth(h: HealthItem, prevVersion: number | undefined): Promise<boolean> {
-    return this.putVersioned({ pk: keys.source(h.source), sk: keys.health, type: 'health', ...h }, prevVersion);
+  async writeHealth(fn: string, h: HealthItem, prevVersion: number | undefined): Promise<boolean> {
+    return this.putVersioned({ pk: keys.source(h.source), sk: keys.health(fn), type: 'health', ...h }, prevVersion);
+  }
+
+  async loadTasks(source: string): Promise<TaskItem[]> {
+    return (await this.queryAll(keys.source(source), 'TASK#')).map((i) => parseItem(TaskItemSchema, i));
+  }
+
+  async writeTask(item: TaskItem, prevVersion: number | undefined): Promise<boolean> {
+    return this.putVersioned({ pk: keys.source(item.source), sk: keys.task(item.ruleId, item.taskId), type: 'task', ...item }, prevVersion);
   }
 
   /**

@@ -107,3 +107,40 @@ export function generateAgents(opts: { count: number; t0: number; firstId?: numb
     };
   });
 }
+
+/**
+ * A preview task dialling one contact every `dialEverySec` from t0: each goes 5 -> 1 (ringing),
+ * then after `talkSec` to 9 (called) or, where `abnormal(i)`, to 7 with a reason.
+ */
+export function dialerTask(opts: {
+  taskId: number;
+  name: string;
+  t0: number;
+  contacts: number;
+  dialEverySec: number;
+  talkSec?: number;
+  abnormal: (i: number, dialAt: number) => boolean;
+  reasons?: string[];
+  agents?: string[];
+  /** When the task completes (taskStatus 12); running until then. */
+  endAt?: number;
+}): SimTask {
+  const reasons = opts.reasons ?? ['No answer', 'Number unreachable', 'Line busy', 'Carrier rejected'];
+  const talk = (opts.talkSec ?? 30) * 1000;
+  const contacts: SimContact[] = Array.from({ length: opts.contacts }, (_, i) => {
+    const dialAt = opts.t0 + i * opts.dialEverySec * 1000;
+    const bad = opts.abnormal(i, dialAt);
+    return {
+      id: opts.taskId * 100000 + i,
+      called: `86138${String(10000000 + ((i * 7919) % 90000000)).slice(-8)}`,
+      ...(opts.agents ? { agentName: opts.agents[i % opts.agents.length] as string } : {}),
+      timeline: [
+        { at: opts.t0 - 1000, status: 5 as const },
+        { at: dialAt, status: 1 as const },
+        bad ? { at: dialAt + talk, status: 7 as const, errorReason: reasons[i % reasons.length] as string } : { at: dialAt + talk, status: 9 as const },
+      ],
+    };
+  });
+  const statusTimeline = [{ at: opts.t0 - 1000, taskStatus: 11 }, ...(opts.endAt !== undefined ? [{ at: opts.endAt, taskStatus: 12 }] : [])];
+  return { taskId: opts.taskId, name: opts.name, statusTimeline, contacts };
+}

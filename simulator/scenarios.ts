@@ -1,6 +1,6 @@
 import type { SimPopulation } from './server';
 import type { AgentState } from '#shared/model';
-import { generateAgents, type SimAgent, type SimTask } from './population';
+import { dialerTask, generateAgents, type SimAgent, type SimTask } from './population';
 
 const MIN = 60_000;
 
@@ -15,26 +15,18 @@ function agent(id: string, name: string, groups: string[], t0: number, steps: [n
   return { id, name, groups, timeline: steps.map(([min, state, extra]) => ({ at: t0 + min * MIN, state, ...extra })) };
 }
 
-/** Contacts dialled one by one; from `abnormalFrom` on, every third ends abnormal. */
+/** Dialled one contact every 20 s; between minutes 20 and 45 two in three end abnormal. */
 function renewalsTask(t0: number): SimTask {
-  const reasons = ['No answer', 'Number unreachable', 'Line busy', 'Carrier rejected'];
-  const contacts = Array.from({ length: 240 }, (_, i) => {
-    const dialAt = t0 + (2 + i * 0.35) * MIN;
-    const abnormal = dialAt > t0 + 20 * MIN && dialAt < t0 + 45 * MIN ? i % 3 !== 0 : i % 9 === 0;
-    return {
-      id: 70000 + i,
-      called: `86138${String(10000000 + i * 7919).slice(-8)}`,
-      agentName: ['Alice Chen', 'Bob Li', '王芳'][i % 3] as string,
-      timeline: [
-        { at: t0, status: 5 as const },
-        { at: dialAt, status: 1 as const },
-        abnormal
-          ? { at: dialAt + 0.5 * MIN, status: 7 as const, errorReason: reasons[i % reasons.length] as string }
-          : { at: dialAt + 2 * MIN, status: 9 as const },
-      ],
-    };
+  return dialerTask({
+    taskId: 501,
+    name: 'Renewals Nov',
+    t0: t0 + 2 * MIN,
+    contacts: 240,
+    dialEverySec: 20,
+    agents: ['Alice Chen', 'Bob Li', '王芳'],
+    abnormal: (i, dialAt) => (dialAt > t0 + 20 * MIN && dialAt < t0 + 45 * MIN ? i % 3 !== 0 : i % 9 === 0),
+    endAt: t0 + 84 * MIN,
   });
-  return { taskId: 501, name: 'Renewals Nov', statusTimeline: [{ at: t0, taskStatus: 11 }, { at: t0 + 88 * MIN, taskStatus: 12 }], contacts };
 }
 
 export interface Scenario {

@@ -137,7 +137,7 @@ describe('source health', () => {
     let episode;
     const statuses: string[] = [];
     for (const [i, error] of ['x', 'x', 'x', 'x', undefined].entries()) {
-      const p = planHealth({ now: T + i * MIN, source: 's', prev, episode, error, downAfter: 3, silenced: false });
+      const p = planHealth({ now: T + i * MIN, fn: 'agent-status', source: 's', prev, episode, error, downAfter: 3, silenced: false });
       prev = p.health;
       for (const w of p.episodeWrites) {
         episode = w.next;

@@ -1,0 +1,40 @@
+import type { Context } from 'aws-lambda';
+import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+import type { Config } from './config';
+import type { RunReport } from './agent-run';
+import type { CoreDeps } from './source-run';
+import { parseScheduledEvent } from './events';
+import { SnsPublisher } from './notifier';
+import { makeLogger, makeMetrics, recordRun } from './observability';
+import { ReaderPool } from './readers';
+import { runtimeFromEnv } from './runtime';
+import { Store } from './store';
+
+type Run = (config: Config, tick: string, now: number, deps: CoreDeps) => Promise<RunReport>;
+
+/**
+ * A scheduled function's handler: clients, Powertools and keep-alive pools are made once per
+ * container (call this at module scope); each invocation parses the schedule event, runs the
+ * core and records metrics. Secrets are cached five minutes, so a rotated key is picked up.
+ */
+export function scheduledHandler(name: string, run: Run) {
+  const logger = makeLogger(name);
+  const metrics = makeMetrics(name);
+  const runtime = runtimeFromEnv();
+  const deps: CoreDeps = {
+    store: new Store(runtime.ddb, runtime.table),
+    publisher: new SnsPublisher(runtime.sns, runtime.topics),
+    readers: new ReaderPool((id) => getSecret(id, { transform: 'json', maxAge: 300 })),
+    log: logger,
+  };
+  return async (event: unknown, context: Context) => {
+    logger.addContext(context);
+    const tick = parseScheduledEvent(event);
+    const started = Date.now();
+    const report = await run(runtime.config, tick, started, deps);
+    recordRun(metrics, report, Date.now() - started);
+    metrics.publishStoredMetrics();
+    logger.info('run finished', { tick, sources: report.sources, published: report.digests.length, failedChannels: report.failedChannels });
+    return { tick, sources: report.sources.map(({ source, status, agents, tasks, changes }) => ({ source, status, agents, tasks, changes })) };
+  };
+}

@@ -1,0 +1,147 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { contactStatusAt, dialerTask, type SimTask } from '#simulator/population';
+import { runPreviewTasks } from '#shared/task-run';
+import { SnsPublisher } from '#shared/notifier';
+import { SNSClient } from '@aws-sdk/client-sns';
+import type { RunReport } from '#shared/agent-run';
+import { makeHarness, TOPICS, type Harness } from '../support/harness';
+import { population } from '../support/sim';
+
+const MIN = 60_000;
+const DETAIL = '/v3/cc/preview/queryTaskDetail';
+
+/**
+ * Task 700 dials one contact every 30 s from t0; contacts dialled in minutes 10-20 mostly end
+ * abnormal ("call abnormal" = 7), others are called (9). It completes at minute 40.
+ * Task 701 runs quietly and is only found by discovery.
+ */
+function tasks(t0: number) {
+  return [
+    dialerTask({ taskId: 700, name: 'Win-back', t0, contacts: 200, dialEverySec: 30, agents: ['Ann'], abnormal: (i, at) => (at >= t0 + 10 * MIN && at < t0 + 20 * MIN ? i % 4 !== 0 : false), endAt: t0 + 40 * MIN }),
+    dialerTask({ taskId: 701, name: 'Survey', t0, contacts: 50, dialEverySec: 60, abnormal: () => false }),
+  ];
+}
+
+describe('preview-task alerting', () => {
+  let h: Harness;
+  let publisher: SnsPublisher;
+  let snsClient: SNSClient;
+  const reports = new Map<number, RunReport>();
+  const msgs = new Map<number, ReturnType<Harness['take']>>();
+  const requestsPerTick = new Map<number, { body: any }[]>();
+
+  beforeAll(async () => {
+    h = await makeHarness({
+      population: (t0) => {
+        const pop = population(t0);
+        pop.itnio!.tasks = tasks(t0);
+        return pop;
+      },
+      config: (url) => ({
+        sources: [{ id: 'itnio-main', vendor: 'itnio', baseUrl: url, secretId: 'test/itnio', http: { retries: 0, timeoutMs: 1000 } }],
+        taskRules: [
+          { id: 'winback-count', source: 'itnio-main', taskIds: [700], abnormalCount: 10, escalateAt: { abnormalCount: 14 }, repeatEvery: '10m' },
+          { id: 'any-growth', source: 'itnio-main', discoverRunning: true, growth: { by: 5, within: '5m' }, sampleSize: 20, notifyResolved: true },
+          { id: 'bad-id', source: 'itnio-main', taskIds: [999], abnormalCount: 1 },
+        ],
+      }),
+    });
+    snsClient = new SNSClient({ endpoint: h.sns.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'l', secretAccessKey: 'l' } });
+    publisher = new SnsPublisher(snsClient, TOPICS);
+    for (let m = 0; m <= 45; m++) {
+      h.clock.set(h.clock.start + m * MIN);
+      h.sim.clearLog();
+      reports.set(m, await runPreviewTasks(h.config, new Date(h.clock.now()).toISOString(), h.clock.now(), { store: h.store, publisher, readers: h.readers, log: h.log }));
+      requestsPerTick.set(m, h.sim.requests(DETAIL));
+      msgs.set(m, h.take());
+    }
+  }, 120_000);
+  afterAll(async () => {
+    snsClient.destroy();
+    await h.stop();
+  });
+
+  const notices = (m: number) => reports.get(m)!.digests.flatMap((d) => d.notices.map((n) => `${n.ruleId}:${n.subjectId}:${n.status}`));
+  const uniqueNotices = (m: number) => [...new Set(notices(m))].sort();
+  const firstMinute = (pred: (m: number) => boolean) => [...reports.keys()].find(pred);
+  /** The first whole minute at which the simulated task shows at least n abnormal contacts. */
+  const minuteReaching = (n: number) => {
+    const task = h.sim.population.itnio!.tasks!.find((t) => t.taskId === 700) as SimTask;
+    return [...reports.keys()].find((m) => task.contacts.filter((c) => contactStatusAt(c, h.clock.start + m * MIN).status === 7).length >= n);
+  };
+
+  it('counts each task with one size=1 request per contact status', () => {
+    const quiet = requestsPerTick.get(3)!;
+    const countReqs = quiet.filter((r) => r.body.size === 1);
+    // 700 watched by two rules, 701 by discovery: 3 (rule, task) pairs x 4 statuses
+    expect(countReqs).toHaveLength(12);
+    for (const task of [700, 701]) {
+      const statuses = countReqs.filter((r) => r.body.params.taskId === task).map((r) => r.body.params.statusList[0]);
+      expect(new Set(statuses)).toEqual(new Set([1, 5, 7, 9]));
+    }
+    // no contact pages are read while nothing is notified
+    expect(quiet.every((r) => r.body.size === 1)).toBe(true);
+  });
+
+  it('fires the count threshold exactly at the crossing run', () => {
+    const crossing = minuteReaching(10)!;
+    expect(crossing).toBeGreaterThan(10);
+    expect(firstMinute((m) => notices(m).includes('winback-count:700:firing'))).toBe(crossing);
+  });
+
+  it('escalates at the escalation count to on-call, with a one-segment SMS', () => {
+    const esc = firstMinute((m) => notices(m).includes('winback-count:700:escalated'))!;
+    expect(esc).toBe(minuteReaching(14));
+    const sms = msgs.get(esc)!.find((m) => m.topicArn === TOPICS.oncall)!.bodies!.sms!;
+    expect(sms).toMatch(/task 700 \d+ abn/);
+  });
+
+  it('growth fires while the window sees +5 and resolves once the window slides past', () => {
+    const fired = firstMinute((m) => notices(m).includes('any-growth:700:firing'))!;
+    const resolved = firstMinute((m) => m > fired && notices(m).includes('any-growth:700:resolved'))!;
+    expect(fired).toBeGreaterThanOrEqual(12);
+    expect(fired).toBeLessThanOrEqual(14);
+    // abnormal stops growing after minute ~20; 5 minutes later the window holds less than +5
+    expect(resolved).toBeGreaterThan(20);
+    expect(resolved).toBeLessThanOrEqual(26);
+  });
+
+  it('names top error reasons and masked examples, reading only the newest abnormal contacts', () => {
+    const fired = firstMinute((m) => notices(m).includes('winback-count:700:firing'))!;
+    const email = msgs.get(fired)!.find((m) => m.topicArn === TOPICS.supervisors)!.bodies!.email!;
+    expect(email).toMatch(/top reasons: (No answer|Number unreachable|Line busy|Carrier rejected) \(\d+\)/);
+    expect(email).toMatch(/\*{7}\d{4}/);
+    const sampleReads = requestsPerTick.get(fired)!.filter((r) => r.body.size > 1);
+    expect(sampleReads.length).toBeGreaterThan(0);
+    expect(sampleReads.every((r) => r.body.size <= 50 && r.body.params.statusList.join() === '7')).toBe(true);
+  });
+
+  it('never shows a full phone number in any message', () => {
+    const all = [...msgs.values()].flat().map((m) => `${m.subject}\n${m.bodies!.email}\n${m.bodies!.sms}`).join('\n');
+    expect(all).toMatch(/\*{9}\d{4}/);
+    expect(all).not.toMatch(/\d{7,}/);
+  });
+
+  it('resolves with a note when the task completes', () => {
+    const resolved = firstMinute((m) => notices(m).includes('winback-count:700:resolved'))!;
+    expect(resolved).toBe(40);
+    const email = msgs.get(40)!.find((m) => m.topicArn === TOPICS.supervisors)!.bodies!.email!;
+    expect(email).toContain('task is completed');
+    // once ended, the task is not counted any more
+    expect(requestsPerTick.get(42)!.filter((r) => r.body.params.taskId === 700)).toEqual([]);
+  });
+
+  it('a rejected task id raises one config alert and the other tasks still run', () => {
+    const all = [...reports.keys()].flatMap((m) => notices(m).filter((n) => n.startsWith('bad-id/config:999')));
+    expect(all).toEqual(['bad-id/config:999:firing']);
+    expect(uniqueNotices(0)).toContain('bad-id/config:999:firing');
+    expect(reports.get(0)!.sources[0]!.status).toBe('ok');
+    const email = msgs.get(0)!.find((m) => m.topicArn === TOPICS.supervisors)!.bodies!.email!;
+    expect(email).toContain('the vendor rejects task id 999');
+  });
+
+  it('a task found by discovery is watched with the discovery rule', () => {
+    expect(requestsPerTick.get(5)!.some((r) => r.body.params.taskId === 701)).toBe(true);
+    expect([...reports.keys()].flatMap((m) => notices(m)).some((n) => n.includes(':701:'))).toBe(false);
+  });
+});
