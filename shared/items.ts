@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AgentStateSchema } from './model';
+import { NormalizedAgentSchema } from './model';
 import { SeveritySchema } from './config';
 
 /**
@@ -10,16 +10,17 @@ import { SeveritySchema } from './config';
 /** The stretch of time one rule has been covering an agent (or task), possibly across states. */
 export const RunSchema = z.object({ ruleId: z.string(), since: z.number() });
 
-export const AgentItemSchema = z.object({
-  source: z.string(),
-  agentId: z.string(),
-  name: z.string(),
-  groups: z.array(z.string()),
-  state: AgentStateSchema,
-  vendorState: z.string(),
-  reasonCode: z.string().optional(),
-  reason: z.string().optional(),
-  inferred: z.boolean().optional(),
+export const AgentItemSchema = NormalizedAgentSchema.pick({
+  source: true,
+  agentId: true,
+  name: true,
+  groups: true,
+  state: true,
+  vendorState: true,
+  reasonCode: true,
+  reason: true,
+  inferred: true,
+}).extend({
   /** Epoch ms when the current state began (vendor-reported where the vendor says). */
   since: z.number(),
   run: RunSchema.optional(),

@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, BatchWriteCommand, DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, type NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, BatchWriteCommand, DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, type NativeAttributeValue, type PutCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { z } from 'zod';
 import { mapLimit, sleep } from './concurrency';
 import { formatIssues } from './errors';
@@ -36,6 +36,16 @@ function parseItem<S extends z.ZodType>(schema: S, raw: Item): z.output<S> {
   const result = schema.safeParse(rest);
   if (!result.success) throw new StoreError(`stored item ${String(pk)} / ${String(sk)} is damaged: ${formatIssues(result.error).join('; ')}`);
   return result.data;
+}
+
+/** Re-sends what a batch call left unprocessed, with backoff, until nothing is left. */
+async function untilProcessed<R extends object>(what: string, first: R, send: (request: R) => Promise<R | undefined>): Promise<void> {
+  let request: R | undefined = first;
+  for (let attempt = 0; request && Object.keys(request).length; attempt++) {
+    if (attempt > 8) throw new StoreError(`DynamoDB kept leaving ${what} unprocessed`);
+    if (attempt > 0) await sleep(Math.min(1000, 50 * 2 ** attempt));
+    request = await send(request);
+  }
 }
 
 const isConditionFailure = (err: unknown) => err instanceof ConditionalCheckFailedException || (err as { name?: string })?.name === 'ConditionalCheckFailedException';
@@ -90,20 +100,16 @@ export class Store {
     const out = new Map<string, Episode>();
     const unique = [...new Set(ids)];
     for (let i = 0; i < unique.length; i += 100) {
-      let request: Record<string, { Keys: Item[] }> | undefined = {
-        [this.tableName]: { Keys: unique.slice(i, i + 100).map((id) => ({ pk: keys.source(source), sk: keys.episode(id) })) },
-      };
-      for (let attempt = 0; request && Object.keys(request).length; attempt++) {
-        if (attempt > 0) await sleep(Math.min(1000, 50 * 2 ** attempt));
+      const first = { [this.tableName]: { Keys: unique.slice(i, i + 100).map((id) => ({ pk: keys.source(source), sk: keys.episode(id) })) } };
+      await untilProcessed('episode reads', first, async (request) => {
         const res = await this.doc.send(new BatchGetCommand({ RequestItems: request, ReturnConsumedCapacity: 'TOTAL' }));
         this.track(res, 'read');
         for (const item of res.Responses?.[this.tableName] ?? []) {
           const e = parseItem(EpisodeSchema, item);
           out.set(e.episodeId, e);
         }
-        request = res.UnprocessedKeys as typeof request;
-        if (attempt > 8) throw new StoreError('DynamoDB kept leaving episode reads unprocessed');
-      }
+        return res.UnprocessedKeys as typeof request | undefined;
+      });
     }
     return out;
   }
@@ -120,25 +126,25 @@ export class Store {
     return out.Item ? parseItem(HealthItemSchema, out.Item) : undefined;
   }
 
-  /** Put guarded by the previous version (or by absence for a new item). False when another run got there first. */
-  private async putVersioned(item: Item, prevVersion: number | undefined): Promise<boolean> {
+  /** A put that may lose to another run: false when its condition fails, other errors thrown. */
+  private async conditionalPut(input: Omit<PutCommandInput, 'TableName' | 'ReturnConsumedCapacity'>): Promise<boolean> {
     try {
-      const out = await this.doc.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: item,
-          ...(prevVersion === undefined
-            ? { ConditionExpression: 'attribute_not_exists(pk)' }
-            : { ConditionExpression: '#v = :prev', ExpressionAttributeNames: { '#v': 'version' }, ExpressionAttributeValues: { ':prev': prevVersion } }),
-          ReturnConsumedCapacity: 'TOTAL',
-        }),
-      );
+      const out = await this.doc.send(new PutCommand({ TableName: this.tableName, ReturnConsumedCapacity: 'TOTAL', ...input }));
       this.track(out, 'write');
       return true;
     } catch (err) {
       if (isConditionFailure(err)) return false;
       throw err;
     }
+  }
+
+  /** Put guarded by the previous version (or by absence for a new item). False when another run got there first. */
+  private putVersioned(item: Item, prevVersion: number | undefined): Promise<boolean> {
+    return this.conditionalPut(
+      prevVersion === undefined
+        ? { Item: item, ConditionExpression: 'attribute_not_exists(pk)' }
+        : { Item: item, ConditionExpression: '#v = :prev', ExpressionAttributeNames: { '#v': 'version' }, ExpressionAttributeValues: { ':prev': prevVersion } },
+    );
   }
 
   /** Writes changed agents; returns the ids another run had already moved on (their plan is void). */
@@ -177,17 +183,12 @@ export class Store {
         this.track(out, 'write');
         return true;
       }
-      return await this.putVersionedRevert(w.prev, e.version);
+      // the restored item takes a newer version so plans made from either copy stay guarded
+      return await this.putVersioned({ pk: keys.source(e.source), sk: keys.episode(e.episodeId), type: 'episode', ...w.prev, version: e.version + 1 }, e.version);
     } catch (err) {
       if (isConditionFailure(err)) return false;
       throw err;
     }
-  }
-
-  private async putVersionedRevert(prev: Episode, currentVersion: number): Promise<boolean> {
-    // the reverted item takes a newer version so that plans made from either copy stay guarded
-    const item: Item = { pk: keys.source(prev.source), sk: keys.episode(prev.episodeId), type: 'episode', ...prev, version: currentVersion + 1 };
-    return this.putVersioned(item, currentVersion);
   }
 
   async writeHealth(fn: string, h: HealthItem, prevVersion: number | undefined): Promise<boolean> {
@@ -207,23 +208,12 @@ export class Store {
    * and stands down; a record left "started" by a crashed invocation may be taken over.
    */
   async claimRun(fn: string, source: string, tick: string, now: number): Promise<boolean> {
-    try {
-      const out = await this.doc.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { pk: keys.run(fn, source), sk: tick, type: 'run', status: 'started', startedAt: now, [TTL_ATTRIBUTE]: Math.floor(now / 1000) + RUN_TTL_DAYS * DAY_S },
-          ConditionExpression: 'attribute_not_exists(pk) OR (#s = :started AND startedAt < :stale)',
-          ExpressionAttributeNames: { '#s': 'status' },
-          ExpressionAttributeValues: { ':started': 'started', ':stale': now - STALE_RUN_MS },
-          ReturnConsumedCapacity: 'TOTAL',
-        }),
-      );
-      this.track(out, 'write');
-      return true;
-    } catch (err) {
-      if (isConditionFailure(err)) return false;
-      throw err;
-    }
+    return this.conditionalPut({
+      Item: { pk: keys.run(fn, source), sk: tick, type: 'run', status: 'started', startedAt: now, [TTL_ATTRIBUTE]: Math.floor(now / 1000) + RUN_TTL_DAYS * DAY_S },
+      ConditionExpression: 'attribute_not_exists(pk) OR (#s = :started AND startedAt < :stale)',
+      ExpressionAttributeNames: { '#s': 'status' },
+      ExpressionAttributeValues: { ':started': 'started', ':stale': now - STALE_RUN_MS },
+    });
   }
 
   async finishRun(fn: string, source: string, tick: string, now: number, outcome: string): Promise<void> {
@@ -240,14 +230,12 @@ export class Store {
   /** Unconditional bulk puts in batches of 25, retrying unprocessed items with backoff. */
   async batchPut(items: readonly Item[]): Promise<void> {
     for (let i = 0; i < items.length; i += 25) {
-      let request: Record<string, { PutRequest: { Item: Item } }[]> | undefined = { [this.tableName]: items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })) };
-      for (let attempt = 0; request && Object.keys(request).length; attempt++) {
-        if (attempt > 0) await sleep(Math.min(1000, 50 * 2 ** attempt));
-        if (attempt > 8) throw new StoreError('DynamoDB kept leaving batch writes unprocessed');
+      const first = { [this.tableName]: items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })) };
+      await untilProcessed('batch writes', first, async (request) => {
         const out = await this.doc.send(new BatchWriteCommand({ RequestItems: request, ReturnConsumedCapacity: 'TOTAL' }));
         this.track(out, 'write');
-        request = out.UnprocessedItems as typeof request;
-      }
+        return out.UnprocessedItems as typeof request | undefined;
+      });
     }
   }
 }
