@@ -89,7 +89,7 @@ export async function runAgentStatus(config: Config, tick: string, now: number, 
           const lost = await store.writeAgents(plan.agentWrites);
           if (lost.size) log.warn('another run updated some agents first; leaving them to it', { source: source.id, agents: lost.size });
           won.push(...(await commitEpisodes(store, plan.episodeWrites.filter((w) => !lost.has(w.next.subjectId)))));
-          return { agents: observed.length, byState: plan.byState, changes: plan.agentWrites.length };
+          return { agents: observed.length, byState: plan.byState, changes: plan.agentWrites.length, openAlerts: plan.openAlerts };
         };
       },
     }),

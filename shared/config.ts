@@ -100,7 +100,12 @@ export const ConfigSchema = z
     /** Consecutive failed runs of one source before a "source down" alert. */
     sourceDownAfter: z.number().int().min(1).max(60).default(3),
     schedule: z
-      .object({ every: DurationSchema.default(60) })
+      .object({
+        /** How often each function runs: whole minutes, 1 to 60 (EventBridge Scheduler rates). */
+        every: DurationSchema.refine((s) => s % 60 === 0 && s >= 60 && s <= 3600, 'expected whole minutes from "1m" to "60m"').default(60),
+        /** Page when no run of a function has succeeded for this many intervals. */
+        staleAfterRuns: z.number().int().min(2).max(60).default(5),
+      })
       .strict()
       .prefault({}),
   })

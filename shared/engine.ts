@@ -53,6 +53,8 @@ export interface AgentPlan {
   agentWrites: AgentWrite[];
   episodeWrites: EpisodeWrite[];
   byState: Record<AgentState, number>;
+  /** Agents with an open alert episode after this run. */
+  openAlerts: number;
 }
 
 const ALPHABET = '23456789ABCDEFGHJKMNPQRSTUVWXYZ';
@@ -148,7 +150,7 @@ export function planAgents(input: AgentPlanInput): AgentPlan {
       observed.set(prev.agentId, { source, agentId: prev.agentId, name: prev.name, groups: prev.groups, state: 'offline', vendorState: 'absent', observedAt: now });
     }
   }
-  const plan: AgentPlan = { agentWrites: [], episodeWrites: [], byState: { offline: 0, idle: 0, busy: 0, wrapup: 0, break: 0, other: 0 } };
+  const plan: AgentPlan = { agentWrites: [], episodeWrites: [], byState: { offline: 0, idle: 0, busy: 0, wrapup: 0, break: 0, other: 0 }, openAlerts: 0 };
 
   for (const obs of observed.values()) {
     plan.byState[obs.state]++;
@@ -233,6 +235,7 @@ export function planAgents(input: AgentPlanInput): AgentPlan {
       ...(episode ? { episodeId: episode.episodeId } : {}),
       version: (prev?.version ?? 0) + 1,
     };
+    if (item.episodeId) plan.openAlerts++;
     if (!prev || !sameItem(prev, item)) plan.agentWrites.push({ item, ...(prev ? { prevVersion: prev.version } : {}) });
   }
   return plan;

@@ -20,9 +20,10 @@ export function recordRun(metrics: Metrics, report: RunReport, durationMs: numbe
   metrics.addMetric('AlertsPublished', MetricUnit.Count, report.digests.reduce((n, d) => n + d.notices.length, 0));
   metrics.addMetric('PublishFailures', MetricUnit.Count, report.failedChannels.length);
   for (const s of report.sources) {
-    if (!s.byState) continue;
+    if (s.status !== 'ok') continue;
     const single = metrics.singleMetric();
     single.addDimension('source', s.source);
-    for (const [state, n] of Object.entries(s.byState)) single.addMetric(`Agents_${state}`, MetricUnit.Count, n);
+    single.addMetric('ActiveAlerts', MetricUnit.Count, s.openAlerts ?? 0);
+    for (const [state, n] of Object.entries(s.byState ?? {})) single.addMetric(`Agents_${state}`, MetricUnit.Count, n);
   }
 }

@@ -30,7 +30,12 @@ export interface Runtime {
   sns: SNSClient;
 }
 
-export function runtimeFromEnv(env: NodeJS.ProcessEnv = process.env): Runtime {
+/** Read member by member: the bundler replaces `process.env.CCWATCH_CONFIG` with the synthesized config. */
+function currentEnv() {
+  return { CCWATCH_CONFIG: process.env.CCWATCH_CONFIG, CCWATCH_TABLE: process.env.CCWATCH_TABLE, CCWATCH_TOPICS: process.env.CCWATCH_TOPICS };
+}
+
+export function runtimeFromEnv(env: Record<string, string | undefined> = currentEnv()): Runtime {
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) throw new Error(`function environment is incomplete: ${formatIssues(parsed.error).join('; ')}`);
   const { CCWATCH_CONFIG, CCWATCH_TABLE, CCWATCH_TOPICS } = parsed.data;

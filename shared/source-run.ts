@@ -15,6 +15,8 @@ export interface SourceOutcome {
   tasks?: number;
   byState?: Record<AgentState, number>;
   changes?: number;
+  /** Subjects (agents, tasks) with an open alert episode after this run. */
+  openAlerts?: number;
   error?: string;
   errorKind?: string;
 }

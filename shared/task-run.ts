@@ -86,9 +86,13 @@ export async function runPreviewTasks(config: Config, tick: string, now: number,
           const episodes = await store.loadEpisodes(source.id, previous.flatMap((p) => [p.episodeId, p.configEpisodeId].filter((x): x is string => !!x)));
           const mine: EpisodeWrite[] = [];
           let changes = 0;
+          let openAlerts = 0;
           for (const [i, w] of watched.entries()) {
             const observation = observations[i];
-            if (!observation) continue;
+            if (!observation) {
+              if (w.prev?.episodeId) openAlerts++;
+              continue;
+            }
             const plan = planTask({
               now,
               source: source.id,
@@ -100,6 +104,7 @@ export async function runPreviewTasks(config: Config, tick: string, now: number,
               observation,
               silenced: isSilenced(config.silences, now, source.id, String(w.taskId), []),
             });
+            if (plan.item.episodeId || plan.item.configEpisodeId) openAlerts++;
             if (!plan.changed) continue;
             if (!(await store.writeTask(plan.item, plan.prevVersion))) {
               log.warn('another run updated this task first; leaving it to it', { source: source.id, task: w.taskId });
@@ -110,7 +115,7 @@ export async function runPreviewTasks(config: Config, tick: string, now: number,
           }
           await enrich(client, mine, new Map(rules.map((r) => [r.id, r])));
           won.push(...mine);
-          return { tasks: watched.length, changes };
+          return { tasks: watched.length, changes, openAlerts };
         };
       },
     }),

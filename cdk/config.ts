@@ -1,0 +1,31 @@
+import { readFileSync } from 'node:fs';
+import { parseConfig, type Config } from '#shared/config';
+
+export interface LoadedConfig {
+  /** Validated, with defaults and durations in seconds: what the stack is built from. */
+  config: Config;
+  /**
+   * What the functions get inlined into their bundle: the file as written, less subscriber
+   * addresses and phone numbers, which only the stack needs.
+   */
+  runtimeJson: string;
+}
+
+/** Reads and validates the config file; synth fails with every problem named by its path. */
+export function loadConfig(path: string): LoadedConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new Error(`cannot read the ccwatch config "${path}": ${(err as Error).message}`);
+  }
+  let raw: { channels?: Record<string, unknown>[] };
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new Error(`invalid config (${path}):\n  (root): not valid JSON: ${(err as Error).message}`);
+  }
+  const config = parseConfig(raw, path);
+  const runtime = { ...raw, channels: (raw.channels ?? []).map(({ emails: _e, sms: _s, ...channel }) => channel) };
+  return { config, runtimeJson: JSON.stringify(runtime) };
+}

@@ -1,0 +1,94 @@
+import { CfnOutput, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
+import type { Construct } from 'constructs';
+import type { Config } from '#shared/config';
+import type { SourceConfig } from '#shared/vendors/index';
+import { AlertChannels } from './constructs/alert-channels';
+import { CcwatchDashboard } from './constructs/dashboard';
+import { ScheduledFunction } from './constructs/scheduled-function';
+import { StateTable } from './constructs/state-table';
+
+export interface CcwatchStackProps extends StackProps {
+  config: Config;
+  runtimeJson: string;
+  /** Use existing secrets of the configured names instead of creating placeholders. */
+  importSecrets?: boolean;
+}
+
+/** The secret JSON each vendor's adapter expects, with placeholders the operator replaces. */
+const PLACEHOLDER_FIELDS: Record<SourceConfig['vendor'], string[]> = {
+  itnio: ['apiKey', 'apiSecret'],
+  huawei: ['ak', 'sk'],
+  nxcloud: ['accessKey', 'accessSecret'],
+};
+
+export class CcwatchStack extends Stack {
+  constructor(scope: Construct, id: string, props: CcwatchStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const { table } = new StateTable(this, 'State');
+    const channels = new AlertChannels(this, 'Channels', config.channels);
+
+    const secrets = new Map<string, ISecret>();
+    for (const source of config.sources) {
+      if (secrets.has(source.secretId)) continue;
+      let secret: ISecret;
+      if (source.secretId.startsWith('arn:')) secret = Secret.fromSecretCompleteArn(this, `Secret-${source.id}`, source.secretId);
+      else if (props.importSecrets) secret = Secret.fromSecretNameV2(this, `Secret-${source.id}`, source.secretId);
+      else {
+        const [first, ...rest] = PLACEHOLDER_FIELDS[source.vendor];
+        const created = new Secret(this, `Secret-${source.id}`, {
+          secretName: source.secretId,
+          description: `ccwatch ${source.vendor} credentials for source "${source.id}": replace the placeholder values`,
+          // placeholders only; the operator puts the real credentials in after deploy
+          generateSecretString: { secretStringTemplate: JSON.stringify(Object.fromEntries(rest.map((f) => [f, 'REPLACE_ME']))), generateStringKey: first! },
+          removalPolicy: RemovalPolicy.RETAIN,
+        });
+        Validations.of(created).acknowledge({ id: 'AwsSolutions-SMG4', reason: 'Vendor API keys are issued and rotated in the vendor consoles; there is no rotation Lambda to run.' });
+        secret = created;
+      }
+      secrets.set(source.secretId, secret);
+    }
+
+    const environment = { CCWATCH_TABLE: table.tableName, CCWATCH_TOPICS: Stack.of(this).toJsonString(channels.arns()) };
+    const alarmTopics = channels.forSeverity(config.channels, 'critical');
+    const make = (name: string, sources: readonly SourceConfig[]) => {
+      const f = new ScheduledFunction(this, name === 'agent-status' ? 'AgentStatus' : 'PreviewTasks', {
+        name,
+        runtimeJson: props.runtimeJson,
+        environment,
+        everySeconds: config.schedule.every,
+        staleAfterRuns: config.schedule.staleAfterRuns,
+        alarmTopics,
+      });
+      // least privilege, granted where it is used: its table, its topics, its own sources' secrets
+      table.grantReadWriteData(f.fn);
+      for (const topic of channels.topics.values()) topic.grantPublish(f.fn);
+      for (const s of new Set(sources.map((src) => secrets.get(src.secretId)!))) s.grantRead(f.fn);
+      return f;
+    };
+    const functions = [make('agent-status', config.sources)];
+    const taskSources = config.sources.filter((s) => config.taskRules.some((r) => r.source === s.id));
+    if (taskSources.length) functions.push(make('preview-tasks', taskSources));
+
+    new CcwatchDashboard(this, 'Dashboard', {
+      agentSources: config.sources.map((s) => s.id),
+      taskSources: taskSources.map((s) => s.id),
+      functions: functions.map((_, i) => (i === 0 ? 'agent-status' : 'preview-tasks')),
+    });
+
+    for (const [id, topic] of channels.topics) new CfnOutput(this, `Topic-${id}-Arn`, { value: topic.topicArn, description: `SNS topic for channel "${id}"` });
+    new CfnOutput(this, 'TableName', { value: table.tableName });
+    new CfnOutput(this, 'SecretNames', { value: [...secrets.keys()].join(', '), description: 'Put each source\'s credentials JSON into these secrets' });
+
+    // each acknowledgment says why the finding is accepted (cdk-nag AwsSolutions)
+    Validations.of(this).acknowledge({ id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]', reason: 'AWSLambdaBasicExecutionRole (CloudWatch Logs only) is the standard execution policy for Lambda.' });
+    for (const f of functions) {
+      Validations.of(f.dlq).acknowledge({ id: 'AwsSolutions-SQS3', reason: 'This queue is the dead-letter queue of the schedule.' });
+      Validations.of(f.fn).acknowledge({ id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]', reason: 'Publishing to a KMS-encrypted SNS topic needs kms:GenerateDataKey*; it is granted on the topics\' own key only.' });
+      const logicalId = this.resolve(this.getLogicalId(f.fn.node.defaultChild as CfnFunction)) as string;
+      Validations.of(this).acknowledge({ id: `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>:*]`, reason: 'EventBridge Scheduler may invoke any version or alias of this one function.' });
+    }
+  }
+}

@@ -1,0 +1,150 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { buildApp } from '../../cdk/build';
+import { createTableInput, TTL_ATTRIBUTE } from '#shared/table';
+
+const EXAMPLE = 'ccwatch.config.json';
+// bundling is exercised by `cdk synth` and the benchmark; these tests read the template only
+const NO_BUNDLING = { 'aws:cdk:bundling-stacks': [] };
+
+function build(config = EXAMPLE) {
+  const outdir = mkdtempSync(join(tmpdir(), 'ccwatch-cdk-'));
+  const { app, stack } = buildApp({ outdir, context: { config, ...NO_BUNDLING } });
+  return { app, stack, outdir };
+}
+
+function writeConfig(mutate: (c: any) => void): string {
+  const cfg = JSON.parse(readFileSync(EXAMPLE, 'utf8'));
+  mutate(cfg);
+  const file = join(mkdtempSync(join(tmpdir(), 'ccwatch-cfg-')), 'ccwatch.config.json');
+  writeFileSync(file, JSON.stringify(cfg));
+  return file;
+}
+
+describe('the deployed stack', () => {
+  let t: Template;
+  let json: any;
+  beforeAll(() => {
+    const { stack } = build();
+    t = Template.fromStack(stack);
+    json = t.toJSON();
+  });
+  const resources = (type: string) => Object.entries(json.Resources as Record<string, any>).filter(([, r]) => r.Type === type);
+
+  it('keeps state in one on-demand table with PITR and TTL, keyed as the store expects, retained', () => {
+    const input = createTableInput('x');
+    t.hasResource('AWS::DynamoDB::GlobalTable', {
+      DeletionPolicy: 'Retain',
+      Properties: Match.objectLike({
+        BillingMode: 'PAY_PER_REQUEST',
+        KeySchema: input.KeySchema,
+        AttributeDefinitions: input.AttributeDefinitions,
+        TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true },
+        Replicas: [Match.objectLike({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } })],
+      }),
+    });
+  });
+
+  it('has a KMS-encrypted topic per channel with its email and SMS subscribers', () => {
+    expect(resources('AWS::SNS::Topic').map(([, r]) => r.Properties.TopicName).sort()).toEqual(['ccwatch-oncall', 'ccwatch-supervisors']);
+    for (const [, r] of resources('AWS::SNS::Topic')) expect(r.Properties.KmsMasterKeyId).toBeDefined();
+    t.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'floor-leads@example.com' });
+    t.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'sms', Endpoint: '+8613800138000' });
+    t.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+  });
+
+  it('runs both functions on Node.js 24 arm64 with one concurrent run, JSON logs and retention', () => {
+    const fns = resources('AWS::Lambda::Function');
+    expect(fns).toHaveLength(2);
+    for (const [, f] of fns) {
+      expect(f.Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], ReservedConcurrentExecutions: 1, Handler: 'index.handler', LoggingConfig: { LogFormat: 'JSON' } });
+      expect(f.Properties.Timeout).toBeLessThan(60);
+      expect(Object.keys(f.Properties.Environment.Variables).sort()).toEqual(['CCWATCH_TABLE', 'CCWATCH_TOPICS', 'NODE_OPTIONS', 'POWERTOOLS_SERVICE_NAME']);
+    }
+    t.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+  });
+
+  it('schedules each function every minute with the scheduled time as input, retries and a DLQ', () => {
+    const schedules = resources('AWS::Scheduler::Schedule');
+    expect(schedules).toHaveLength(2);
+    for (const [, s] of schedules) {
+      expect(s.Properties.ScheduleExpression).toBe('rate(1 minute)');
+      expect(JSON.parse(s.Properties.Target.Input)).toEqual({ scheduledTime: '<aws.scheduler.scheduled-time>' });
+      expect(s.Properties.Target.RetryPolicy.MaximumRetryAttempts).toBe(2);
+      expect(s.Properties.Target.DeadLetterConfig.Arn).toBeDefined();
+    }
+  });
+
+  it('creates a placeholder secret per source and lets each function read only its own sources', () => {
+    const secrets = resources('AWS::SecretsManager::Secret');
+    expect(secrets.map(([, s]) => s.Properties.Name).sort()).toEqual(['ccwatch/huawei', 'ccwatch/itnio', 'ccwatch/nxcloud']);
+    const idOf = (name: string) => secrets.find(([, s]) => s.Properties.Name === name)![0];
+    const policyOf = (fnPrefix: string) => JSON.stringify(resources('AWS::IAM::Policy').find(([id]) => id.startsWith(fnPrefix))![1]);
+    const agent = policyOf('AgentStatusFunctionServiceRole');
+    const tasks = policyOf('PreviewTasksFunctionServiceRole');
+    for (const name of ['ccwatch/itnio', 'ccwatch/huawei', 'ccwatch/nxcloud']) expect(agent).toContain(idOf(name));
+    expect(tasks).toContain(idOf('ccwatch/itnio'));
+    expect(tasks).not.toContain(idOf('ccwatch/huawei'));
+    expect(tasks).not.toContain(idOf('ccwatch/nxcloud'));
+  });
+
+  it('grants no IAM action on "*" resources', () => {
+    for (const [id, p] of resources('AWS::IAM::Policy')) {
+      for (const st of p.Properties.PolicyDocument.Statement) {
+        const res = [st.Resource].flat();
+        expect(res, `${id}: ${JSON.stringify(st.Action)}`).not.toContain('*');
+      }
+    }
+  });
+
+  it('pages the critical channel on errors, throttles, dead letters and a silent watcher', () => {
+    const alarms = resources('AWS::CloudWatch::Alarm');
+    const oncall = resources('AWS::SNS::Topic').find(([, r]) => r.Properties.TopicName === 'ccwatch-oncall')![0];
+    expect(alarms).toHaveLength(8);
+    for (const [, a] of alarms) expect(JSON.stringify(a.Properties.AlarmActions)).toContain(oncall);
+    const stale = alarms.filter(([, a]) => a.Properties.MetricName === 'SourcesOk');
+    expect(stale).toHaveLength(2);
+    expect(stale[0]![1].Properties).toMatchObject({ ComparisonOperator: 'LessThanThreshold', TreatMissingData: 'breaching', Period: 300, Namespace: 'ccwatch' });
+  });
+
+  it('has a dashboard of agents by state, active alerts, run duration and vendor errors', () => {
+    const body = JSON.stringify(resources('AWS::CloudWatch::Dashboard')[0]![1].Properties.DashboardBody);
+    for (const text of ['Agents by state: itnio', 'Active agent alerts', 'Run duration', 'Vendor errors', 'Agents_break']) expect(body).toContain(text);
+  });
+
+  it('puts no secret or subscriber in function environments', () => {
+    const envs = JSON.stringify(resources('AWS::Lambda::Function').map(([, f]) => f.Properties.Environment));
+    expect(envs).not.toMatch(/REPLACE_ME|apiSecret|floor-leads|\+86/);
+  });
+});
+
+describe('quality gates', () => {
+  it('passes cdk-nag AwsSolutions: synth succeeds and the report lists no open violation', () => {
+    const { app, outdir } = build();
+    expect(() => app.synth()).not.toThrow();
+    const report = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8'));
+    const violations = (report.pluginReports ?? []).flatMap((r: { violations?: unknown[] }) => r.violations ?? []);
+    expect(violations).toEqual([]);
+  });
+
+  it('fails synth on an unacknowledged finding', () => {
+    const { app, stack } = build();
+    // a topic without encryption or TLS enforcement is an AwsSolutions error
+    new Topic(stack, 'Plain');
+    expect(() => app.synth()).toThrow(/SNS Topic does not require publishers to use SSL/);
+  });
+
+  it('a config error fails synth with a message naming the config path', () => {
+    const file = writeConfig((c) => (c.agentRules[1].after = 'later'));
+    expect(() => build(file)).toThrow(/agentRules\[1\]\.after: expected a duration like "15m"/);
+  });
+
+  it('without task rules there is no preview-tasks function', () => {
+    const { stack } = build(writeConfig((c) => (c.taskRules = [])));
+    Template.fromStack(stack).resourceCountIs('AWS::Lambda::Function', 1);
+  });
+});
