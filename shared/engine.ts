@@ -3,8 +3,12 @@ import type { AgentRule, Scope, Severity, Silence } from './config';
 import type { AgentItem, Episode, HealthItem, SubjectKind } from './items';
 import type { AgentState, NormalizedAgent } from './model';
 
-/** Vendor-reported start times that move less than this between polls are the same start. */
-const SINCE_TOLERANCE_MS = 10_000;
+/**
+ * A vendor-reported start that moves later by more than this means the agent left the state and
+ * came back between two polls. Less is lag (a vendor cache, a slow poll), never a reason to
+ * resolve and page again; a restart hidden inside a state's first 90 s costs nothing.
+ */
+const RESTART_THRESHOLD_MS = 90_000;
 
 export type NoticeStatus = 'firing' | 'repeat' | 'escalated' | 'resolved';
 
@@ -107,8 +111,9 @@ export function stateSince(prev: AgentItem | undefined, obs: NormalizedAgent): n
   const vendorSince = obs.inStateForSec !== undefined ? obs.observedAt - obs.inStateForSec * 1000 : undefined;
   const same = prev && prev.state === obs.state && prev.vendorState === obs.vendorState && prev.reasonCode === obs.reasonCode;
   if (same) {
-    // the vendor says the state restarted (left and came back between two polls)
-    if (vendorSince !== undefined && Math.abs(vendorSince - prev.since) > SINCE_TOLERANCE_MS) return vendorSince;
+    if (vendorSince !== undefined && vendorSince - prev.since > RESTART_THRESHOLD_MS) return vendorSince;
+    // the vendor knows the state began earlier than we first saw it
+    if (vendorSince !== undefined && prev.since - vendorSince > RESTART_THRESHOLD_MS) return vendorSince;
     return prev.since;
   }
   return vendorSince ?? obs.observedAt - (obs.inStateAtLeastSec ?? 0) * 1000;

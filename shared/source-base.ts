@@ -5,7 +5,11 @@ import { BusinessWindowSchema, TimezoneSchema } from './business-hours';
 /** What every source has, whatever its vendor. */
 export const SourceBaseSchema = z.object({
   id: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, 'expected an id of letters, digits, - or _ (at most 40)'),
-  baseUrl: z.url({ protocol: /^https?$/ }),
+  /** https, or plain http to 127.0.0.1 only (the simulator): signed requests never travel in clear text. */
+  baseUrl: z.url({ protocol: /^https?$/ }).refine((u) => {
+    const url = new URL(u);
+    return url.protocol === 'https:' || url.hostname === '127.0.0.1';
+  }, 'expected an https URL (plain http is allowed only for http://127.0.0.1:<port>)'),
   /** Secrets Manager secret id (name or ARN) holding this source's credentials. */
   secretId: z.string().min(1),
   timezone: TimezoneSchema.default('UTC'),

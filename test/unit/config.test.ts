@@ -56,6 +56,13 @@ describe('config validation', () => {
     );
   });
 
+  it('refuses plain-http vendor URLs except the loopback simulator', () => {
+    expect(problems({ ...base, sources: [{ ...base.sources[0], baseUrl: 'http://api.itniotech.com' }] })).toEqual([
+      'sources[0].baseUrl: expected an https URL (plain http is allowed only for http://127.0.0.1:<port>)',
+    ]);
+    expect(() => parseConfig({ ...base, sources: [{ ...base.sources[0], baseUrl: 'http://127.0.0.1:8080' }] })).not.toThrow();
+  });
+
   it('says when a rule severity reaches no channel', () => {
     expect(problems({ ...base, channels: [{ id: 'sup', severities: ['warning'] }], agentRules: [{ id: 'b', states: ['break'], after: '15m', escalateAfter: '1h' }] })).toContain(
       'channels: no channel receives severity "critical", which a rule uses',

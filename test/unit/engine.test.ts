@@ -48,6 +48,8 @@ describe('time in state', () => {
     const prev = { since: T - 20 * MIN, state: 'break', vendorState: '8' } as AgentItem;
     expect(stateSince(prev, obs({ state: 'break', vendorState: '8', inStateForSec: 20 * 60 + 3 }))).toBe(T - 20 * MIN);
     expect(stateSince(prev, obs({ state: 'break', vendorState: '8', inStateForSec: 30 }))).toBe(T - 30_000);
+    // a vendor answer lagging a minute behind our clock is not a restart
+    expect(stateSince(prev, obs({ state: 'break', vendorState: '8', inStateForSec: 19 * 60 }))).toBe(T - 20 * MIN);
     expect(stateSince(undefined, obs({ state: 'break', inStateForSec: 600 }))).toBe(T - 600_000);
   });
 });

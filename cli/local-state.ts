@@ -1,0 +1,34 @@
+import { CreateTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
+import { join } from 'node:path';
+import { createTableInput } from '#shared/table';
+import { startDynamoDbLocal, type DynamoDbLocal } from '../local/dynamodb-local';
+
+export const LOCAL_TABLE = 'ccwatch';
+
+/** DynamoDB for a local run: the endpoint given, or DynamoDB Local persisted under ./.ccwatch. */
+export async function localState(endpoint: string | undefined, table: string = LOCAL_TABLE, progress: (s: string) => void): Promise<{ client: DynamoDBClient; table: string; stop(): Promise<void> }> {
+  let local: DynamoDbLocal | undefined;
+  if (!endpoint) {
+    progress('starting DynamoDB Local (state kept in .ccwatch/dynamodb)...');
+    local = await startDynamoDbLocal({ dbPath: join(process.cwd(), '.ccwatch', 'dynamodb') });
+  }
+  const client = new DynamoDBClient({
+    endpoint: endpoint ?? local!.endpoint,
+    region: process.env.AWS_REGION ?? 'us-east-1',
+    // DynamoDB Local accepts any credentials; a real endpoint uses the normal AWS chain
+    ...(local ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
+  });
+  try {
+    await client.send(new CreateTableCommand(createTableInput(table)));
+  } catch (err) {
+    if (!(err instanceof ResourceInUseException)) throw err;
+  }
+  return {
+    client,
+    table,
+    stop: async () => {
+      client.destroy();
+      await local?.stop();
+    },
+  };
+}

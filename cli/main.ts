@@ -1,0 +1,268 @@
+// ccwatch: the operator CLI. Runs the same core as the Lambda functions, on this machine.
+import { readFileSync } from 'node:fs';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+import { ConfigError, parseConfigText, type Config } from '#shared/config';
+import { parseDuration } from '#shared/duration';
+import { runAgentStatus, type RunReport } from '#shared/agent-run';
+import { runPreviewTasks } from '#shared/task-run';
+import { CollectingPublisher, SnsPublisher, type Publisher } from '#shared/notifier';
+import { ReaderPool, type SecretLoader } from '#shared/readers';
+import { Store } from '#shared/store';
+import type { Log } from '#shared/log';
+import { VendorSimulator } from '#simulator/server';
+import { SCENARIOS, type Scenario } from '#simulator/scenarios';
+import { notificationJson, notificationText } from './notifications';
+import { localState } from './local-state';
+
+const EXIT = { ok: 0, usage: 1, invalid: 2, sourceFailed: 3 } as const;
+
+class UsageError extends Error {}
+
+const HELP: Record<string, string> = {
+  main: `ccwatch — call-center alerting, run locally
+
+Usage: ccwatch <command> [options]
+
+Commands:
+  check-config <file>   validate a config file; every error with its path
+  run --config <file>   run the agent-status and preview-tasks functions
+  sim                   start the vendor simulator
+Run 'ccwatch <command> --help' for a command's options.`,
+  'check-config': `Usage: ccwatch check-config <file>
+
+Validates a ccwatch config file. Prints every problem with its path
+(e.g. "agentRules[2].after: expected a duration like \\"15m\\"").
+Exit codes: 0 valid, 2 invalid.`,
+  run: `Usage: ccwatch run --config <file> [options]
+
+Runs the agent-status and preview-tasks functions against the config's sources.
+
+Options:
+  --config <file>         the ccwatch config (required)
+  --secrets <file>        JSON mapping each secretId of the config to its credential object;
+                          without it, secrets are read from AWS Secrets Manager
+  --once                  one run (the default)
+  --every <duration>      run repeatedly, e.g. 1m, until interrupted
+  --dry-run               publish nothing: print every notification instead
+  --json                  with --dry-run: one JSON object per notification per line on stdout
+  --now <ISO-8601>        the run's logical clock (replaying a timeline); advances by --every.
+                          Vendor requests are always signed with the wall clock.
+  --ddb-endpoint <url>    DynamoDB endpoint; default: DynamoDB Local kept under ./.ccwatch
+  --table <name>          table name (default ccwatch; created if missing)
+  --verbose               debug logs on stderr
+  -h, --help              this help
+
+Without --dry-run, notifications go to SNS: CCWATCH_TOPICS must map each channel id to a topic
+ARN (JSON), and the normal AWS credential chain and endpoint settings apply.
+Logs and progress go to stderr. Exit codes: 0 every source answered, 3 some source failed,
+2 invalid config or secrets, 1 usage error.`,
+  sim: `Usage: ccwatch sim [--port N] [--scenario <name|file>]
+
+Starts the vendor simulator (ITNIO, Huawei CC-CMS and NXCloud contracts) on 127.0.0.1.
+Scenarios: ${Object.keys(SCENARIOS).join(', ')}, or a JSON file: a population whose timeline
+"at" values are minutes from start. Ctrl-C stops it.`,
+};
+
+function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T, command: string) {
+  try {
+    return parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message}\n\n${HELP[command]}`);
+  }
+}
+
+const stderrLog = (verbose: boolean): Log => {
+  const put = (level: string) => (message: string, extra: Record<string, unknown>) => {
+    if (level === 'debug' && !verbose) return;
+    process.stderr.write(`${level}: ${message}${Object.keys(extra).length ? ` ${JSON.stringify(extra)}` : ''}\n`);
+  };
+  return { debug: put('debug'), info: put('info'), warn: put('warn'), error: put('error') };
+};
+
+function readConfig(file: string): Config {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(file, [`(file): cannot read: ${(err as Error).message}`]);
+  }
+  return parseConfigText(text, file);
+}
+
+function checkConfig(args: string[]): number {
+  const { values, positionals } = parse(args, {}, 'check-config');
+  if (values.help) return void console.log(HELP['check-config']), EXIT.ok;
+  if (positionals.length !== 1) throw new UsageError(`check-config takes one file\n\n${HELP['check-config']}`);
+  try {
+    const cfg = readConfig(positionals[0]!);
+    console.log(`${positionals[0]}: valid (${cfg.sources.length} sources, ${cfg.agentRules.length} agent rules, ${cfg.taskRules.length} task rules, ${cfg.channels.length} channels)`);
+    return EXIT.ok;
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    for (const p of err.problems) console.log(`${err.origin}: ${p}`);
+    return EXIT.invalid;
+  }
+}
+
+function secretsFromFile(file: string): SecretLoader {
+  let map: Record<string, unknown>;
+  try {
+    map = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new ConfigError(file, [`(root): cannot read secrets file: ${(err as Error).message}`]);
+  }
+  if (!map || typeof map !== 'object' || Array.isArray(map)) throw new ConfigError(file, ['(root): expected an object of secretId -> credentials']);
+  return async (id) => {
+    if (!(id in map)) throw new Error(`no entry "${id}" in ${file}`);
+    return map[id];
+  };
+}
+
+async function runCommand(args: string[]): Promise<number> {
+  const { values } = parse(
+    args,
+    {
+      config: { type: 'string' },
+      secrets: { type: 'string' },
+      once: { type: 'boolean' },
+      every: { type: 'string' },
+      'dry-run': { type: 'boolean' },
+      json: { type: 'boolean' },
+      now: { type: 'string' },
+      'ddb-endpoint': { type: 'string' },
+      table: { type: 'string' },
+      verbose: { type: 'boolean' },
+    },
+    'run',
+  );
+  if (values.help) return void console.log(HELP.run), EXIT.ok;
+  if (!values.config) throw new UsageError(`--config is required\n\n${HELP.run}`);
+  if (values.once && values.every) throw new UsageError('--once and --every exclude each other');
+  if (values.json && !values['dry-run']) throw new UsageError('--json prints notifications instead of sending them: use it with --dry-run');
+  const every = values.every !== undefined ? parseDuration(values.every) : undefined;
+  if (values.every !== undefined && !every) throw new UsageError(`--every: expected a duration like "1m", got "${values.every}"`);
+  let logicalNow = values.now !== undefined ? Date.parse(values.now) : undefined;
+  if (values.now !== undefined && (!/^\d{4}-\d{2}-\d{2}T/.test(values.now) || Number.isNaN(logicalNow))) throw new UsageError(`--now: expected an ISO-8601 time like 2026-11-23T09:00:00Z, got "${values.now}"`);
+
+  const config = readConfig(values.config);
+  const log = stderrLog(values.verbose ?? false);
+  const progress = (s: string) => process.stderr.write(`${s}\n`);
+  const loadSecret = values.secrets ? secretsFromFile(values.secrets) : (id: string) => getSecret(id, { transform: 'json', maxAge: 300 });
+
+  let publisher: Publisher;
+  let sns: SNSClient | undefined;
+  if (values['dry-run']) {
+    publisher = new CollectingPublisher((d) => process.stdout.write(values.json ? `${JSON.stringify(notificationJson(d))}\n` : notificationText(d)));
+  } else {
+    let topics: Record<string, string>;
+    try {
+      topics = JSON.parse(process.env.CCWATCH_TOPICS ?? '');
+    } catch {
+      throw new UsageError('sending needs CCWATCH_TOPICS (JSON: channel id -> SNS topic ARN); or use --dry-run');
+    }
+    const missing = config.channels.filter((c) => !topics[c.id]).map((c) => c.id);
+    if (missing.length) throw new UsageError(`CCWATCH_TOPICS has no topic for channel(s): ${missing.join(', ')}`);
+    sns = new SNSClient({});
+    publisher = new SnsPublisher(sns, topics);
+  }
+
+  const state = await localState(values['ddb-endpoint'], values.table, progress);
+  const readers = new ReaderPool(loadSecret);
+  const deps = { store: new Store(state.client, state.table), publisher, readers, log };
+  let stop = false;
+  process.once('SIGINT', () => {
+    stop = true;
+    progress('stopping after this run...');
+  });
+  let code: number = EXIT.ok;
+  try {
+    for (let i = 0; !stop; i++) {
+      const now = logicalNow ?? Date.now();
+      // the tick id: the logical minute, so a replayed time is one tick, like a schedule's
+      const tick = new Date(Math.floor(now / 1000) * 1000).toISOString();
+      progress(`run ${i + 1} at ${new Date(now).toISOString()}: ${config.sources.length} source(s)...`);
+      const reports: RunReport[] = [await runAgentStatus(config, tick, now, deps)];
+      if (config.taskRules.length) reports.push(await runPreviewTasks(config, tick, now, deps));
+      const failed = reports.flatMap((r) => r.sources).filter((s) => s.status === 'failed' || s.status === 'store-error');
+      for (const s of failed) progress(`source ${s.source} failed: ${s.error}`);
+      const sent = reports.reduce((n, r) => n + r.digests.length, 0);
+      progress(`run ${i + 1} done: ${reports.flatMap((r) => r.sources).filter((s) => s.status === 'ok').length} source read(s) ok, ${failed.length} failed, ${sent} notification(s)`);
+      code = failed.length ? EXIT.sourceFailed : EXIT.ok;
+      if (!every) break;
+      await new Promise((r) => setTimeout(r, every * 1000));
+      if (logicalNow !== undefined) logicalNow += every * 1000;
+    }
+  } finally {
+    await readers.closeAll();
+    sns?.destroy();
+    await state.stop();
+  }
+  return code;
+}
+
+function scenarioFromFile(file: string): Scenario {
+  const raw = JSON.parse(readFileSync(file, 'utf8'));
+  return {
+    description: `from ${file}`,
+    minutes: 0,
+    // timeline "at" values in the file are minutes from start
+    population: (t0) =>
+      JSON.parse(JSON.stringify(raw), (key, value) => (key === 'at' && typeof value === 'number' ? t0 + value * 60_000 : value)),
+  };
+}
+
+async function simCommand(args: string[]): Promise<number> {
+  const { values } = parse(args, { port: { type: 'string' }, scenario: { type: 'string' } }, 'sim');
+  if (values.help) return void console.log(HELP.sim), EXIT.ok;
+  const name = values.scenario ?? 'demo';
+  const scenario = SCENARIOS[name] ?? (name.endsWith('.json') ? scenarioFromFile(name) : undefined);
+  if (!scenario) throw new UsageError(`unknown scenario "${name}"; known: ${Object.keys(SCENARIOS).join(', ')}, or a .json file`);
+  const port = values.port !== undefined ? Number(values.port) : undefined;
+  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) throw new UsageError(`--port: expected a port number, got "${values.port}"`);
+  const sim = await new VendorSimulator({ population: scenario.population(Date.now()), clock: Date.now, ...(port !== undefined ? { port } : {}) }).start();
+  process.stderr.write(`vendor simulator (${name}) listening on ${sim.url}; Ctrl-C to stop\n`);
+  console.log(sim.url);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await sim.stop();
+  return EXIT.ok;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'check-config':
+        return checkConfig(rest);
+      case 'run':
+        return await runCommand(rest);
+      case 'sim':
+        return await simCommand(rest);
+      case undefined:
+      case '-h':
+      case '--help':
+      case 'help':
+        console.log(HELP.main);
+        return command === undefined ? EXIT.usage : EXIT.ok;
+      default:
+        throw new UsageError(`unknown command "${command}"\n\n${HELP.main}`);
+    }
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`ccwatch: ${err.message}\n`);
+      return EXIT.usage;
+    }
+    if (err instanceof ConfigError) {
+      process.stderr.write(`ccwatch: ${err.message}\n`);
+      return EXIT.invalid;
+    }
+    process.stderr.write(`ccwatch: ${(err as Error).stack ?? err}\n`);
+    return EXIT.usage;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

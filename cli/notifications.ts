@@ -1,0 +1,31 @@
+import type { Digest } from '#shared/notifier';
+import type { Notice } from '#shared/engine';
+import { SEVERITIES } from '#shared/config';
+
+/** One notification (a channel's digest) as one JSON line: the contract scripts rely on. */
+export function notificationJson(d: Digest) {
+  const severity = d.notices.reduce((worst, n) => (SEVERITIES.indexOf(n.severity) > SEVERITIES.indexOf(worst) ? n.severity : worst), d.notices[0]!.severity);
+  return {
+    channel: d.channel.id,
+    severity,
+    subject: d.message.subject,
+    sms: d.message.sms,
+    email: d.message.email,
+    alerts: d.notices.map(alertJson),
+  };
+}
+
+function alertJson(n: Notice) {
+  const base = { kind: n.kind, source: n.source, id: n.subjectId, status: n.status, rule: n.ruleId, episode: n.episodeId, severity: n.severity };
+  if (n.kind === 'agent') return { ...base, name: n.subjectName, state: n.agent?.state, vendorState: n.agent?.vendorState, for: Math.round(n.forSec) };
+  if (n.kind === 'task') return { ...base, name: n.subjectName, counts: n.task?.counts ?? {}, ...(n.task?.growth ? { growth: n.task.growth } : {}) };
+  return { ...base, detail: n.detail };
+}
+
+/** The same notification for people: what the email and SMS subscribers would get. */
+export function notificationText(d: Digest): string {
+  const lines = [`--- ${d.channel.id} ---`];
+  if (d.channel.emails.length || !d.channel.sms.length) lines.push(`Subject: ${d.message.subject}`, d.message.email);
+  if (d.channel.sms.length || !d.channel.emails.length) lines.push(`SMS: ${d.channel.displayName}> ${d.message.sms}`);
+  return `${lines.join('\n')}\n`;
+}
