@@ -21,6 +21,8 @@ export class SnsEndpoint {
   readonly published: ReceivedPublish[] = [];
   private server?: Server;
   private failures = 0;
+  /** Publishes to topics matching this fail (HTTP 500) until cleared. */
+  failTopic?: (topicArn: string) => boolean;
 
   get endpoint(): string {
     return `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
@@ -40,8 +42,8 @@ export class SnsEndpoint {
       let raw = '';
       for await (const chunk of req) raw += chunk;
       const form = new URLSearchParams(raw);
-      if (this.failures > 0) {
-        this.failures--;
+      if (this.failures > 0 || this.failTopic?.(form.get('TopicArn') ?? '')) {
+        if (this.failures > 0) this.failures--;
         res.writeHead(500, { 'content-type': 'text/xml' });
         res.end('<ErrorResponse><Error><Type>Receiver</Type><Code>InternalError</Code><Message>injected</Message></Error><RequestId>x</RequestId></ErrorResponse>');
         return;

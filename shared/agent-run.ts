@@ -23,36 +23,40 @@ export function timezones(config: Config): Record<string, string> {
 }
 
 /**
- * Publishes one digest per channel. A channel whose publish fails gets its episode steps undone,
- * so the next run notifies again instead of losing the page.
+ * Publishes one digest per channel, with whatever that channel missed before. A channel whose
+ * publish fails keeps its notices in its outbox for the next run, so nothing is lost and the
+ * channels that did get them are not sent them again.
  */
 export async function publishNotices(
+  fn: string,
   won: readonly EpisodeWrite[],
   config: Config,
   now: number,
   deps: Pick<CoreDeps, 'store' | 'publisher' | 'log'>,
 ): Promise<{ digests: Digest[]; failedChannels: string[] }> {
-  const notices = won.flatMap((w) => (w.notice ? [w.notice] : []));
-  const writeOf = new Map<Notice, EpisodeWrite>(won.flatMap((w) => (w.notice ? [[w.notice, w] as const] : [])));
-  const digests = buildDigests(notices, config.channels, now, timezones(config));
+  const fresh = won.flatMap((w) => (w.notice ? [w.notice] : []));
   const published: Digest[] = [];
   const failedChannels: string[] = [];
-  const toRevert = new Set<EpisodeWrite>();
-  for (const digest of digests) {
+  for (const channel of config.channels) {
+    let waiting: Notice[] = [];
+    try {
+      waiting = await deps.store.claimOutbox(fn, channel.id);
+    } catch (err) {
+      deps.log.error('could not read the outbox; earlier unsent alerts wait for the next run', { channel: channel.id, error: (err as Error).message });
+    }
+    const [digest] = buildDigests([...waiting, ...fresh], [channel], now, timezones(config));
+    if (!digest) continue;
     try {
       await deps.publisher.publish(digest);
       published.push(digest);
     } catch (err) {
-      failedChannels.push(digest.channel.id);
-      deps.log.error('publish failed; these alerts will be sent on the next run', { channel: digest.channel.id, error: (err as Error).message, alerts: digest.notices.length });
-      for (const n of digest.notices) toRevert.add(writeOf.get(n)!);
-    }
-  }
-  for (const w of toRevert) {
-    try {
-      await deps.store.revertEpisode(w);
-    } catch (err) {
-      deps.log.error('could not undo an unpublished alert step', { episode: w.next.episodeId, error: (err as Error).message });
+      failedChannels.push(channel.id);
+      deps.log.error('publish failed; these alerts will be sent on the next run', { channel: channel.id, error: (err as Error).message, alerts: digest.notices.length });
+      try {
+        await deps.store.putOutbox(fn, channel.id, digest.notices, now);
+      } catch (putErr) {
+        deps.log.error('could not keep unsent alerts for the next run; they are lost', { channel: channel.id, error: (putErr as Error).message, episodes: digest.notices.map((n) => n.episodeId) });
+      }
     }
   }
   return { digests: published, failedChannels };
@@ -94,6 +98,6 @@ export async function runAgentStatus(config: Config, tick: string, now: number, 
       },
     }),
   );
-  const { digests, failedChannels } = await publishNotices(won, config, now, deps);
+  const { digests, failedChannels } = await publishNotices(AGENT_STATUS_FN, won, config, now, deps);
   return { tick, sources, digests, failedChannels };
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AgentRule, Scope, Severity, Silence } from './config';
-import type { AgentItem, Episode, HealthItem, SubjectKind } from './items';
+import type { AgentItem, Episode, HealthItem, Notice } from './items';
 import type { AgentState, NormalizedAgent } from './model';
 
 /**
@@ -10,36 +10,7 @@ import type { AgentState, NormalizedAgent } from './model';
  */
 const RESTART_THRESHOLD_MS = 90_000;
 
-export type NoticeStatus = 'firing' | 'repeat' | 'escalated' | 'resolved';
-
-/** Something a person should be told; rendered into channel digests. */
-export interface Notice {
-  status: NoticeStatus;
-  severity: Severity;
-  kind: SubjectKind;
-  source: string;
-  subjectId: string;
-  subjectName: string;
-  ruleId: string;
-  episodeId: string;
-  startedAt: number;
-  /** Seconds the condition has held (or held, when resolved). */
-  forSec: number;
-  agent?: { groups: string[]; state: AgentState; vendorState: string; reason?: string; inferred?: boolean };
-  task?: TaskNoticeDetail;
-  detail?: string;
-}
-
-export interface TaskNoticeDetail {
-  counts: Record<string, number>;
-  attempted: number;
-  share: number;
-  growth?: { by: number; withinSec: number };
-  topReasons: { reason: string; count: number }[];
-  examples: { calledMasked: string; errorReason?: string; agentName?: string }[];
-  taskStatus?: number;
-  note?: string;
-}
+export type { Notice, NoticeStatus, TaskNoticeDetail } from './items';
 
 /** A change to an episode, guarded by its previous version; the notice goes out only if the write wins. */
 export interface EpisodeWrite {

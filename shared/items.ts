@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { NormalizedAgentSchema } from './model';
+import { AgentStateSchema, NormalizedAgentSchema } from './model';
 import { SeveritySchema } from './config';
 
 /**
@@ -80,3 +80,45 @@ export const TaskItemSchema = z.object({
   version: z.number().int().nonnegative(),
 });
 export type TaskItem = z.infer<typeof TaskItemSchema>;
+
+export const NoticeStatusSchema = z.enum(['firing', 'repeat', 'escalated', 'resolved']);
+export type NoticeStatus = z.infer<typeof NoticeStatusSchema>;
+
+export const TaskNoticeDetailSchema = z.object({
+  counts: z.record(z.string(), z.number()),
+  attempted: z.number(),
+  share: z.number(),
+  growth: z.object({ by: z.number(), withinSec: z.number() }).optional(),
+  topReasons: z.array(z.object({ reason: z.string(), count: z.number() })),
+  examples: z.array(z.object({ calledMasked: z.string(), errorReason: z.string().optional(), agentName: z.string().optional() })),
+  taskStatus: z.number().optional(),
+  note: z.string().optional(),
+});
+export type TaskNoticeDetail = z.infer<typeof TaskNoticeDetailSchema>;
+
+/** Something a person should be told; rendered into channel digests, and kept in the outbox when a publish fails. */
+export const NoticeSchema = z.object({
+  status: NoticeStatusSchema,
+  severity: SeveritySchema,
+  kind: SubjectKindSchema,
+  source: z.string(),
+  subjectId: z.string(),
+  subjectName: z.string(),
+  ruleId: z.string(),
+  episodeId: z.string(),
+  startedAt: z.number(),
+  /** Seconds the condition has held (or held, when resolved). */
+  forSec: z.number(),
+  agent: z
+    .object({ groups: z.array(z.string()), state: AgentStateSchema, vendorState: z.string(), reason: z.string().optional(), inferred: z.boolean().optional() })
+    .optional(),
+  task: TaskNoticeDetailSchema.optional(),
+  detail: z.string().optional(),
+  /** Set when a failed publish is retried: when the notice was first due. */
+  dueAt: z.number().optional(),
+});
+export type Notice = z.infer<typeof NoticeSchema>;
+
+/** Notices a channel did not get because its publish failed; the next run sends them. */
+export const OutboxItemSchema = z.object({ fn: z.string(), channel: z.string(), notice: NoticeSchema });
+export type OutboxItem = z.infer<typeof OutboxItemSchema>;

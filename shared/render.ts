@@ -95,6 +95,8 @@ export function renderEmail(notices: readonly Notice[], ctx: RenderContext): str
     for (const n of group.filter((x) => x.kind === 'task')) lines.push(...renderTaskBlock(n));
     lines.push('');
   }
+  const delayed = notices.filter((n) => n.dueAt !== undefined);
+  if (delayed.length) lines.push(`Delayed: ${delayed.map((n) => `${n.episodeId} ${n.status} was due ${new Date(n.dueAt!).toISOString().slice(11, 16)} UTC`).join('; ')} (an earlier publish failed).`);
   if (notices.some((n) => n.agent?.inferred)) lines.push('~ state inferred from time-per-state reports (NXCloud offers no live state).');
   lines.push("Start times are in each source's timezone.");
   return lines.join('\n');

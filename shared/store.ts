@@ -3,7 +3,7 @@ import { BatchGetCommand, BatchWriteCommand, DeleteCommand, DynamoDBDocumentClie
 import type { z } from 'zod';
 import { mapLimit, sleep } from './concurrency';
 import { formatIssues } from './errors';
-import { AgentItemSchema, EpisodeSchema, HealthItemSchema, TaskItemSchema, type AgentItem, type Episode, type HealthItem, type TaskItem } from './items';
+import { AgentItemSchema, EpisodeSchema, HealthItemSchema, OutboxItemSchema, TaskItemSchema, type AgentItem, type Episode, type HealthItem, type Notice, type TaskItem } from './items';
 import type { AgentWrite, EpisodeWrite } from './engine';
 import { TTL_ATTRIBUTE } from './table';
 
@@ -11,6 +11,8 @@ const DAY_S = 86_400;
 /** Resolved episodes and run records expire; open ones never do. */
 const EPISODE_TTL_DAYS = 30;
 const RUN_TTL_DAYS = 7;
+/** An unpublished notice older than a day is history, not news. */
+const OUTBOX_TTL_S = DAY_S;
 /** A run record older than this that never finished belongs to a crashed invocation. */
 const STALE_RUN_MS = 10 * 60_000;
 const WRITE_CONCURRENCY = 16;
@@ -21,6 +23,7 @@ export const keys = {
   episode: (episodeId: string) => `EPISODE#${episodeId}`,
   health: (fn: string) => `HEALTH#${fn}`,
   task: (ruleId: string, taskId: number | string) => `TASK#${ruleId}#${taskId}`,
+  outbox: (fn: string, channel: string) => `OUTBOX#${fn}#${channel}`,
   run: (fn: string, source: string) => `RUN#${fn}#${source}`,
 };
 
@@ -78,8 +81,9 @@ export class Store {
       const out = await this.doc.send(
         new QueryCommand({
           TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': pk, ':prefix': skPrefix },
+          // DynamoDB refuses an empty begins_with value: no prefix means the whole partition
+          KeyConditionExpression: skPrefix ? 'pk = :pk AND begins_with(sk, :prefix)' : 'pk = :pk',
+          ExpressionAttributeValues: skPrefix ? { ':pk': pk, ':prefix': skPrefix } : { ':pk': pk },
           ExclusiveStartKey: start,
           ReturnConsumedCapacity: 'TOTAL',
         }),
@@ -165,30 +169,40 @@ export class Store {
     return this.putVersioned(item, w.prev?.version);
   }
 
-  /** Undoes a won episode write whose notice could not be published, so the next run sends it. */
-  async revertEpisode(w: EpisodeWrite): Promise<boolean> {
-    const e = w.next;
-    try {
-      if (!w.prev) {
+  /** Keeps a channel's unpublished notices for the next run (one item each, expiring after a day). */
+  async putOutbox(fn: string, channel: string, notices: readonly Notice[], now: number): Promise<void> {
+    await this.batchPut(
+      notices.map((notice) => ({
+        pk: keys.outbox(fn, channel),
+        sk: `${notice.episodeId}#${notice.status}#${notice.dueAt ?? now}`,
+        type: 'outbox',
+        fn,
+        channel,
+        notice: { ...notice, dueAt: notice.dueAt ?? now },
+        [TTL_ATTRIBUTE]: Math.floor(now / 1000) + OUTBOX_TTL_S,
+      })),
+    );
+  }
+
+  /**
+   * Takes a channel's waiting notices: each is deleted on condition it still exists, so of two
+   * overlapping runs only one sends it. A failed publish puts them back with putOutbox.
+   */
+  async claimOutbox(fn: string, channel: string): Promise<Notice[]> {
+    const items = await this.queryAll(keys.outbox(fn, channel), '');
+    const claimed: Notice[] = [];
+    for (const raw of items) {
+      try {
         const out = await this.doc.send(
-          new DeleteCommand({
-            TableName: this.tableName,
-            Key: { pk: keys.source(e.source), sk: keys.episode(e.episodeId) },
-            ConditionExpression: '#v = :v',
-            ExpressionAttributeNames: { '#v': 'version' },
-            ExpressionAttributeValues: { ':v': e.version },
-            ReturnConsumedCapacity: 'TOTAL',
-          }),
+          new DeleteCommand({ TableName: this.tableName, Key: { pk: raw.pk, sk: raw.sk }, ConditionExpression: 'attribute_exists(pk)', ReturnValues: 'ALL_OLD', ReturnConsumedCapacity: 'TOTAL' }),
         );
         this.track(out, 'write');
-        return true;
+        if (out.Attributes) claimed.push(parseItem(OutboxItemSchema, out.Attributes).notice);
+      } catch (err) {
+        if (!isConditionFailure(err)) throw err;
       }
-      // the restored item takes a newer version so plans made from either copy stay guarded
-      return await this.putVersioned({ pk: keys.source(e.source), sk: keys.episode(e.episodeId), type: 'episode', ...w.prev, version: e.version + 1 }, e.version);
-    } catch (err) {
-      if (isConditionFailure(err)) return false;
-      throw err;
     }
+    return claimed;
   }
 
   async writeHealth(fn: string, h: HealthItem, prevVersion: number | undefined): Promise<boolean> {

@@ -120,6 +120,6 @@ export async function runPreviewTasks(config: Config, tick: string, now: number,
       },
     }),
   );
-  const { digests, failedChannels } = await publishNotices(won, config, now, deps);
+  const { digests, failedChannels } = await publishNotices(PREVIEW_TASKS_FN, won, config, now, deps);
   return { tick, sources: outcomes, digests, failedChannels };
 }

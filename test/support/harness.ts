@@ -72,14 +72,16 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
-export async function makeHarness(opts: { config?: (simUrl: string) => Record<string, unknown>; population?: (t0: number) => SimPopulation } = {}): Promise<Harness> {
+export async function makeHarness(opts: { config?: (simUrl: string) => Record<string, unknown>; population?: (t0: number) => SimPopulation; ddbEndpoint?: string; snsMaxAttempts?: number } = {}): Promise<Harness> {
   const clock = testClock();
   const sim = await startSim(opts.population?.(clock.start) ?? population(clock.start), clock.now);
   const sns = await new SnsEndpoint().start();
   const client = ddbClient();
   const table = await freshTable(client);
-  const store = new Store(client, table);
-  const snsClient = new SNSClient({ endpoint: sns.endpoint, region: 'us-east-1', credentials: LOCAL_CREDS, maxAttempts: 1 });
+  // the store may talk through a proxy (fault tests); the table is made directly
+  const storeClient = opts.ddbEndpoint ? new DynamoDBClient({ endpoint: opts.ddbEndpoint, region: 'us-east-1', credentials: LOCAL_CREDS, maxAttempts: 2 }) : client;
+  const store = new Store(storeClient, table);
+  const snsClient = new SNSClient({ endpoint: sns.endpoint, region: 'us-east-1', credentials: LOCAL_CREDS, maxAttempts: opts.snsMaxAttempts ?? 1 });
   const publisher = new SnsPublisher(snsClient, TOPICS);
   const readers = new ReaderPool(async (id) => SECRETS[id]);
   const config = parseConfig({ sources: testSources(sim.url), channels: CHANNELS, ...opts.config?.(sim.url) }, 'test');
@@ -106,6 +108,7 @@ export async function makeHarness(opts: { config?: (simUrl: string) => Record<st
       await sns.stop();
       snsClient.destroy();
       client.destroy();
+      if (storeClient !== client) storeClient.destroy();
     },
   };
 }
