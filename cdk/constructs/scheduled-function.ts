@@ -12,6 +12,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE } from '#shared/observability';
+import { BUNDLING, configDefine } from '../bundling';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -59,15 +60,11 @@ export class ScheduledFunction extends Construct {
       logGroup: new LogGroup(this, 'Logs', { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY }),
       environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps', POWERTOOLS_SERVICE_NAME: props.name },
       bundling: {
+        ...BUNDLING,
+        mainFields: [...BUNDLING.mainFields],
+        externalModules: [...BUNDLING.externalModules],
         format: OutputFormat.ESM,
-        target: 'node22',
-        minify: true,
-        sourceMap: true,
-        mainFields: ['module', 'main'],
-        externalModules: ['@aws-sdk/*'],
-        // some dependencies still call require(); give ESM bundles one
-        banner: "import { createRequire as __ccwatchRequire } from 'node:module'; const require = __ccwatchRequire(import.meta.url);",
-        define: { 'process.env.CCWATCH_CONFIG': JSON.stringify(props.runtimeJson) },
+        define: configDefine(props.runtimeJson),
       },
     });
 

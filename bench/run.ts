@@ -1,0 +1,247 @@
+// `npm run bench`: scale and cost figures, printed as a table and written to bench/results.json.
+// No assertion here: the figures are compared with their goals and reported.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { gzipSync } from 'node:zlib';
+import { build } from 'esbuild';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createTableInput } from '#shared/table';
+import { VendorSimulator, type SimPopulation } from '#simulator/server';
+import { dialerTask, generateAgents } from '#simulator/population';
+import { startDynamoDbLocal } from '../local/dynamodb-local';
+import { SnsEndpoint } from '../local/sns-endpoint';
+import { BUNDLING, configDefine } from '../cdk/bundling';
+import { loadConfig } from '../cdk/config';
+
+const run = promisify(execFile);
+const LATENCY_MS = 50;
+const MIN = 60_000;
+const SIZES = [1_000, 10_000, 50_000];
+/** NXCloud needs one status request per agent: at 50 ms each, 50,000 agents do not fit in a minute. */
+const NX_SIZES = [1_000, 10_000];
+const NX_CONCURRENCY = 32;
+const PAGE = { itnio: 100, huawei: 6000, nxcloud: 200 } as const;
+type Vendor = keyof typeof PAGE;
+const CREDS = { itnio: { apiKey: 'b-key', apiSecret: 'b-secret' }, huawei: { ak: 'b-ak', sk: 'b-sk' }, nxcloud: { accessKey: 'b-nx', accessSecret: 'b-nx-secret' } };
+const TOPICS = { supervisors: 'arn:aws:sns:local:0:sup', oncall: 'arn:aws:sns:local:0:oncall' };
+const CHANNELS = [
+  { id: 'supervisors', severities: ['warning', 'critical'] },
+  { id: 'oncall', severities: ['critical'] },
+];
+
+const log = (s: string) => process.stderr.write(`${s}\n`);
+const tmp = mkdtempSync(join(tmpdir(), 'ccwatch-bench-'));
+
+function population(vendor: Vendor, n: number, t0: number): SimPopulation {
+  const agents = generateAgents({ count: n, t0: t0 - 60 * MIN, firstId: vendor === 'huawei' ? 101 : 1, ...(vendor === 'nxcloud' ? { idPrefix: 'nx' } : {}) });
+  if (vendor === 'itnio') return { itnio: { ...CREDS.itnio, agents, tasks: [] } };
+  if (vendor === 'huawei') return { huawei: { ...CREDS.huawei, ccId: 1, vdn: 170, agents, restReasons: [{ id: 3, name: 'Meal' }] } };
+  return { nxcloud: { ...CREDS.nxcloud, tenantId: 144, agents } };
+}
+
+function source(vendor: Vendor, n: number, url: string) {
+  const base = { id: `${vendor}-bench`, vendor, baseUrl: url, secretId: `bench/${vendor}` };
+  if (vendor === 'huawei') return { ...base, ccId: 1, vdn: 170, agentIds: [`101-${100 + n}`] };
+  if (vendor === 'nxcloud') return { ...base, tenantId: 144, http: { concurrency: NX_CONCURRENCY } };
+  return base;
+}
+
+async function tick(job: object): Promise<any> {
+  const file = join(tmp, `job-${Math.random().toString(36).slice(2)}.json`);
+  writeFileSync(file, JSON.stringify(job));
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', 'bench/tick-worker.ts', file], { maxBuffer: 1 << 26 });
+  return JSON.parse(stdout.trim().split('\n').pop()!);
+}
+
+async function freshTable(endpoint: string, name: string): Promise<void> {
+  const c = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'l', secretAccessKey: 'l' } });
+  await c.send(new CreateTableCommand(createTableInput(name)));
+  c.destroy();
+}
+
+/** Changes the state of `share` of the agents (from `offset`) at time `at`. */
+function change(sim: VendorSimulator, vendor: Vendor, share: number, offset: number, at: number): number {
+  const agents = sim.population[vendor]!.agents;
+  const count = Math.round(agents.length * share);
+  for (let i = offset; i < offset + count; i++) agents[i]!.timeline.push({ at, state: 'break' });
+  return count;
+}
+
+interface Row {
+  vendor: Vendor;
+  agents: number;
+  tick: string;
+  requests: number;
+  minRequests: number;
+  wallMs: number;
+  sequentialMs: number;
+  wcu: number;
+  wcuIfEveryAgent: number;
+  publishes: number;
+  maxRssMb: number;
+}
+
+async function agentBench(ddbEndpoint: string, sns: SnsEndpoint): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const vendor of ['itnio', 'huawei', 'nxcloud'] as const) {
+    for (const n of vendor === 'nxcloud' ? NX_SIZES : SIZES) {
+      let now = Date.UTC(2026, 10, 23, 9, 0);
+      const sim = await new VendorSimulator({ population: population(vendor, n, now), clock: () => now, latencyMs: LATENCY_MS }).start();
+      const table = `bench-${vendor}-${n}`;
+      await freshTable(ddbEndpoint, table);
+      const config = { sources: [source(vendor, n, sim.url)], agentRules: [{ id: 'break', states: ['break'], after: '1m' }], channels: CHANNELS };
+      const minRequests = Math.ceil(n / PAGE[vendor]) + (vendor === 'nxcloud' ? n : 0);
+      const steps: [string, () => void][] = [
+        ['first (all new)', () => {}],
+        ['1% change', () => change(sim, vendor, 0.01, 0, now)],
+        ['20% change', () => change(sim, vendor, 0.2, Math.round(n * 0.01), now)],
+        ['20% alert', () => {}],
+      ];
+      for (const [name, before] of steps) {
+        before();
+        // agents changed at `now` are seen a minute later (NX needs a whole window of the new state)
+        now += MIN;
+        sim.clearLog();
+        const published = sns.published.length;
+        log(`  ${vendor} ${n}: ${name}...`);
+        const r = await tick({ fn: 'agent-status', config, secrets: { [`bench/${vendor}`]: CREDS[vendor] }, ddbEndpoint, table, snsEndpoint: sns.endpoint, topics: TOPICS, tick: new Date(now).toISOString(), now });
+        if (r.sources[0].status !== 'ok') throw new Error(`${vendor} ${n} ${name}: ${r.sources[0].error}`);
+        const requests = sim.log.filter((l) => l.vendor === vendor).length;
+        rows.push({
+          vendor,
+          agents: n,
+          tick: name,
+          requests,
+          minRequests,
+          wallMs: Math.round(r.ms),
+          sequentialMs: requests * LATENCY_MS,
+          wcu: r.wcu,
+          wcuIfEveryAgent: n,
+          publishes: sns.published.length - published,
+          maxRssMb: Math.round(r.maxRssMb),
+        });
+      }
+      await sim.stop();
+    }
+  }
+  return rows;
+}
+
+async function taskBench(ddbEndpoint: string, sns: SnsEndpoint) {
+  let now = Date.UTC(2026, 10, 23, 9, 0);
+  const tasks = Array.from({ length: 20 }, (_, i) => dialerTask({ taskId: 900 + i, name: `T${i}`, t0: now - 30 * MIN, contacts: 500, dialEverySec: 10, abnormal: (k) => k % (i + 2) === 0 }));
+  const sim = await new VendorSimulator({ population: { itnio: { ...CREDS.itnio, agents: [], tasks } }, clock: () => now, latencyMs: LATENCY_MS }).start();
+  await freshTable(ddbEndpoint, 'bench-tasks');
+  const config = {
+    sources: [{ id: 'itnio-bench', vendor: 'itnio', baseUrl: sim.url, secretId: 'bench/itnio', http: { concurrency: 8 } }],
+    taskRules: [{ id: 'abn', source: 'itnio-bench', discoverRunning: true, abnormalCount: 60 }],
+    channels: CHANNELS,
+  };
+  const out = [];
+  for (const name of ['first', 'steady']) {
+    now += MIN;
+    sim.clearLog();
+    const r = await tick({ fn: 'preview-tasks', config, secrets: { 'bench/itnio': CREDS.itnio }, ddbEndpoint, table: 'bench-tasks', snsEndpoint: sns.endpoint, topics: TOPICS, tick: new Date(now).toISOString(), now });
+    const detail = sim.log.filter((l) => l.path === '/v3/cc/preview/queryTaskDetail');
+    out.push({
+      tick: name,
+      tasks: tasks.length,
+      countRequestsPerTask: detail.filter((l) => l.body?.size === 1).length / tasks.length,
+      sampleReads: detail.filter((l) => l.body?.size > 1).length,
+      listRequests: sim.log.filter((l) => l.path === '/v3/cc/preview/query').length,
+      wallMs: Math.round(r.ms),
+      publishes: r.publishes,
+    });
+  }
+  await sim.stop();
+  return out;
+}
+
+async function bundleBench() {
+  const { runtimeJson } = loadConfig('ccwatch.config.json');
+  const out = [];
+  for (const fn of ['agent-status', 'preview-tasks']) {
+    // inside the project, so the external SDK resolves from node_modules as the runtime's would
+    const outfile = join('bench', '.out', fn, 'index.mjs');
+    await build({
+      entryPoints: [`functions/${fn}/index.ts`],
+      outfile,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: BUNDLING.target,
+      minify: BUNDLING.minify,
+      sourcemap: BUNDLING.sourceMap,
+      mainFields: [...BUNDLING.mainFields],
+      external: [...BUNDLING.externalModules],
+      banner: { js: BUNDLING.banner },
+      define: configDefine(runtimeJson),
+      logLevel: 'error',
+    });
+    const code = readFileSync(outfile);
+    const inits: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const { stdout } = await run(process.execPath, ['--enable-source-maps', '--input-type=module', '-e', `const t=performance.now();await import(${JSON.stringify(join(process.cwd(), outfile))});console.log(performance.now()-t)`], {
+        env: { ...process.env, CCWATCH_TABLE: 'ccwatch-bench', CCWATCH_TOPICS: JSON.stringify(TOPICS), AWS_REGION: 'us-east-1', NODE_NO_WARNINGS: '1' },
+      });
+      inits.push(Number(stdout.trim()));
+    }
+    inits.sort((a, b) => a - b);
+    out.push({ fn, bytes: statSync(outfile).size, gzipBytes: gzipSync(code).length, coldInitMsMedian: Math.round(inits[2]!) });
+  }
+  return out;
+}
+
+const results: Record<string, unknown> = { at: new Date().toISOString(), latencyMs: LATENCY_MS, node: process.version };
+const save = () => writeFileSync('bench/results.json', JSON.stringify(results, null, 2));
+const ddb = await startDynamoDbLocal();
+const sns = await new SnsEndpoint().start();
+try {
+  log(`ccwatch benchmark: simulator latency ${LATENCY_MS} ms per response`);
+  const bundles = await bundleBench();
+  results.bundles = bundles;
+  save();
+  const tasks = await taskBench(ddb.endpoint, sns);
+  results.tasks = tasks;
+  save();
+  const agents = await agentBench(ddb.endpoint, sns);
+  results.agents = agents;
+  const peak50k = Math.max(...agents.filter((r) => r.agents === 50_000).map((r) => r.maxRssMb));
+
+  console.log('\nAgent status ticks');
+  console.table(
+    agents.map((r) => ({
+      vendor: r.vendor,
+      agents: r.agents,
+      tick: r.tick,
+      'requests (min)': `${r.requests} (${r.minRequests})`,
+      'wall ms': r.wallMs,
+      'vs sequential': `${(r.wallMs / r.sequentialMs).toFixed(2)}x`,
+      'WCU (every agent)': `${r.wcu} (${r.wcuIfEveryAgent})`,
+      publishes: r.publishes,
+      'peak RSS MB': r.maxRssMb,
+    })),
+  );
+  console.log('Preview tasks (20 running tasks)');
+  console.table(tasks);
+  console.log('Function bundles');
+  console.table(bundles);
+  const goals = {
+    requestsAtMinimum: agents.every((r) => r.requests <= r.minRequests + 1),
+    pagesInParallel: agents.filter((r) => r.requests > 4).every((r) => r.wallMs < r.sequentialMs),
+    writesProportionalToChanges: agents.filter((r) => r.tick === '1% change').every((r) => r.wcu <= r.agents * 0.05 + 10),
+    onePublishPerChannel: agents.every((r) => r.publishes <= CHANNELS.length),
+    countRequestsPerTask: tasks.every((t) => t.countRequestsPerTask === 4),
+    peakRss50kUnder256MB: peak50k < 256,
+  };
+  console.log('Goals:', goals);
+  Object.assign(results, { peakRss50kMb: peak50k, goals });
+  save();
+  log('written to bench/results.json');
+} finally {
+  await sns.stop();
+  await ddb.stop();
+}

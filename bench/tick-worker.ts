@@ -1,0 +1,37 @@
+// One function run in a fresh process (like a cold Lambda), so its peak RSS is its own.
+// Input: a JSON file path; output: one JSON line with what the run cost.
+import { readFileSync } from 'node:fs';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { parseConfig } from '#shared/config';
+import { runAgentStatus } from '#shared/agent-run';
+import { runPreviewTasks } from '#shared/task-run';
+import { Store } from '#shared/store';
+import { SnsPublisher } from '#shared/notifier';
+import { ReaderPool } from '#shared/readers';
+import { silentLog } from '#shared/log';
+
+const job = JSON.parse(readFileSync(process.argv[2]!, 'utf8'));
+const creds = { accessKeyId: 'local', secretAccessKey: 'local' };
+const ddb = new DynamoDBClient({ endpoint: job.ddbEndpoint, region: 'us-east-1', credentials: creds });
+const sns = new SNSClient({ endpoint: job.snsEndpoint, region: 'us-east-1', credentials: creds });
+const store = new Store(ddb, job.table);
+const readers = new ReaderPool(async (id) => job.secrets[id]);
+const deps = { store, publisher: new SnsPublisher(sns, job.topics), readers, log: silentLog };
+const config = parseConfig(job.config, 'bench');
+const started = performance.now();
+const report = await (job.fn === 'preview-tasks' ? runPreviewTasks : runAgentStatus)(config, job.tick, job.now, deps);
+const ms = performance.now() - started;
+await readers.closeAll();
+ddb.destroy();
+sns.destroy();
+process.stdout.write(
+  JSON.stringify({
+    ms,
+    wcu: store.consumed.write,
+    rcu: store.consumed.read,
+    publishes: report.digests.length,
+    sources: report.sources.map((s) => ({ status: s.status, error: s.error, changes: s.changes })),
+    maxRssMb: process.resourceUsage().maxRSS / 1024,
+  }) + '\n',
+);
