@@ -31,7 +31,7 @@ process.stdout.write(
     wcu: store.consumed.write,
     rcu: store.consumed.read,
     publishes: report.digests.length,
-    sources: report.sources.map((s) => ({ status: s.status, error: s.error, changes: s.changes })),
+    sources: report.sources.map((s) => ({ status: s.status, error: s.error, changes: s.changes, readMs: s.readMs, storeMs: s.storeMs })),
     maxRssMb: process.resourceUsage().maxRSS / 1024,
   }) + '\n',
 );

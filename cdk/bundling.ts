@@ -13,6 +13,16 @@ export const BUNDLING = {
   banner: "import { createRequire as __ccwatchRequire } from 'node:module'; const require = __ccwatchRequire(import.meta.url);",
 } as const;
 
+/**
+ * Function memory and V8 heap cap, sized by `npm run bench`: at 50,000 agents a tick's live set fits
+ * a 128 MB heap, so 192 MB leaves headroom, keeps peak RSS near 200 MB (V8 otherwise grows the heap
+ * lazily toward the function's memory) and fits 512 MB with room for buffers. Tenants far beyond
+ * 50,000 agents per function should raise both together.
+ */
+export const FUNCTION_MEMORY_MB = 512;
+export const HEAP_CAP_FLAG = '--max-old-space-size=192';
+export const RUNTIME_NODE_OPTIONS = `--enable-source-maps ${HEAP_CAP_FLAG}`;
+
 /** esbuild's `define` that inlines the validated runtime config into a bundle. */
 export function configDefine(runtimeJson: string): Record<string, string> {
   return { 'process.env.CCWATCH_CONFIG': JSON.stringify(runtimeJson) };

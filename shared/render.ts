@@ -63,13 +63,19 @@ export function renderSubject(notices: readonly Notice[], channel: Channel): str
   return subject.length < 100 ? subject : `${subject.slice(0, 96)}...`;
 }
 
-export function renderEmail(notices: readonly Notice[], ctx: RenderContext): string {
+/** An email lists at most this many alerts, worst first; the rest are counted. */
+export const EMAIL_MAX_ROWS = 300;
+
+export function renderEmail(notices: readonly Notice[], ctx: RenderContext, maxRows = EMAIL_MAX_ROWS): string {
   const sorted = sortNotices(notices);
+  const shown = new Set(sorted.slice(0, maxRows));
   const lines = [`ccwatch: ${notices.length} change${notices.length === 1 ? '' : 's'} at ${new Date(ctx.now).toISOString().slice(0, 16).replace('T', ' ')} UTC`, ''];
   for (const status of ORDER) {
-    const group = sorted.filter((n) => n.status === status);
-    if (!group.length) continue;
-    lines.push(`${HEADINGS[status]} (${group.length})`);
+    const all = sorted.filter((n) => n.status === status);
+    if (!all.length) continue;
+    const group = all.filter((n) => shown.has(n));
+    lines.push(`${HEADINGS[status]} (${all.length})`);
+    if (group.length < all.length) lines.push(`(the ${group.length} longest-running shown; ${all.length - group.length} more not listed)`);
     const agents = group.filter((n) => n.kind === 'agent');
     if (agents.length) {
       lines.push(
@@ -154,6 +160,22 @@ export function renderSms(notices: readonly Notice[], channel: Channel): string 
   return text;
 }
 
+/** SNS takes at most 256 KiB per message; the JSON of all protocol bodies must fit, with room to spare. */
+export const SNS_MESSAGE_BUDGET = 240 * 1024;
+
+export function snsMessageBytes(m: RenderedMessage): number {
+  return Buffer.byteLength(JSON.stringify({ default: m.email, email: m.email, sms: m.sms }));
+}
+
+/** One channel's message, with the email cut to fit SNS's limit however many alerts changed. */
 export function renderDigest(notices: readonly Notice[], ctx: RenderContext): RenderedMessage {
-  return { subject: renderSubject(notices, ctx.channel), email: renderEmail(notices, ctx), sms: renderSms(notices, ctx.channel) };
+  const subject = renderSubject(notices, ctx.channel);
+  const sms = renderSms(notices, ctx.channel);
+  let rows = EMAIL_MAX_ROWS;
+  let message = { subject, email: renderEmail(notices, ctx, rows), sms };
+  while (snsMessageBytes(message) > SNS_MESSAGE_BUDGET && rows > 1) {
+    rows = Math.floor(rows / 2);
+    message = { subject, email: renderEmail(notices, ctx, rows), sms };
+  }
+  return message;
 }

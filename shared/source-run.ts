@@ -1,4 +1,5 @@
 import type { Config } from './config';
+import { mapLimit } from './concurrency';
 import { isSilenced, planHealth, type EpisodeWrite } from './engine';
 import type { AgentState } from './model';
 import type { Publisher } from './notifier';
@@ -15,6 +16,9 @@ export interface SourceOutcome {
   tasks?: number;
   byState?: Record<AgentState, number>;
   changes?: number;
+  /** Time spent reading the vendor, and storing the plan. */
+  readMs?: number;
+  storeMs?: number;
   /** Subjects (agents, tasks) with an open alert episode after this run. */
   openAlerts?: number;
   error?: string;
@@ -28,11 +32,13 @@ export interface CoreDeps {
   log: Log;
 }
 
-/** Stores episode steps one by one; returns those whose write won (their notices are to be sent). */
+/**
+ * Stores episode steps (a run makes at most one per episode, so they are independent and go in
+ * parallel, bounded); returns those whose write won: their notices are to be sent.
+ */
 export async function commitEpisodes(store: Store, writes: readonly EpisodeWrite[]): Promise<EpisodeWrite[]> {
-  const won: EpisodeWrite[] = [];
-  for (const w of writes) if (await store.writeEpisode(w)) won.push(w);
-  return won;
+  const results = await mapLimit(writes, 16, (w) => store.writeEpisode(w));
+  return writes.filter((_, i) => results[i]);
 }
 
 /**
@@ -65,15 +71,18 @@ export async function runSourceTick(opts: {
   }
 
   let commit: (() => Promise<Partial<SourceOutcome>>) | undefined;
+  const readStart = performance.now();
   try {
     commit = await opts.read();
+    outcome.readMs = Math.round(performance.now() - readStart);
   } catch (err) {
     outcome = { ...outcome, status: 'failed', error: (err as Error).message, errorKind: (err as { kind?: string }).kind ?? 'unknown' };
     log.warn('source read failed; its stored state is kept', { fn, source: source.id, error: outcome.error });
   }
 
   try {
-    if (commit) outcome = { ...outcome, ...(await commit()) };
+    const storeStart = performance.now();
+    if (commit) outcome = { ...outcome, ...(await commit()), storeMs: Math.round(performance.now() - storeStart) };
     const health = await store.loadHealth(fn, source.id);
     const healthEpisode = health?.episodeId ? await store.getEpisode(source.id, health.episodeId) : undefined;
     const hp = planHealth({

@@ -12,7 +12,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE } from '#shared/observability';
-import { BUNDLING, configDefine } from '../bundling';
+import { BUNDLING, FUNCTION_MEMORY_MB, RUNTIME_NODE_OPTIONS, configDefine } from '../bundling';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -50,7 +50,7 @@ export class ScheduledFunction extends Construct {
       depsLockFilePath: join(root, 'package-lock.json'),
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
-      memorySize: props.memorySize ?? 512,
+      memorySize: props.memorySize ?? FUNCTION_MEMORY_MB,
       // a run must end before the next one starts
       timeout: Duration.seconds(Math.min(props.everySeconds - 5, 300)),
       reservedConcurrentExecutions: 1,
@@ -58,7 +58,7 @@ export class ScheduledFunction extends Construct {
       applicationLogLevelV2: ApplicationLogLevel.INFO,
       systemLogLevelV2: SystemLogLevel.WARN,
       logGroup: new LogGroup(this, 'Logs', { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY }),
-      environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps', POWERTOOLS_SERVICE_NAME: props.name },
+      environment: { ...props.environment, NODE_OPTIONS: RUNTIME_NODE_OPTIONS, POWERTOOLS_SERVICE_NAME: props.name },
       bundling: {
         ...BUNDLING,
         mainFields: [...BUNDLING.mainFields],

@@ -63,6 +63,8 @@ describe('the deployed stack', () => {
     for (const [, f] of fns) {
       expect(f.Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], ReservedConcurrentExecutions: 1, Handler: 'index.handler', LoggingConfig: { LogFormat: 'JSON' } });
       expect(f.Properties.Timeout).toBeLessThan(60);
+      expect(f.Properties.MemorySize).toBe(512);
+      expect(f.Properties.Environment.Variables.NODE_OPTIONS).toContain('--max-old-space-size=192');
       expect(Object.keys(f.Properties.Environment.Variables).sort()).toEqual(['CCWATCH_TABLE', 'CCWATCH_TOPICS', 'NODE_OPTIONS', 'POWERTOOLS_SERVICE_NAME']);
     }
     t.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });

@@ -61,3 +61,16 @@ describe('email digest', () => {
     expect(body).toMatch(/E0001\s+Agent 1 \(101\)\s+itnio-main\s+sales\s+break\(5\)\s+21m\s+23 Nov, 16:39\s+long-break\s+critical/);
   });
 });
+
+describe('digest size', () => {
+  it('fits SNS however many alerts changed, listing the worst and counting the rest', async () => {
+    const { renderDigest, snsMessageBytes, SNS_MESSAGE_BUDGET } = await import('#shared/render');
+    const many = Array.from({ length: 10_000 }, (_, i) => notice(i, { subjectName: `Agent with a rather long display name ${i}` }));
+    const m = renderDigest(many, { channel, now: T, timezones: {} });
+    expect(snsMessageBytes(m)).toBeLessThanOrEqual(SNS_MESSAGE_BUDGET);
+    expect(m.email).toContain('FIRING (10000)');
+    expect(m.email).toMatch(/longest-running shown; \d+ more not listed/);
+    // the worst (longest) is listed
+    expect(m.email).toContain('E9999');
+  });
+});
