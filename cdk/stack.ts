@@ -8,6 +8,7 @@ import { AlertChannels } from './constructs/alert-channels';
 import { CcwatchDashboard } from './constructs/dashboard';
 import { ScheduledFunction } from './constructs/scheduled-function';
 import { StateTable } from './constructs/state-table';
+import { AckEndpoint } from './constructs/ack-endpoint';
 
 export interface CcwatchStackProps extends StackProps {
   config: Config;
@@ -51,7 +52,14 @@ export class CcwatchStack extends Stack {
       secrets.set(source.secretId, secret);
     }
 
-    const environment = { CCWATCH_TABLE: table.tableName, CCWATCH_TOPICS: Stack.of(this).toJsonString(channels.arns()) };
+    const ack = new AckEndpoint(this, 'Ack', { table });
+    Validations.of(ack.key).acknowledge({ id: 'AwsSolutions-SMG4', reason: 'Rotating the link-signing key invalidates every acknowledge link in sent emails; it is rotated by hand (delete and redeploy).' });
+    const environment = {
+      CCWATCH_TABLE: table.tableName,
+      CCWATCH_TOPICS: Stack.of(this).toJsonString(channels.arns()),
+      CCWATCH_ACK_URL: ack.url.url,
+      CCWATCH_ACK_SECRET: ack.key.secretArn,
+    };
     const alarmTopics = channels.forSeverity(config.channels, 'critical');
     const make = (name: string, sources: readonly SourceConfig[]) => {
       const f = new ScheduledFunction(this, name === 'agent-status' ? 'AgentStatus' : 'PreviewTasks', {
@@ -66,6 +74,8 @@ export class CcwatchStack extends Stack {
       table.grantReadWriteData(f.fn);
       for (const topic of channels.topics.values()) topic.grantPublish(f.fn);
       for (const s of new Set(sources.map((src) => secrets.get(src.secretId)!))) s.grantRead(f.fn);
+      // to sign acknowledge links in emails
+      ack.key.grantRead(f.fn);
       return f;
     };
     const functions = [make('agent-status', config.sources)];
@@ -80,6 +90,7 @@ export class CcwatchStack extends Stack {
 
     for (const [id, topic] of channels.topics) new CfnOutput(this, `Topic-${id}-Arn`, { value: topic.topicArn, description: `SNS topic for channel "${id}"` });
     new CfnOutput(this, 'TableName', { value: table.tableName });
+    new CfnOutput(this, 'AckUrl', { value: ack.url.url, description: 'Acknowledge links in alert emails point here' });
     new CfnOutput(this, 'SecretNames', { value: [...secrets.keys()].join(', '), description: 'Put each source\'s credentials JSON into these secrets' });
 
     // each acknowledgment says why the finding is accepted (cdk-nag AwsSolutions)

@@ -5,8 +5,15 @@ import { startDynamoDbLocal, type DynamoDbLocal } from '../local/dynamodb-local'
 
 export const LOCAL_TABLE = 'ccwatch';
 
-/** DynamoDB for a local run: the endpoint given, or DynamoDB Local persisted under ./.ccwatch. */
-export async function localState(endpoint: string | undefined, table: string = LOCAL_TABLE, progress: (s: string) => void): Promise<{ client: DynamoDBClient; table: string; stop(): Promise<void> }> {
+/**
+ * DynamoDB for the CLI: the endpoint given; the deployed table through the normal AWS chain
+ * (`aws`, never created here); or DynamoDB Local persisted under ./.ccwatch.
+ */
+export async function localState(endpoint: string | undefined, table: string = LOCAL_TABLE, progress: (s: string) => void, aws = false): Promise<{ client: DynamoDBClient; table: string; stop(): Promise<void> }> {
+  if (aws) {
+    const client = new DynamoDBClient({});
+    return { client, table, stop: async () => client.destroy() };
+  }
   let local: DynamoDbLocal | undefined;
   if (!endpoint) {
     progress('starting DynamoDB Local (state kept in .ccwatch/dynamodb)...');

@@ -1,5 +1,6 @@
 // ccwatch: the operator CLI. Runs the same core as the Lambda functions, on this machine.
 import { readFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
@@ -11,6 +12,7 @@ import { CollectingPublisher, SnsPublisher, type Publisher } from '#shared/notif
 import { ReaderPool, type SecretLoader } from '#shared/readers';
 import { Store } from '#shared/store';
 import type { Log } from '#shared/log';
+import { describeEpisode, setAcknowledgment } from '#shared/ack';
 import { VendorSimulator } from '#simulator/server';
 import { SCENARIOS, type Scenario } from '#simulator/scenarios';
 import { notificationJson, notificationText } from './notifications';
@@ -29,6 +31,10 @@ Commands:
   check-config <file>   validate a config file; every error with its path
   run --config <file>   run the agent-status and preview-tasks functions
   sim                   start the vendor simulator
+  alerts                list open alerts (tier, since, acknowledged by)
+  ack <id>              acknowledge an alert, or snooze it with --for
+  unack <id>            take an acknowledgment back: repeats and escalation resume
+  history <id>          an alert's events: fired, notified, acked, escalated, resolved
 Run 'ccwatch <command> --help' for a command's options.`,
   'check-config': `Usage: ccwatch check-config <file>
 
@@ -58,12 +64,41 @@ Without --dry-run, notifications go to SNS: CCWATCH_TOPICS must map each channel
 ARN (JSON), and the normal AWS credential chain and endpoint settings apply.
 Logs and progress go to stderr. Exit codes: 0 every source answered, 3 some source failed,
 2 invalid config or secrets, 1 usage error.`,
+  ack: `Usage: ccwatch ack <id> [--for <duration>] [--by <name>] [--source <id>] [state options]
+
+Acknowledges an open alert: no repeats and no escalation until it resolves, or, with --for,
+until the snooze ends. A resolved alert is refused and nothing changes.
+  --for <duration>   snooze for this long (e.g. 30m) instead of until resolved
+  --by <name>        who acknowledges (default: your user name)
+  --source <id>      only needed when two sources share the alert id
+${'STATE'}`,
+  unack: `Usage: ccwatch unack <id> [--by <name>] [--source <id>] [state options]
+
+Takes an acknowledgment back: repeats and escalation resume.
+${'STATE'}`,
+  alerts: `Usage: ccwatch alerts [--json] [state options]
+
+Lists open alerts, newest first: id, subject, rule, tier, since, acknowledged by.
+${'STATE'}`,
+  history: `Usage: ccwatch history <id> [--json] [state options]
+
+Prints an alert's events in order: fired, notified (which channel), acked/snoozed (by whom),
+escalated, resolved.
+${'STATE'}`,
   sim: `Usage: ccwatch sim [--port N] [--scenario <name|file>]
 
 Starts the vendor simulator (ITNIO, Huawei CC-CMS and NXCloud contracts) on 127.0.0.1.
 Scenarios: ${Object.keys(SCENARIOS).join(', ')}, or a JSON file: a population whose timeline
 "at" values are minutes from start. Ctrl-C stops it.`,
 };
+
+const STATE_HELP = `State options:
+  --aws                  the deployed table (normal AWS credentials and region); needs --table
+  --table <name>         table name (local default: ccwatch)
+  --ddb-endpoint <url>   a DynamoDB endpoint; default: DynamoDB Local kept under ./.ccwatch`;
+for (const k of ['ack', 'unack', 'alerts', 'history']) HELP[k] = HELP[k]!.replace('STATE', STATE_HELP);
+
+const STATE_OPTIONS = { aws: { type: 'boolean' }, table: { type: 'string' }, 'ddb-endpoint': { type: 'string' } } as const;
 
 function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T, command: string) {
   try {
@@ -213,6 +248,79 @@ function scenarioFromFile(file: string): Scenario {
   };
 }
 
+async function withStore<T>(values: { aws?: boolean | undefined; table?: string | undefined; 'ddb-endpoint'?: string | undefined }, fn: (store: Store) => Promise<T>): Promise<T> {
+  if (values.aws && !values.table) throw new UsageError('--aws needs --table <name> (the stack output TableName)');
+  const state = await localState(values['ddb-endpoint'], values.table, (s) => process.stderr.write(`${s}\n`), values.aws ?? false);
+  try {
+    return await fn(new Store(state.client, state.table));
+  } finally {
+    await state.stop();
+  }
+}
+
+const when = (t: number) => new Date(t).toISOString().slice(0, 16).replace('T', ' ');
+
+async function ackCommand(args: string[], clear: boolean): Promise<number> {
+  const command = clear ? 'unack' : 'ack';
+  const { values, positionals } = parse(args, { ...STATE_OPTIONS, for: { type: 'string' }, by: { type: 'string' }, source: { type: 'string' } }, command);
+  if (values.help) return void console.log(HELP[command]), EXIT.ok;
+  if (positionals.length !== 1) throw new UsageError(`${command} takes one alert id\n\n${HELP[command]}`);
+  if (clear && values.for) throw new UsageError('unack takes no --for');
+  const snoozeSec = values.for !== undefined ? parseDuration(values.for) : undefined;
+  if (values.for !== undefined && !snoozeSec) throw new UsageError(`--for: expected a duration like "30m", got "${values.for}"`);
+  const by = values.by ?? userInfo().username;
+  const result = await withStore(values, (store) => setAcknowledgment(store, { episodeId: positionals[0]!, source: values.source, by, snoozeSec, clear, now: Date.now() }));
+  if (!result.ok) {
+    process.stderr.write(`ccwatch: ${result.message}\n`);
+    return EXIT.invalid;
+  }
+  const e = result.episode;
+  const what = result.action === 'unacked' ? 'no longer acknowledged; repeats and escalation resume' : result.action === 'snoozed' ? `snoozed by ${by} until ${when(e.snoozeUntil!)} UTC` : `acknowledged by ${by} until it resolves`;
+  console.log(`${e.episodeId}: ${describeEpisode(e)} — ${what}`);
+  return EXIT.ok;
+}
+
+async function alertsCommand(args: string[]): Promise<number> {
+  const { values } = parse(args, { ...STATE_OPTIONS, json: { type: 'boolean' } }, 'alerts');
+  if (values.help) return void console.log(HELP.alerts), EXIT.ok;
+  const open = await withStore(values, (store) => store.openEpisodes());
+  if (values.json) {
+    for (const e of open) console.log(JSON.stringify(e));
+    return EXIT.ok;
+  }
+  if (!open.length) return void console.log('no open alerts'), EXIT.ok;
+  const now = Date.now();
+  for (const e of open) {
+    const ack = e.ackedBy ? `acked by ${e.ackedBy}${e.snoozeUntil ? (e.snoozeUntil > now ? ` (snoozed until ${when(e.snoozeUntil)})` : ' (snooze over)') : ''}` : 'not acknowledged';
+    console.log(`${e.episodeId}  tier ${e.tier}  ${describeEpisode(e)}  ${ack}`);
+  }
+  return EXIT.ok;
+}
+
+async function historyCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, { ...STATE_OPTIONS, json: { type: 'boolean' } }, 'history');
+  if (values.help) return void console.log(HELP.history), EXIT.ok;
+  if (positionals.length !== 1) throw new UsageError(`history takes one alert id\n\n${HELP.history}`);
+  const found = await withStore(values, (store) => store.findEpisode(positionals[0]!.toUpperCase()));
+  if (!found.length) {
+    process.stderr.write(`ccwatch: no alert ${positionals[0]} (resolved alerts are kept 30 days)\n`);
+    return EXIT.invalid;
+  }
+  for (const { episode, events } of found) {
+    if (values.json) {
+      console.log(JSON.stringify({ episode, events }));
+      continue;
+    }
+    console.log(`${episode.episodeId}: ${describeEpisode(episode)}${episode.resolvedAt ? `, resolved ${when(episode.resolvedAt)} UTC` : ', open'}`);
+    // events come in key order: by time, then lifecycle order within the same millisecond
+    for (const ev of events) {
+      const detail = [ev.severity, ev.channel && `to ${ev.channel}`, ev.by && `by ${ev.by}`, ev.until && `until ${when(ev.until)} UTC`].filter(Boolean).join(' ');
+      console.log(`  ${when(ev.at)} UTC  ${ev.event}${detail ? `  ${detail}` : ''}`);
+    }
+  }
+  return EXIT.ok;
+}
+
 async function simCommand(args: string[]): Promise<number> {
   const { values } = parse(args, { port: { type: 'string' }, scenario: { type: 'string' } }, 'sim');
   if (values.help) return void console.log(HELP.sim), EXIT.ok;
@@ -242,6 +350,14 @@ export async function main(argv: string[]): Promise<number> {
         return await runCommand(rest);
       case 'sim':
         return await simCommand(rest);
+      case 'ack':
+        return await ackCommand(rest, false);
+      case 'unack':
+        return await ackCommand(rest, true);
+      case 'alerts':
+        return await alertsCommand(rest);
+      case 'history':
+        return await historyCommand(rest);
       case undefined:
       case '-h':
       case '--help':

@@ -32,7 +32,7 @@ export async function publishNotices(
   won: readonly EpisodeWrite[],
   config: Config,
   now: number,
-  deps: Pick<CoreDeps, 'store' | 'publisher' | 'log'>,
+  deps: Pick<CoreDeps, 'store' | 'publisher' | 'log' | 'ackLink'>,
 ): Promise<{ digests: Digest[]; failedChannels: string[] }> {
   const fresh = won.flatMap((w) => (w.notice ? [w.notice] : []));
   const published: Digest[] = [];
@@ -44,11 +44,14 @@ export async function publishNotices(
     } catch (err) {
       deps.log.error('could not read the outbox; earlier unsent alerts wait for the next run', { channel: channel.id, error: (err as Error).message });
     }
-    const [digest] = buildDigests([...waiting, ...fresh], [channel], now, timezones(config));
+    const [digest] = buildDigests([...waiting, ...fresh], [channel], now, timezones(config), deps.ackLink);
     if (!digest) continue;
     try {
       await deps.publisher.publish(digest);
       published.push(digest);
+      await deps.store
+        .addEvents(digest.notices.map((n) => ({ episodeId: n.episodeId, source: n.source, at: now, event: 'notified' as const, channel: channel.id, severity: n.severity })))
+        .catch((err: Error) => deps.log.warn('could not record alert history', { error: err.message }));
     } catch (err) {
       failedChannels.push(channel.id);
       deps.log.error('publish failed; these alerts will be sent on the next run', { channel: channel.id, error: (err as Error).message, alerts: digest.notices.length });
@@ -92,7 +95,7 @@ export async function runAgentStatus(config: Config, tick: string, now: number, 
           });
           const lost = await store.writeAgents(plan.agentWrites);
           if (lost.size) log.warn('another run updated some agents first; leaving them to it', { source: source.id, agents: lost.size });
-          won.push(...(await commitEpisodes(store, plan.episodeWrites.filter((w) => !lost.has(w.next.subjectId)))));
+          won.push(...(await commitEpisodes(store, plan.episodeWrites.filter((w) => !lost.has(w.next.subjectId)), log)));
           return { agents: observed.length, byState: plan.byState, changes: plan.agentWrites.length, openAlerts: plan.openAlerts };
         };
       },

@@ -30,6 +30,8 @@ export const AgentRuleSchema = z
     scope: ScopeSchema.prefault({}),
     after: DurationSchema,
     escalateAfter: DurationSchema.optional(),
+    /** Escalate when nobody acknowledged within this long of the alert (or of a snooze's end). */
+    escalateIfNotAckedAfter: DurationSchema.optional(),
     repeatEvery: DurationSchema.optional(),
     notifyResolved: z.boolean().default(true),
     severity: SeveritySchema.default('warning'),
@@ -54,6 +56,8 @@ export const TaskRuleSchema = z
       .optional(),
     growth: z.object({ by: z.number().int().positive(), within: DurationSchema }).strict().optional(),
     escalateAt: z.object({ abnormalCount: z.number().int().positive() }).strict().optional(),
+    /** Escalate when nobody acknowledged within this long of the alert (or of a snooze's end). */
+    escalateIfNotAckedAfter: DurationSchema.optional(),
     repeatEvery: DurationSchema.optional(),
     notifyResolved: z.boolean().default(true),
     severity: SeveritySchema.default('warning'),
@@ -135,7 +139,8 @@ export const ConfigSchema = z
       else if (src.vendor !== 'itnio') ctx.addIssue({ code: 'custom', path: ['taskRules', i, 'source'], message: `preview tasks are an ITNIO feature; "${r.source}" is ${src.vendor}` });
     });
     for (const sev of SEVERITIES) {
-      const used = cfg.agentRules.some((r) => r.severity === sev || (r.escalateAfter && r.escalateSeverity === sev)) || cfg.taskRules.some((r) => r.severity === sev);
+      const escalates = (r: { escalateAfter?: number; escalateAt?: unknown; escalateIfNotAckedAfter?: number }) => r.escalateAfter !== undefined || r.escalateAt !== undefined || r.escalateIfNotAckedAfter !== undefined;
+      const used = [...cfg.agentRules, ...cfg.taskRules].some((r) => r.severity === sev || (escalates(r) && r.escalateSeverity === sev));
       if (used && !cfg.channels.some((c) => c.severities.includes(sev))) {
         ctx.addIssue({ code: 'custom', path: ['channels'], message: `no channel receives severity "${sev}", which a rule uses` });
       }

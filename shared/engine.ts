@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AgentRule, Scope, Severity, Silence } from './config';
-import type { AgentItem, Episode, HealthItem, Notice } from './items';
+import { isQuiet, type AgentItem, type Episode, type HealthItem, type Notice } from './items';
 import type { AgentState, NormalizedAgent } from './model';
 
 /**
@@ -92,6 +92,18 @@ export function stateSince(prev: AgentItem | undefined, obs: NormalizedAgent): n
 
 const RESOLVED_TIER_SEVERITY = (e: Episode): Severity => e.severity;
 
+/**
+ * Escalate a tier-1 episode (not while acknowledged; the caller checks) when it has lasted
+ * `escalateAfter`, or when nobody acknowledged it within `escalateIfNotAckedAfter` of firing
+ * (or of a snooze's end).
+ */
+export function escalationDue(rule: { escalateAfter?: number | undefined; escalateIfNotAckedAfter?: number | undefined }, episode: Episode, forSec: number, now: number): boolean {
+  if (episode.tier >= 2) return false;
+  if (rule.escalateAfter !== undefined && forSec >= rule.escalateAfter) return true;
+  const unackedSince = Math.max(episode.firedAt, episode.snoozeUntil ?? 0);
+  return rule.escalateIfNotAckedAfter !== undefined && now - unackedSince >= rule.escalateIfNotAckedAfter * 1000;
+}
+
 export interface AgentPlanInput {
   now: number;
   source: string;
@@ -181,12 +193,13 @@ export function planAgents(input: AgentPlanInput): AgentPlan {
           severity,
           firedAt: now,
           lastNotifiedAt: now,
+          subjectName: obs.name,
           version: 1,
         };
         plan.episodeWrites.push({ next, notice: { ...common, status: escalated ? 'escalated' : 'firing', severity, episodeId: next.episodeId } });
         episode = next;
-      } else if (episode && !suppressed) {
-        if (rule.escalateAfter !== undefined && forSec >= rule.escalateAfter && episode.tier < 2) {
+      } else if (episode && !suppressed && !isQuiet(episode, now)) {
+        if (escalationDue(rule, episode, forSec, now)) {
           const next: Episode = { ...episode, tier: 2, severity: rule.escalateSeverity, lastNotifiedAt: now, version: episode.version + 1 };
           plan.episodeWrites.push({ next, prev: episode, notice: { ...common, status: 'escalated', severity: next.severity, episodeId: episode.episodeId } });
         } else if (rule.repeatEvery !== undefined && now - episode.lastNotifiedAt >= rule.repeatEvery * 1000) {
@@ -257,6 +270,7 @@ export function planHealth(input: {
       severity: 'critical',
       firedAt: now,
       lastNotifiedAt: now,
+      subjectName: source,
       version: 1,
     };
     episodeWrites.push({ next, notice: { ...base, status: 'firing', severity: 'critical', episodeId: next.episodeId, startedAt, forSec: 0, detail: `${failures} failed runs in a row; last: ${error}` } });

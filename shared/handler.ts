@@ -4,13 +4,21 @@ import type { Config } from './config';
 import type { RunReport } from './agent-run';
 import type { CoreDeps } from './source-run';
 import { parseScheduledEvent } from './events';
-import { SnsPublisher } from './notifier';
+import { SnsPublisher, type AckLink } from './notifier';
+import { signAckToken } from './ack-token';
 import { makeLogger, makeMetrics, recordRun } from './observability';
 import { ReaderPool } from './readers';
 import { runtimeFromEnv } from './runtime';
 import { Store } from './store';
 
 type Run = (config: Config, tick: string, now: number, deps: CoreDeps) => Promise<RunReport>;
+
+/** Links in emails work for a day; the episode id and source are all they carry. */
+const ACK_LINK_TTL_MS = 24 * 3600_000;
+
+export function ackLinkMaker(baseUrl: string, key: string, now: number): AckLink {
+  return (n) => `${baseUrl.replace(/\/$/, '')}/?t=${signAckToken(key, { episodeId: n.episodeId, source: n.source, expiresAt: now + ACK_LINK_TTL_MS })}`;
+}
 
 /**
  * A scheduled function's handler: clients, Powertools and keep-alive pools are made once per
@@ -27,10 +35,16 @@ export function scheduledHandler(name: string, run: Run) {
     readers: new ReaderPool((id) => getSecret(id, { transform: 'json', maxAge: 300 })),
     log: logger,
   };
+  const ackUrl = process.env.CCWATCH_ACK_URL;
+  const ackSecret = process.env.CCWATCH_ACK_SECRET;
   return async (event: unknown, context: Context) => {
     logger.addContext(context);
     const tick = parseScheduledEvent(event);
     const started = Date.now();
+    if (ackUrl && ackSecret) {
+      const key = await getSecret(ackSecret, { maxAge: 300 });
+      if (typeof key === 'string') deps.ackLink = ackLinkMaker(ackUrl, key, started);
+    }
     const report = await run(runtime.config, tick, started, deps);
     recordRun(metrics, report, Date.now() - started);
     metrics.publishStoredMetrics();

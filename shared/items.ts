@@ -47,9 +47,35 @@ export const EpisodeSchema = z.object({
   firedAt: z.number(),
   lastNotifiedAt: z.number(),
   resolvedAt: z.number().optional(),
+  /** What people call the subject (agent name, task name), for listings. */
+  subjectName: z.string().optional(),
+  /** Acknowledged: no repeats and no escalation while acked and not past snoozeUntil. */
+  ackedBy: z.string().optional(),
+  ackedAt: z.number().optional(),
+  snoozeUntil: z.number().optional(),
   version: z.number().int().nonnegative(),
 });
 export type Episode = z.infer<typeof EpisodeSchema>;
+
+/** Whether an episode is acknowledged right now (an ack without a snooze holds until resolve). */
+export function isQuiet(e: Episode, now: number): boolean {
+  return e.ackedAt !== undefined && (e.snoozeUntil === undefined || e.snoozeUntil > now);
+}
+
+export const EPISODE_EVENT_TYPES = ['fired', 'repeat', 'escalated', 'resolved', 'notified', 'acked', 'snoozed', 'unacked'] as const;
+/** One line of an episode's history. */
+export const EpisodeEventSchema = z.object({
+  episodeId: z.string(),
+  source: z.string(),
+  at: z.number(),
+  event: z.enum(EPISODE_EVENT_TYPES),
+  /** Who (acks), which channel (notified), what severity or until when. */
+  by: z.string().optional(),
+  channel: z.string().optional(),
+  severity: SeveritySchema.optional(),
+  until: z.number().optional(),
+});
+export type EpisodeEvent = z.infer<typeof EpisodeEventSchema>;
 
 /** Per-source health, for the "source down" meta-alert. */
 export const HealthItemSchema = z.object({

@@ -10,12 +10,15 @@ export interface Digest {
   message: RenderedMessage;
 }
 
+/** Makes the acknowledge link of an open alert (undefined where there is none). */
+export type AckLink = (notice: Notice) => string | undefined;
+
 /** Routes each notice to the channels that take its severity and renders one digest per channel. */
-export function buildDigests(notices: readonly Notice[], channels: readonly Channel[], now: number, timezones: Record<string, string>): Digest[] {
+export function buildDigests(notices: readonly Notice[], channels: readonly Channel[], now: number, timezones: Record<string, string>, ackLink?: AckLink): Digest[] {
   const out: Digest[] = [];
   for (const channel of channels) {
     const mine = notices.filter((n) => channel.severities.includes(n.severity));
-    if (mine.length) out.push({ channel, notices: mine, message: renderDigest(mine, { channel, now, timezones }) });
+    if (mine.length) out.push({ channel, notices: mine, message: renderDigest(mine, { channel, now, timezones, ...(ackLink ? { ackLink } : {}) }) });
   }
   return out;
 }

@@ -50,6 +50,8 @@ export interface RenderContext {
   now: number;
   /** Source id -> IANA timezone, for "since" columns. */
   timezones: Record<string, string>;
+  /** Signed acknowledge links for open alerts, where the deployment has the endpoint. */
+  ackLink?: (n: Notice) => string | undefined;
 }
 
 export function renderSubject(notices: readonly Notice[], channel: Channel): string {
@@ -101,10 +103,15 @@ export function renderEmail(notices: readonly Notice[], ctx: RenderContext, maxR
     for (const n of group.filter((x) => x.kind === 'task')) lines.push(...renderTaskBlock(n));
     lines.push('');
   }
+  const links = ctx.ackLink ? sorted.filter((n) => shown.has(n) && n.status !== 'resolved').flatMap((n) => {
+    const url = ctx.ackLink!(n);
+    return url ? [`  ${n.episodeId}  ${url}`] : [];
+  }) : [];
+  if (links.length) lines.push('Acknowledge or snooze (stops repeats and escalation):', ...links, '');
   const delayed = notices.filter((n) => n.dueAt !== undefined);
   if (delayed.length) lines.push(`Delayed: ${delayed.map((n) => `${n.episodeId} ${n.status} was due ${new Date(n.dueAt!).toISOString().slice(11, 16)} UTC`).join('; ')} (an earlier publish failed).`);
   if (notices.some((n) => n.agent?.inferred)) lines.push('~ state inferred from time-per-state reports (NXCloud offers no live state).');
-  lines.push("Start times are in each source's timezone.");
+  lines.push("Start times are in each source's timezone. From a terminal: ccwatch ack <alert id> [--for 30m].");
   return lines.join('\n');
 }
 

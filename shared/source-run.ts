@@ -1,8 +1,9 @@
 import type { Config } from './config';
 import { mapLimit } from './concurrency';
 import { isSilenced, planHealth, type EpisodeWrite } from './engine';
+import type { EpisodeEvent } from './items';
 import type { AgentState } from './model';
-import type { Publisher } from './notifier';
+import type { AckLink, Publisher } from './notifier';
 import type { ReaderPool } from './readers';
 import type { Store } from './store';
 import type { Log } from './log';
@@ -30,15 +31,32 @@ export interface CoreDeps {
   publisher: Publisher;
   readers: ReaderPool;
   log: Log;
+  /** The signed acknowledge link for an open alert, where the deployment has the endpoint. */
+  ackLink?: AckLink | undefined;
 }
 
 /**
  * Stores episode steps (a run makes at most one per episode, so they are independent and go in
  * parallel, bounded); returns those whose write won: their notices are to be sent.
  */
-export async function commitEpisodes(store: Store, writes: readonly EpisodeWrite[]): Promise<EpisodeWrite[]> {
+export async function commitEpisodes(store: Store, writes: readonly EpisodeWrite[], log?: Log): Promise<EpisodeWrite[]> {
   const results = await mapLimit(writes, 16, (w) => store.writeEpisode(w));
-  return writes.filter((_, i) => results[i]);
+  const won = writes.filter((_, i) => results[i]);
+  try {
+    await store.addEvents(won.map(historyEvent));
+  } catch (err) {
+    log?.warn('could not record alert history', { error: (err as Error).message });
+  }
+  return won;
+}
+
+/** The history line for an episode step that was stored. */
+export function historyEvent(w: EpisodeWrite): EpisodeEvent {
+  const { next, prev } = w;
+  const base = { episodeId: next.episodeId, source: next.source, severity: next.severity };
+  if (!prev) return { ...base, at: next.firedAt, event: next.tier > 1 ? 'escalated' : 'fired' };
+  if (next.resolvedAt !== undefined) return { ...base, at: next.resolvedAt, event: 'resolved' };
+  return { ...base, at: next.lastNotifiedAt, event: next.tier > prev.tier ? 'escalated' : 'repeat' };
 }
 
 /**
@@ -95,7 +113,7 @@ export async function runSourceTick(opts: {
       downAfter: config.sourceDownAfter,
       silenced: isSilenced(config.silences, now, source.id, source.id, []),
     });
-    if (hp.changed && (await store.writeHealth(fn, hp.health, hp.prevVersion))) won.push(...(await commitEpisodes(store, hp.episodeWrites)));
+    if (hp.changed && (await store.writeHealth(fn, hp.health, hp.prevVersion))) won.push(...(await commitEpisodes(store, hp.episodeWrites, log)));
     await store.finishRun(fn, source.id, tick, now, outcome.status);
   } catch (err) {
     log.error('storing the run failed; its unstored changes are not notified', { fn, source: source.id, error: (err as Error).message });

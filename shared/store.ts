@@ -3,7 +3,8 @@ import { BatchGetCommand, BatchWriteCommand, DeleteCommand, DynamoDBDocumentClie
 import type { z } from 'zod';
 import { mapLimit, sleep } from './concurrency';
 import { formatIssues } from './errors';
-import { AgentItemSchema, EpisodeSchema, HealthItemSchema, OutboxItemSchema, TaskItemSchema, type AgentItem, type Episode, type HealthItem, type Notice, type TaskItem } from './items';
+import { randomUUID } from 'node:crypto';
+import { AgentItemSchema, EPISODE_EVENT_TYPES, EpisodeEventSchema, EpisodeSchema, HealthItemSchema, OutboxItemSchema, TaskItemSchema, type AgentItem, type Episode, type EpisodeEvent, type HealthItem, type Notice, type TaskItem } from './items';
 import type { AgentWrite, EpisodeWrite } from './engine';
 import { TTL_ATTRIBUTE } from './table';
 
@@ -20,7 +21,12 @@ const WRITE_CONCURRENCY = 16;
 export const keys = {
   source: (source: string) => `SRC#${source}`,
   agent: (agentId: string) => `AGENT#${agentId}`,
-  episode: (episodeId: string) => `EPISODE#${episodeId}`,
+  /** All episodes share one partition, so an id alone finds one (its events sort beside it). */
+  episodePk: 'EPISODE',
+  episodeSk: (episodeId: string, source: string) => `${episodeId}#${source}#EPISODE`,
+  /** Unique per event; events of the same millisecond sort in lifecycle order (fired before notified). */
+  eventSk: (episodeId: string, source: string, at: number, event: EpisodeEvent['event']) =>
+    `${episodeId}#${source}#EVENT#${String(at).padStart(15, '0')}#${EPISODE_EVENT_TYPES.indexOf(event)}#${randomUUID().slice(0, 8)}`,
   health: (fn: string) => `HEALTH#${fn}`,
   task: (ruleId: string, taskId: number | string) => `TASK#${ruleId}#${taskId}`,
   outbox: (fn: string, channel: string) => `OUTBOX#${fn}#${channel}`,
@@ -104,7 +110,7 @@ export class Store {
     const out = new Map<string, Episode>();
     const unique = [...new Set(ids)];
     for (let i = 0; i < unique.length; i += 100) {
-      const first = { [this.tableName]: { Keys: unique.slice(i, i + 100).map((id) => ({ pk: keys.source(source), sk: keys.episode(id) })) } };
+      const first = { [this.tableName]: { Keys: unique.slice(i, i + 100).map((id) => ({ pk: keys.episodePk, sk: keys.episodeSk(id, source) })) } };
       await untilProcessed('episode reads', first, async (request) => {
         const res = await this.doc.send(new BatchGetCommand({ RequestItems: request, ReturnConsumedCapacity: 'TOTAL' }));
         this.track(res, 'read');
@@ -119,7 +125,7 @@ export class Store {
   }
 
   async getEpisode(source: string, id: string): Promise<Episode | undefined> {
-    const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { pk: keys.source(source), sk: keys.episode(id) }, ReturnConsumedCapacity: 'TOTAL' }));
+    const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { pk: keys.episodePk, sk: keys.episodeSk(id, source) }, ReturnConsumedCapacity: 'TOTAL' }));
     this.track(out, 'read');
     return out.Item ? parseItem(EpisodeSchema, out.Item) : undefined;
   }
@@ -164,9 +170,51 @@ export class Store {
   /** Moves an episode forward; true only for the one run whose write won (exactly one notice per step). */
   async writeEpisode(w: EpisodeWrite): Promise<boolean> {
     const e = w.next;
-    const item: Item = { pk: keys.source(e.source), sk: keys.episode(e.episodeId), type: 'episode', ...e };
+    const item: Item = { pk: keys.episodePk, sk: keys.episodeSk(e.episodeId, e.source), type: 'episode', ...e };
     if (e.resolvedAt !== undefined) item[TTL_ATTRIBUTE] = Math.floor(e.resolvedAt / 1000) + EPISODE_TTL_DAYS * DAY_S;
     return this.putVersioned(item, w.prev?.version);
+  }
+
+  /** Appends history lines; they expire with the episode's retention. A failure here costs history only. */
+  async addEvents(events: readonly EpisodeEvent[]): Promise<void> {
+    await this.batchPut(
+      events.map((e) => ({ pk: keys.episodePk, sk: keys.eventSk(e.episodeId, e.source, e.at, e.event), type: 'event', ...e, [TTL_ATTRIBUTE]: Math.floor(e.at / 1000) + EPISODE_TTL_DAYS * DAY_S })),
+    );
+  }
+
+  /** Every episode with this id (one, unless two sources drew the same id), with its history. */
+  async findEpisode(episodeId: string): Promise<{ episode: Episode; events: EpisodeEvent[] }[]> {
+    const items = await this.queryAll(keys.episodePk, `${episodeId}#`);
+    const episodes = items.filter((i) => i.type === 'episode').map((i) => parseItem(EpisodeSchema, i));
+    const events = items.filter((i) => i.type === 'event').map((i) => parseItem(EpisodeEventSchema, i));
+    return episodes.map((episode) => ({ episode, events: events.filter((e) => e.source === episode.source) }));
+  }
+
+  /** Open episodes, newest first. */
+  async openEpisodes(): Promise<Episode[]> {
+    const items = await this.queryAll(keys.episodePk, '');
+    return items
+      .filter((i) => i.type === 'episode' && i.resolvedAt === undefined)
+      .map((i) => parseItem(EpisodeSchema, i))
+      .sort((a, b) => b.startedAt - a.startedAt);
+  }
+
+  /**
+   * Sets or clears an acknowledgment, guarded by the version the caller read and by the episode
+   * still being open; false when either moved (the caller re-reads and decides again).
+   */
+  async setAck(e: Episode, ack: { by: string; at: number; snoozeUntil?: number } | undefined): Promise<boolean> {
+    const next: Episode = { ...e, version: e.version + 1 };
+    delete next.ackedBy;
+    delete next.ackedAt;
+    delete next.snoozeUntil;
+    if (ack) Object.assign(next, { ackedBy: ack.by, ackedAt: ack.at, ...(ack.snoozeUntil !== undefined ? { snoozeUntil: ack.snoozeUntil } : {}) });
+    return this.conditionalPut({
+      Item: { pk: keys.episodePk, sk: keys.episodeSk(e.episodeId, e.source), type: 'episode', ...next },
+      ConditionExpression: '#v = :prev AND attribute_not_exists(resolvedAt)',
+      ExpressionAttributeNames: { '#v': 'version' },
+      ExpressionAttributeValues: { ':prev': e.version },
+    });
   }
 
   /** Keeps a channel's unpublished notices for the next run (one item each, expiring after a day). */

@@ -1,6 +1,6 @@
 import type { TaskRule } from './config';
-import { episodeIdFor, type EpisodeWrite, type Notice, type TaskNoticeDetail } from './engine';
-import type { Episode, TaskItem } from './items';
+import { episodeIdFor, escalationDue, type EpisodeWrite, type TaskNoticeDetail } from './engine';
+import { isQuiet, type Episode, type TaskItem } from './items';
 import { CONTACT_STATUS } from './model';
 
 /** ITNIO taskStatus codes [C], for notes people read. */
@@ -127,7 +127,7 @@ export function planTask(input: TaskPlanInput): TaskPlan {
 
   // the config alert: the vendor rejects this task id
   if (obs.kind === 'rejected' && !configEpisode && !silenced) {
-    const next: Episode = { episodeId: episodeIdFor(source, 'task-config', subjectId, rule.id, now), source, kind: 'task', subjectId, ruleId: `${rule.id}/config`, startedAt: now, tier: 1, severity: rule.severity, firedAt: now, lastNotifiedAt: now, version: 1 };
+    const next: Episode = { episodeId: episodeIdFor(source, 'task-config', subjectId, rule.id, now), source, kind: 'task', subjectId, ruleId: `${rule.id}/config`, startedAt: now, tier: 1, severity: rule.severity, firedAt: now, lastNotifiedAt: now, subjectName: `task ${taskId}`, version: 1 };
     writes.push({ next, notice: { ...base, status: 'firing', severity: rule.severity, ruleId: next.ruleId, episodeId: next.episodeId, startedAt: now, forSec: 0, detail: `task ${taskId} is rejected by the vendor: ${obs.error}`, task: detail(`check taskRules "${rule.id}": the vendor rejects task id ${taskId}`) } });
     configEpisode = next;
   } else if (obs.kind !== 'rejected' && configEpisode) {
@@ -151,12 +151,12 @@ export function planTask(input: TaskPlanInput): TaskPlan {
       const common = { ...base, ruleId: rule.id, forSec: 0, task: detail(cond.why.join('; ')) };
       if (!episode) {
         const severity = escalated ? rule.escalateSeverity : rule.severity;
-        const next: Episode = { episodeId: episodeIdFor(source, 'task', subjectId, rule.id, now), source, kind: 'task', subjectId, ruleId: rule.id, startedAt: now, tier: escalated ? 2 : 1, severity, firedAt: now, lastNotifiedAt: now, version: 1 };
+        const next: Episode = { episodeId: episodeIdFor(source, 'task', subjectId, rule.id, now), source, kind: 'task', subjectId, ruleId: rule.id, startedAt: now, tier: escalated ? 2 : 1, severity, firedAt: now, lastNotifiedAt: now, ...(name ? { subjectName: name } : {}), version: 1 };
         writes.push({ next, notice: { ...common, status: escalated ? 'escalated' : 'firing', severity, episodeId: next.episodeId, startedAt: now } });
         episode = next;
-      } else {
+      } else if (!isQuiet(episode, now)) {
         const forSec = (now - episode.startedAt) / 1000;
-        if (escalated && episode.tier < 2) {
+        if ((escalated && episode.tier < 2) || escalationDue({ escalateIfNotAckedAfter: rule.escalateIfNotAckedAfter }, episode, forSec, now)) {
           const next: Episode = { ...episode, tier: 2, severity: rule.escalateSeverity, lastNotifiedAt: now, version: episode.version + 1 };
           writes.push({ next, prev: episode, notice: { ...common, forSec, status: 'escalated', severity: next.severity, episodeId: episode.episodeId, startedAt: episode.startedAt } });
         } else if (rule.repeatEvery !== undefined && now - episode.lastNotifiedAt >= rule.repeatEvery * 1000) {

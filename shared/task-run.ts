@@ -111,7 +111,7 @@ export async function runPreviewTasks(config: Config, tick: string, now: number,
               continue;
             }
             changes++;
-            mine.push(...(await commitEpisodes(store, plan.episodeWrites)));
+            mine.push(...(await commitEpisodes(store, plan.episodeWrites, log)));
           }
           await enrich(client, mine, new Map(rules.map((r) => [r.id, r])));
           won.push(...mine);

@@ -1,20 +1,15 @@
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
-import { Architecture, LoggingFormat, Runtime, ApplicationLogLevel, SystemLogLevel } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { ContextAttribute, Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE } from '#shared/observability';
-import { BUNDLING, FUNCTION_MEMORY_MB, RUNTIME_NODE_OPTIONS, configDefine } from '../bundling';
-
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+import { configDefine } from '../bundling';
+import { CcwatchFunction } from './function';
 
 export interface ScheduledFunctionProps {
   /** Folder under functions/ and the Powertools service name. */
@@ -30,9 +25,7 @@ export interface ScheduledFunctionProps {
 }
 
 /**
- * Every ccwatch function the same way: Node.js 24 on arm64, ESM, minified with source maps, the
- * AWS SDK v3 the runtime provides (no pinning: nothing here needs a newer client than Lambda
- * ships), JSON logs with retention, one concurrent run, invoked by EventBridge Scheduler with the
+ * A ccwatch function on a schedule: one concurrent run, invoked by EventBridge Scheduler with the
  * scheduled time as the tick id, retried into a dead-letter queue, and watched by alarms.
  */
 export class ScheduledFunction extends Construct {
@@ -43,30 +36,16 @@ export class ScheduledFunction extends Construct {
   constructor(scope: Construct, id: string, props: ScheduledFunctionProps) {
     super(scope, id);
     const interval = Duration.seconds(props.everySeconds);
-    this.fn = new NodejsFunction(this, 'Function', {
-      entry: join(root, 'functions', props.name, 'index.ts'),
-      handler: 'handler',
-      projectRoot: root,
-      depsLockFilePath: join(root, 'package-lock.json'),
-      runtime: Runtime.NODEJS_24_X,
-      architecture: Architecture.ARM_64,
-      memorySize: props.memorySize ?? FUNCTION_MEMORY_MB,
+    this.fn = new CcwatchFunction(this, 'Fn', {
+      name: props.name,
+      environment: props.environment,
       // a run must end before the next one starts
       timeout: Duration.seconds(Math.min(props.everySeconds - 5, 300)),
-      reservedConcurrentExecutions: 1,
-      loggingFormat: LoggingFormat.JSON,
-      applicationLogLevelV2: ApplicationLogLevel.INFO,
-      systemLogLevelV2: SystemLogLevel.WARN,
-      logGroup: new LogGroup(this, 'Logs', { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY }),
-      environment: { ...props.environment, NODE_OPTIONS: RUNTIME_NODE_OPTIONS, POWERTOOLS_SERVICE_NAME: props.name },
-      bundling: {
-        ...BUNDLING,
-        mainFields: [...BUNDLING.mainFields],
-        externalModules: [...BUNDLING.externalModules],
-        format: OutputFormat.ESM,
-        define: configDefine(props.runtimeJson),
-      },
-    });
+      // one run at a time: overlapping runs are safe, but never useful
+      reservedConcurrency: 1,
+      ...(props.memorySize ? { memorySize: props.memorySize } : {}),
+      define: configDefine(props.runtimeJson),
+    }).fn;
 
     this.dlq = new Queue(this, 'DeadLetters', {
       encryption: QueueEncryption.SQS_MANAGED,

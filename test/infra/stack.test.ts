@@ -58,14 +58,14 @@ describe('the deployed stack', () => {
   });
 
   it('runs both functions on Node.js 24 arm64 with one concurrent run, JSON logs and retention', () => {
-    const fns = resources('AWS::Lambda::Function');
+    const fns = resources('AWS::Lambda::Function').filter(([id]) => !id.startsWith('Ack'));
     expect(fns).toHaveLength(2);
     for (const [, f] of fns) {
       expect(f.Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], ReservedConcurrentExecutions: 1, Handler: 'index.handler', LoggingConfig: { LogFormat: 'JSON' } });
       expect(f.Properties.Timeout).toBeLessThan(60);
       expect(f.Properties.MemorySize).toBe(512);
       expect(f.Properties.Environment.Variables.NODE_OPTIONS).toContain('--max-old-space-size=192');
-      expect(Object.keys(f.Properties.Environment.Variables).sort()).toEqual(['CCWATCH_TABLE', 'CCWATCH_TOPICS', 'NODE_OPTIONS', 'POWERTOOLS_SERVICE_NAME']);
+      expect(Object.keys(f.Properties.Environment.Variables).sort()).toEqual(['CCWATCH_ACK_SECRET', 'CCWATCH_ACK_URL', 'CCWATCH_TABLE', 'CCWATCH_TOPICS', 'NODE_OPTIONS', 'POWERTOOLS_SERVICE_NAME']);
     }
     t.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
   });
@@ -83,11 +83,11 @@ describe('the deployed stack', () => {
 
   it('creates a placeholder secret per source and lets each function read only its own sources', () => {
     const secrets = resources('AWS::SecretsManager::Secret');
-    expect(secrets.map(([, s]) => s.Properties.Name).sort()).toEqual(['ccwatch/huawei', 'ccwatch/itnio', 'ccwatch/nxcloud']);
+    expect(secrets.map(([, s]) => s.Properties.Name).filter(Boolean).sort()).toEqual(['ccwatch/huawei', 'ccwatch/itnio', 'ccwatch/nxcloud']);
     const idOf = (name: string) => secrets.find(([, s]) => s.Properties.Name === name)![0];
-    const policyOf = (fnPrefix: string) => JSON.stringify(resources('AWS::IAM::Policy').find(([id]) => id.startsWith(fnPrefix))![1]);
-    const agent = policyOf('AgentStatusFunctionServiceRole');
-    const tasks = policyOf('PreviewTasksFunctionServiceRole');
+    const policyOf = (fnPrefix: string) => JSON.stringify(resources('AWS::IAM::Policy').find(([id]) => id.startsWith(fnPrefix) && id.includes('ServiceRole'))![1]);
+    const agent = policyOf('AgentStatus');
+    const tasks = policyOf('PreviewTasks');
     for (const name of ['ccwatch/itnio', 'ccwatch/huawei', 'ccwatch/nxcloud']) expect(agent).toContain(idOf(name));
     expect(tasks).toContain(idOf('ccwatch/itnio'));
     expect(tasks).not.toContain(idOf('ccwatch/huawei'));
@@ -116,6 +116,21 @@ describe('the deployed stack', () => {
   it('has a dashboard of agents by state, active alerts, run duration and vendor errors', () => {
     const body = JSON.stringify(resources('AWS::CloudWatch::Dashboard')[0]![1].Properties.DashboardBody);
     for (const text of ['Agents by state: itnio', 'Active agent alerts', 'Run duration', 'Vendor errors', 'Agents_break']) expect(body).toContain(text);
+  });
+
+  it('exposes the acknowledge endpoint throttled, with access to alert episodes and its key only', () => {
+    const [id, fn] = resources('AWS::Lambda::Function').find(([i]) => i.startsWith('Ack'))!;
+    expect(fn.Properties).toMatchObject({ ReservedConcurrentExecutions: 2, Runtime: 'nodejs24.x', Architectures: ['arm64'] });
+    t.hasResourceProperties('AWS::Lambda::Url', { AuthType: 'NONE', TargetFunctionArn: { 'Fn::GetAtt': [id, 'Arn'] } });
+    const policy = resources('AWS::IAM::Policy').find(([pid]) => pid.startsWith('Ack'))![1];
+    const statements = policy.Properties.PolicyDocument.Statement as any[];
+    const ddb = statements.filter((st) => [st.Action].flat().some((a: string) => a.startsWith('dynamodb:')));
+    expect(ddb).toHaveLength(1);
+    expect([ddb[0].Action].flat().sort()).toEqual(['dynamodb:BatchWriteItem', 'dynamodb:PutItem', 'dynamodb:Query']);
+    expect(ddb[0].Condition).toEqual({ 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['EPISODE'] } });
+    const other = statements.filter((st) => !ddb.includes(st));
+    expect(other.flatMap((st) => [st.Action].flat()).sort()).toEqual(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
+    expect(JSON.stringify(other)).toContain('AckSigningKey');
   });
 
   it('puts no secret or subscriber in function environments', () => {
@@ -147,6 +162,7 @@ describe('quality gates', () => {
 
   it('without task rules there is no preview-tasks function', () => {
     const { stack } = build(writeConfig((c) => (c.taskRules = [])));
-    Template.fromStack(stack).resourceCountIs('AWS::Lambda::Function', 1);
+    const services = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function')).map((f: any) => f.Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME);
+    expect(services.sort()).toEqual(['ack', 'agent-status']);
   });
 });

@@ -90,7 +90,7 @@ describe('DynamoDB errors mid-run', () => {
   it('publishes nothing for changes that were not stored, and the next run catches up once', async () => {
     h.sim.setState('huawei', '1001', h.clock.start - 20 * MIN, 'break');
     // the agent's snapshot is written, then every episode write fails
-    proxy.failWhen = (target, body) => target.endsWith('PutItem') && body.includes('EPISODE#');
+    proxy.failWhen = (target, body) => target.endsWith('PutItem') && body.includes('"pk":{"S":"EPISODE"}');
     const failed = await h.run();
     expect(failed.sources[0]!.status).toBe('store-error');
     expect(proxy.failed).toBeGreaterThan(0);

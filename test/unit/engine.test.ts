@@ -13,11 +13,18 @@ function obs(p: Partial<NormalizedAgent> = {}): NormalizedAgent {
 }
 
 /** Feeds observations through the engine like consecutive runs would, keeping the snapshot. */
-function simulate(rules: AgentRule[], steps: { at: number; agent: Partial<NormalizedAgent> | null }[], extra: Partial<AgentPlanInput> = {}) {
+function simulate(
+  rules: AgentRule[],
+  steps: { at: number; agent: Partial<NormalizedAgent> | null }[],
+  extra: Partial<AgentPlanInput> = {},
+  /** Lets a test act between runs, e.g. acknowledge (as the store's setAck does). */
+  between?: (at: number, episodes: Map<string, Episode>) => void,
+) {
   let items: AgentItem[] = [];
   const episodes = new Map<string, Episode>();
   const notices: { at: number; status: string; rule: string; forMin: number; severity: string }[] = [];
   for (const step of steps) {
+    between?.(step.at, episodes);
     const plan = planAgents({
       now: step.at,
       source: 's',
@@ -130,6 +137,32 @@ describe('episode lifecycle', () => {
     expect(id).toMatch(/^[2-9A-HJ-NP-Z]{5}$/);
     expect(episodeIdFor('s', 'agent', 'a1', 'long-break', T)).toBe(id);
     expect(episodeIdFor('s', 'agent', 'a1', 'long-break', T + 1)).not.toBe(id);
+  });
+});
+
+describe('acknowledging', () => {
+  const minutes = (n: number) => Array.from({ length: n }, (_, i) => ({ at: T + i * MIN, agent: { state: i < 70 ? 'break' : 'idle', vendorState: i < 70 ? '5' : '2' } as Partial<NormalizedAgent> }));
+  const ackAt = (minute: number, snoozeMin?: number) => (at: number, episodes: Map<string, Episode>) => {
+    if (at !== T + minute * MIN) return;
+    for (const [id, e] of episodes) if (!e.resolvedAt) episodes.set(id, { ...e, ackedBy: 'Ann', ackedAt: at, ...(snoozeMin ? { snoozeUntil: at + snoozeMin * MIN } : {}), version: e.version + 1 });
+  };
+  const rule = (r: object) => AgentRuleSchema.parse({ id: 'long-break', states: ['break'], after: '15m', ...r });
+  const steps = (notices: { at: number; status: string }[]) => notices.map((n) => `${n.at}:${n.status}`);
+
+  it('escalates exactly when nobody acknowledged in time', () => {
+    const { notices } = simulate([rule({ escalateIfNotAckedAfter: '10m' })], minutes(72));
+    expect(steps(notices)).toEqual(['15:firing', '25:escalated', '70:resolved']);
+  });
+
+  it('acknowledging in time stops the escalation and the repeats; the alert still resolves', () => {
+    const { notices } = simulate([rule({ escalateIfNotAckedAfter: '10m', repeatEvery: '5m', escalateAfter: '40m' })], minutes(72), {}, ackAt(18));
+    expect(steps(notices)).toEqual(['15:firing', '70:resolved']);
+  });
+
+  it('a snooze silences until it ends, then repeats resume and escalation counts from its end', () => {
+    const { notices } = simulate([rule({ escalateIfNotAckedAfter: '10m', repeatEvery: '20m' })], minutes(72), {}, ackAt(18, 30));
+    // snoozed 18-48: a repeat at 48 (last notice was at 15), escalation 10 minutes after the snooze
+    expect(steps(notices)).toEqual(['15:firing', '48:repeat', '58:escalated', '70:resolved']);
   });
 });
 

@@ -1,0 +1,45 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { FunctionUrlAuthType, type FunctionUrl } from 'aws-cdk-lib/aws-lambda';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { keys } from '#shared/store';
+import { CcwatchFunction } from './function';
+
+/**
+ * The acknowledge link's endpoint: a function URL that takes an HMAC-signed, expiring token for
+ * one alert. Anyone may call it; the token is the authorization, so the function may touch only
+ * alert-episode items and read only its signing key, and at most two requests run at once.
+ */
+export class AckEndpoint extends Construct {
+  readonly url: FunctionUrl;
+  readonly key: Secret;
+
+  constructor(scope: Construct, id: string, props: { table: ITableV2 }) {
+    super(scope, id);
+    this.key = new Secret(this, 'SigningKey', {
+      description: 'ccwatch: HMAC key signing the acknowledge links in alert emails',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const { fn } = new CcwatchFunction(this, 'Fn', {
+      name: 'ack',
+      environment: { CCWATCH_TABLE: props.table.tableName, CCWATCH_ACK_SECRET: this.key.secretArn },
+      timeout: Duration.seconds(10),
+      // throttling: a flood of requests cannot run more than two at once
+      reservedConcurrency: 2,
+      memorySize: 256,
+    });
+    // only the alert-episode partition: read an episode, record an acknowledgment and its history
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:BatchWriteItem'],
+        resources: [props.table.tableArn],
+        conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [keys.episodePk] } },
+      }),
+    );
+    this.key.grantRead(fn);
+    this.url = fn.addFunctionUrl({ authType: FunctionUrlAuthType.NONE });
+  }
+}

@@ -1,0 +1,57 @@
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { ApplicationLogLevel, Architecture, LoggingFormat, Runtime, SystemLogLevel } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { BUNDLING, FUNCTION_MEMORY_MB, RUNTIME_NODE_OPTIONS } from '../bundling';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export interface CcwatchFunctionProps {
+  /** Folder under functions/ and the Powertools service name. */
+  name: string;
+  environment: Record<string, string>;
+  timeout: Duration;
+  reservedConcurrency: number;
+  memorySize?: number;
+  /** esbuild defines (the inlined config). */
+  define?: Record<string, string>;
+}
+
+/**
+ * Every ccwatch function the same way: Node.js 24 on arm64, ESM, minified with source maps, the
+ * AWS SDK v3 the runtime provides (no pinning: nothing here needs a newer client than Lambda
+ * ships), JSON logs with a month's retention, bounded concurrency.
+ */
+export class CcwatchFunction extends Construct {
+  readonly fn: NodejsFunction;
+
+  constructor(scope: Construct, id: string, props: CcwatchFunctionProps) {
+    super(scope, id);
+    this.fn = new NodejsFunction(this, 'Function', {
+      entry: join(root, 'functions', props.name, 'index.ts'),
+      handler: 'handler',
+      projectRoot: root,
+      depsLockFilePath: join(root, 'package-lock.json'),
+      runtime: Runtime.NODEJS_24_X,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize ?? FUNCTION_MEMORY_MB,
+      timeout: props.timeout,
+      reservedConcurrentExecutions: props.reservedConcurrency,
+      loggingFormat: LoggingFormat.JSON,
+      applicationLogLevelV2: ApplicationLogLevel.INFO,
+      systemLogLevelV2: SystemLogLevel.WARN,
+      logGroup: new LogGroup(this, 'Logs', { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY }),
+      environment: { ...props.environment, NODE_OPTIONS: RUNTIME_NODE_OPTIONS, POWERTOOLS_SERVICE_NAME: props.name },
+      bundling: {
+        ...BUNDLING,
+        mainFields: [...BUNDLING.mainFields],
+        externalModules: [...BUNDLING.externalModules],
+        format: OutputFormat.ESM,
+        ...(props.define ? { define: props.define } : {}),
+      },
+    });
+  }
+}

@@ -1,0 +1,61 @@
+import { z } from 'zod';
+import { parseDuration } from './duration';
+import { verifyAckToken } from './ack-token';
+import { confirmPage, resultPage } from './ack-page';
+import { describeEpisode, setAcknowledgment } from './ack';
+import type { Store } from './store';
+
+export interface HttpReply {
+  status: number;
+  html: string;
+}
+
+/** What the form may say: only these snoozes, and a name. */
+const FormSchema = z.object({
+  t: z.string().min(1).max(400),
+  by: z.string().trim().min(1).max(60),
+  for: z.enum(['', '30m', '2h']).default(''),
+});
+
+const refuse = (status: number, title: string, message: string): HttpReply => ({ status, html: resultPage(title, message) });
+
+/**
+ * The acknowledge link. GET shows the alert and asks (mail scanners open links by themselves);
+ * POST acknowledges or snoozes. No token, a wrong or expired one, or an alert already resolved:
+ * a clear refusal and no change. The token names one episode; nothing else can be reached.
+ */
+export async function handleAckRequest(
+  req: { method: string; query: Record<string, string | undefined>; form: Record<string, string> },
+  deps: { store: Store; key: string; now: number },
+): Promise<HttpReply> {
+  const token = req.method === 'POST' ? req.form.t : req.query.t;
+  const check = verifyAckToken(deps.key, token, deps.now);
+  if (!check.ok) {
+    return check.reason === 'expired'
+      ? refuse(410, 'Link expired', 'This acknowledge link has expired. Use the link in a newer alert, or: ccwatch ack <alert id>.')
+      : refuse(403, 'Link not valid', 'This acknowledge link is not valid. Nothing was changed.');
+  }
+  const { episodeId, source } = check.claims;
+  const [found] = await deps.store.findEpisode(episodeId).then((all) => all.filter((f) => f.episode.source === source));
+  if (!found) return refuse(404, 'Alert not found', `Alert ${episodeId} is no longer kept. Nothing was changed.`);
+  if (found.episode.resolvedAt !== undefined) return refuse(409, 'Already resolved', `Alert ${episodeId} has already resolved. Nothing was changed.`);
+
+  if (req.method === 'GET') return { status: 200, html: confirmPage({ token: token!, episodeId, summary: describeEpisode(found.episode), ackedBy: found.episode.ackedBy }) };
+  if (req.method !== 'POST') return refuse(405, 'Not allowed', 'Open the link from the alert email.');
+
+  const form = FormSchema.safeParse(req.form);
+  if (!form.success) return refuse(400, 'Missing name', 'Say who is acknowledging (your name), then try again. Nothing was changed.');
+  const snoozeSec = form.data.for ? parseDuration(form.data.for) : undefined;
+  const result = await setAcknowledgment(deps.store, { episodeId, source, by: form.data.by, snoozeSec, now: deps.now });
+  if (!result.ok) return refuse(result.reason === 'resolved' ? 409 : 404, 'Nothing changed', result.message);
+  const until = result.episode.snoozeUntil ? new Date(result.episode.snoozeUntil).toISOString().slice(11, 16) : undefined;
+  return {
+    status: 200,
+    html: resultPage(
+      until ? 'Snoozed' : 'Acknowledged',
+      until
+        ? `Alert ${episodeId} is snoozed by ${form.data.by} until ${until} UTC: no repeats or escalation until then. It still resolves normally.`
+        : `Alert ${episodeId} is acknowledged by ${form.data.by}: no repeats or escalation until it resolves.`,
+    ),
+  };
+}
