@@ -84,6 +84,7 @@ interface Row {
   wallMs: number;
   /** Vendor reading only: what paging in parallel is measured on. */
   readMs: number;
+  /** The same requests one after another: their measured service times (latency included), summed. */
   sequentialMs: number;
   wcu: number;
   wcuIfEveryAgent: number;
@@ -116,7 +117,8 @@ async function agentBench(ddbEndpoint: string, sns: SnsEndpoint): Promise<Row[]>
         log(`  ${vendor} ${n}: ${name}...`);
         const r = await tick({ fn: 'agent-status', config, secrets: { [`bench/${vendor}`]: CREDS[vendor] }, ddbEndpoint, table, snsEndpoint: sns.endpoint, topics: TOPICS, tick: new Date(now).toISOString(), now });
         if (r.sources[0].status !== 'ok') throw new Error(`${vendor} ${n} ${name}: ${r.sources[0].error}`);
-        const requests = sim.log.filter((l) => l.vendor === vendor).length;
+        const served = sim.log.filter((l) => l.vendor === vendor);
+        const requests = served.length;
         rows.push({
           vendor,
           agents: n,
@@ -125,7 +127,8 @@ async function agentBench(ddbEndpoint: string, sns: SnsEndpoint): Promise<Row[]>
           minRequests,
           wallMs: Math.round(r.ms),
           readMs: r.sources[0].readMs,
-          sequentialMs: requests * LATENCY_MS,
+          // what the same requests cost one after another: each one's measured service time, summed
+          sequentialMs: Math.round(served.reduce((sum, l) => sum + (l.ms ?? LATENCY_MS), 0)),
           wcu: r.wcu,
           wcuIfEveryAgent: n,
           publishes: sns.published.length - published,
@@ -237,7 +240,7 @@ try {
   console.table(bundles);
   const goals = {
     requestsAtMinimum: agents.every((r) => r.requests <= r.minRequests + 1),
-    pagesInParallel: agents.filter((r) => r.requests > 4).every((r) => r.readMs < r.sequentialMs),
+    pagesInParallel: agents.filter((r) => r.requests > 2).every((r) => r.readMs < r.sequentialMs),
     writesProportionalToChanges: agents.filter((r) => r.tick === '1% change').every((r) => r.wcu <= r.agents * 0.05 + 10),
     onePublishPerChannel: agents.every((r) => r.publishes <= CHANNELS.length),
     countRequestsPerTask: tasks.every((t) => t.countRequestsPerTask === 4),

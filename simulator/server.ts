@@ -47,6 +47,8 @@ export interface LoggedRequest {
   body: any;
   /** 'ok', 'auth', 'clock', 'param', 'not-found', or 'fault:<kind>'. */
   outcome: string;
+  /** Time from the request's arrival to the end of the answer (injected latency included). */
+  ms?: number;
   /** Signature or auth header values are kept out of the log on purpose. */
 }
 
@@ -164,6 +166,11 @@ export class VendorSimulator {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const arrived = performance.now();
+    let entry: LoggedRequest | undefined;
+    res.once('finish', () => {
+      if (entry) entry.ms = performance.now() - arrived;
+    });
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const raw = Buffer.concat(chunks).toString('utf8');
@@ -176,7 +183,7 @@ export class VendorSimulator {
       body = undefined;
     }
     const vendor: VendorName | 'unknown' = path.startsWith('/v3/cc/') ? 'itnio' : path.startsWith('/rest/cmsapp/') ? 'huawei' : path.startsWith('/saas/cc/') ? 'nxcloud' : 'unknown';
-    const entry: LoggedRequest = { at: (this.opts.wallClock ?? Date.now)(), vendor, method: req.method ?? '', path, body, outcome: 'ok' };
+    entry = { at: (this.opts.wallClock ?? Date.now)(), vendor, method: req.method ?? '', path, body, outcome: 'ok' };
     if (this.opts.logLimit === undefined || this.log.length < this.opts.logLimit) this.log.push(entry);
 
     const faults = this.takeFaults(path, body);
