@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
+import { closeServer, listenLoopback } from './loopback';
 
 /** A Publish call as the real SDK sent it (AWS Query protocol, decoded). */
 export interface ReceivedPublish {
@@ -24,9 +24,7 @@ export class SnsEndpoint {
   /** Publishes to topics matching this fail (HTTP 500) until cleared. */
   failTopic?: (topicArn: string) => boolean;
 
-  get endpoint(): string {
-    return `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
-  }
+  endpoint = '';
 
   /** The next n requests get HTTP 500 (the SDK retries these itself, up to its attempt limit). */
   failNext(n: number): void {
@@ -71,14 +69,11 @@ export class SnsEndpoint {
         `<PublishResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><PublishResult><MessageId>${randomUUID()}</MessageId></PublishResult><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></PublishResponse>`,
       );
     });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    this.endpoint = await listenLoopback(this.server);
     return this;
   }
 
   stop(): Promise<void> {
-    return new Promise((resolve) => {
-      this.server?.closeAllConnections();
-      this.server?.close(() => resolve());
-    });
+    return closeServer(this.server);
   }
 }

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
+import { closeServer, listenLoopback } from '../local/loopback';
 import { randomBytes } from 'node:crypto';
 import type { AgentState } from '#shared/model';
 import { itnioSign } from '#shared/vendors/itnio';
@@ -106,11 +107,8 @@ export class VendorSimulator {
     return this.opts.population;
   }
 
-  get url(): string {
-    const addr = this.server?.address() as AddressInfo | null;
-    if (!addr) throw new Error('simulator not started');
-    return `http://127.0.0.1:${addr.port}`;
-  }
+  /** The base URL once started. */
+  url = '';
 
   async start(): Promise<this> {
     this.server = createServer((req, res) => void this.handle(req, res));
@@ -118,16 +116,13 @@ export class VendorSimulator {
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));
     });
-    await new Promise<void>((resolve, reject) => {
-      this.server!.once('error', reject);
-      this.server!.listen(this.opts.port ?? 0, '127.0.0.1', resolve);
-    });
+    this.url = await listenLoopback(this.server, this.opts.port);
     return this;
   }
 
   async stop(): Promise<void> {
     for (const s of this.sockets) s.destroy();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await closeServer(this.server);
   }
 
   addFault(fault: Fault): void {

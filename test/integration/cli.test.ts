@@ -1,27 +1,16 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { CLI, buildCli, ccwatch } from '../support/cli';
 import type { VendorSimulator } from '#simulator/server';
 import { SECRETS, testSources } from '../support/harness';
 import { population, startSim, testClock } from '../support/sim';
 
-const run = promisify(execFile);
-const CLI = join(process.cwd(), 'dist', 'ccwatch.mjs');
 const MIN = 60_000;
 
 /** Runs the built CLI as a process; never throws, returns what a shell would see. */
-async function ccwatch(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run('node', [CLI, ...args], { cwd, env: { ...process.env, AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local', AWS_REGION: 'us-east-1' } });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 describe('the ccwatch CLI', () => {
   let sim: VendorSimulator;
@@ -37,7 +26,7 @@ describe('the ccwatch CLI', () => {
   const iso = (t: number) => new Date(t).toISOString();
 
   beforeAll(async () => {
-    await run('node', ['scripts/build-cli.mjs']);
+    await buildCli();
     sim = await startSim(population(clock.start), clock.now);
     dir = mkdtempSync(join(tmpdir(), 'ccwatch-cli-'));
     config = cfg('ccwatch.json', {

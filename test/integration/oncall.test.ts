@@ -1,7 +1,5 @@
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { buildCli, ccwatch } from '../support/cli';
 import { handleAckRequest } from '#shared/ack-http';
 import { signAckToken } from '#shared/ack-token';
 import { ackLinkMaker } from '#shared/handler';
@@ -10,21 +8,10 @@ import { SnsPublisher } from '#shared/notifier';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { makeHarness, TOPICS, type Harness } from '../support/harness';
 
-const run = promisify(execFile);
-const CLI = join(process.cwd(), 'dist', 'ccwatch.mjs');
 const MIN = 60_000;
 const KEY = 'test-signing-key-'.repeat(4);
 const RULE = { id: 'long-break', states: ['break'], after: '15m', repeatEvery: '10m', escalateIfNotAckedAfter: '20m' };
 
-async function ccwatch(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run('node', [CLI, ...args], { env: { ...process.env, AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local', AWS_REGION: 'us-east-1' } });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 describe('the on-call loop', () => {
   let h: Harness;
@@ -40,7 +27,7 @@ describe('the on-call loop', () => {
   const idIn = (msgs: ReturnType<Harness['take']>, name: string) => msgs.map((m) => m.bodies!.email!).join('\n').match(new RegExp(`(\\w{5})\\s+${name}`))![1]!;
 
   beforeAll(async () => {
-    await run('node', ['scripts/build-cli.mjs']);
+    await buildCli();
     h = await makeHarness({ config: (url) => ({ agentRules: [RULE], sources: [{ id: 'hw-main', vendor: 'huawei', baseUrl: url, secretId: 'test/huawei', ccId: 1, vdn: 170, agentIds: ['1001-1005'] }] }) });
     sns = new SNSClient({ endpoint: h.sns.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'l', secretAccessKey: 'l' } });
     state = ['--ddb-endpoint', inject('ddbEndpoint'), '--table', h.store.tableName];

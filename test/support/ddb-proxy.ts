@@ -1,5 +1,5 @@
 import { createServer, request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeServer, listenLoopback } from '../../local/loopback';
 
 /**
  * A loopback proxy in front of DynamoDB Local that fails the requests a test picks (by operation
@@ -13,9 +13,7 @@ export class DynamoProxy {
 
   constructor(private readonly upstream: string) {}
 
-  get endpoint(): string {
-    return `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
-  }
+  endpoint = '';
 
   async start(): Promise<this> {
     const up = new URL(this.upstream);
@@ -37,14 +35,11 @@ export class DynamoProxy {
       fwd.on('error', () => res.destroy());
       fwd.end(body);
     });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    this.endpoint = await listenLoopback(this.server);
     return this;
   }
 
   stop(): Promise<void> {
-    return new Promise((resolve) => {
-      this.server?.closeAllConnections();
-      this.server?.close(() => resolve());
-    });
+    return closeServer(this.server);
   }
 }
