@@ -80,7 +80,9 @@ describe('ITNIO seat query', () => {
   it.each([
     ['-2', 'config'],
     ['-13', 'auth'],
+    ['-20', 'request'],
     ['-22', 'request'],
+    ['-23', 'request'],
     ['-35', 'request'],
   ])('maps vendor status %s to a %s error without retrying', async (code, kind) => {
     sim.addFault({ path: '/v3/cc/seat/query', kind: 'vendorCode', code });
@@ -239,9 +241,10 @@ describe('Huawei CC-CMS', () => {
     expect([err.kind, err.vendorCode]).toEqual([kind, code]);
   });
 
-  it('retries 0100001 (CTI call failed) as transient', async () => {
-    sim.addFault({ path: HUAWEI_STATUS_PATH, kind: 'vendorCode', code: '0100001', times: 1 });
+  it.each(['0100001', '0100999'])('retries %s (CTI call failed / unknown) as transient', async (code) => {
+    sim.addFault({ path: HUAWEI_STATUS_PATH, kind: 'vendorCode', code, times: 1 });
     expect(await huawei().readAgents(t0)).toHaveLength(250);
+    expect(sim.requests(HUAWEI_STATUS_PATH)).toHaveLength(2);
   });
 
   it('rejects a wrong type naming the field', async () => {
@@ -277,10 +280,12 @@ describe('NXCloud', () => {
   });
 
   it.each([
+    [1001, 'auth'],
     [1003, 'auth'],
     [1004, 'clock'],
     [1005, 'auth'],
     [1002, 'config'],
+    [7, 'request'],
   ])('maps code %s to a %s error', async (code, kind) => {
     sim.addFault({ path: NX_AGENT_PAGE_PATH, kind: 'vendorCode', code });
     const err = await sourceError(nx().readAgents(t0));
@@ -292,9 +297,10 @@ describe('NXCloud', () => {
     expect([err.kind, err.vendorCode]).toEqual(['auth', '1003']);
   });
 
-  it('retries 99 (system error) and succeeds', async () => {
-    sim.addFault({ path: NX_AGENT_STATUS_PATH, kind: 'vendorCode', code: 99, times: 3 });
+  it.each([88, 99])('retries %s (request failed / system error) and succeeds', async (code) => {
+    sim.addFault({ path: NX_AGENT_STATUS_PATH, kind: 'vendorCode', code, times: 3 });
     expect(await nx().readAgents(t0)).toHaveLength(450);
+    expect(sim.requests(NX_AGENT_STATUS_PATH)).toHaveLength(453);
   });
 
   it('one agent whose status cannot be read fails the whole source read, never a partial list', async () => {
