@@ -77,6 +77,13 @@ export const ChannelSchema = z
     id: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, 'expected an id of letters, digits, - or _'),
     /** Severities this channel receives. */
     severities: z.array(SeveritySchema).min(1),
+    /**
+     * Only alerts of these sources / kinds (empty: all). Filtering happens where each channel's
+     * digest is built: one SNS message carries many alerts, so SNS subscription filter policies
+     * could only take or drop the whole digest. An audience for one source gets its own channel.
+     */
+    sources: z.array(z.string().min(1)).default([]),
+    kinds: z.array(z.enum(['agent', 'task', 'source'])).default([]),
     /** The SNS topic display name; SNS puts it in front of every SMS. */
     displayName: z.string().max(10).default('ccwatch'),
     emails: z.array(z.email()).default([]),
@@ -128,6 +135,11 @@ export const ConfigSchema = z
     dup(cfg.taskRules, (r) => r.id, 'taskRules');
     dup(cfg.channels, (c) => c.id, 'channels');
     const ids = new Set(cfg.sources.map((s) => s.id));
+    cfg.channels.forEach((c, i) =>
+      c.sources.forEach((s, j) => {
+        if (!ids.has(s)) ctx.addIssue({ code: 'custom', path: ['channels', i, 'sources', j], message: `unknown source "${s}"` });
+      }),
+    );
     cfg.agentRules.forEach((r, i) =>
       r.scope.sources.forEach((s, j) => {
         if (!ids.has(s)) ctx.addIssue({ code: 'custom', path: ['agentRules', i, 'scope', 'sources', j], message: `unknown source "${s}"` });

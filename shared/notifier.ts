@@ -13,11 +13,16 @@ export interface Digest {
 /** Makes the acknowledge link of an open alert (undefined where there is none). */
 export type AckLink = (notice: Notice) => string | undefined;
 
-/** Routes each notice to the channels that take its severity and renders one digest per channel. */
+/** Whether a channel takes a notice: its severity, and the channel's source and kind filters. */
+export function channelTakes(channel: Channel, n: Notice): boolean {
+  return channel.severities.includes(n.severity) && (!channel.sources.length || channel.sources.includes(n.source)) && (!channel.kinds.length || channel.kinds.includes(n.kind));
+}
+
+/** Routes each notice to the channels that take it and renders one digest per channel. */
 export function buildDigests(notices: readonly Notice[], channels: readonly Channel[], now: number, timezones: Record<string, string>, ackLink?: AckLink): Digest[] {
   const out: Digest[] = [];
   for (const channel of channels) {
-    const mine = notices.filter((n) => channel.severities.includes(n.severity));
+    const mine = notices.filter((n) => channelTakes(channel, n));
     if (mine.length) out.push({ channel, notices: mine, message: renderDigest(mine, { channel, now, timezones, ...(ackLink ? { ackLink } : {}) }) });
   }
   return out;

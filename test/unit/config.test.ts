@@ -63,6 +63,10 @@ describe('config validation', () => {
     expect(() => parseConfig({ ...base, sources: [{ ...base.sources[0], baseUrl: 'http://127.0.0.1:8080' }] })).not.toThrow();
   });
 
+  it('channel filters must name known sources', () => {
+    expect(problems({ ...base, channels: [{ ...base.channels[0], sources: ['itn', 'gone'] }] })).toEqual(['channels[0].sources[1]: unknown source "gone"']);
+  });
+
   it('says when a rule severity reaches no channel', () => {
     expect(problems({ ...base, channels: [{ id: 'sup', severities: ['warning'] }], agentRules: [{ id: 'b', states: ['break'], after: '15m', escalateAfter: '1h' }] })).toContain(
       'channels: no channel receives severity "critical", which a rule uses',

@@ -74,3 +74,22 @@ describe('digest size', () => {
     expect(m.email).toContain('E9999');
   });
 });
+
+describe('channel routing', () => {
+  it('a channel takes only its severities, sources and kinds', async () => {
+    const { buildDigests } = await import('#shared/notifier');
+    const channels = [
+      ChannelSchema.parse({ id: 'all', severities: ['warning', 'critical'] }),
+      ChannelSchema.parse({ id: 'huawei-floor', severities: ['warning', 'critical'], sources: ['hw-main'] }),
+      ChannelSchema.parse({ id: 'dialer', severities: ['warning'], kinds: ['task'] }),
+      ChannelSchema.parse({ id: 'oncall', severities: ['critical'] }),
+    ];
+    const notices = [
+      notice(1, { severity: 'warning' }),
+      notice(2, { severity: 'critical', source: 'hw-main' }),
+      notice(3, { severity: 'warning', kind: 'task', task: { counts: { '7': 5 }, attempted: 10, share: 0.5, topReasons: [], examples: [] } }),
+    ];
+    const routed = Object.fromEntries(buildDigests(notices, channels, T, {}).map((d) => [d.channel.id, d.notices.map((n) => n.subjectId)]));
+    expect(routed).toEqual({ all: ['101', '102', '103'], 'huawei-floor': ['102'], dialer: ['103'], oncall: ['102'] });
+  });
+});
