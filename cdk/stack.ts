@@ -9,6 +9,7 @@ import { CcwatchDashboard } from './constructs/dashboard';
 import { ScheduledFunction } from './constructs/scheduled-function';
 import { StateTable } from './constructs/state-table';
 import { AckEndpoint } from './constructs/ack-endpoint';
+import { businessHoursSchedules } from './schedule';
 
 export interface CcwatchStackProps extends StackProps {
   config: Config;
@@ -68,6 +69,7 @@ export class CcwatchStack extends Stack {
         environment,
         everySeconds: config.schedule.every,
         staleAfterRuns: config.schedule.staleAfterRuns,
+        ...(config.schedule.businessHoursOnly ? { businessHours: businessHoursSchedules(sources, config.schedule.every, name) } : {}),
         alarmTopics,
       });
       // least privilege, granted where it is used: its table, its topics, its own sources' secrets

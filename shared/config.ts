@@ -116,6 +116,12 @@ export const ConfigSchema = z
         every: DurationSchema.refine((s) => s % 60 === 0 && s >= 60 && s <= 3600, 'expected whole minutes from "1m" to "60m"').default(60),
         /** Page when no run of a function has succeeded for this many intervals. */
         staleAfterRuns: z.number().int().min(2).max(60).default(5),
+        /**
+         * Run only inside the sources' business hours (cron schedules in their timezone) instead of
+         * around the clock. Costs: the no-successful-run alarm cannot tell closed hours from a dead
+         * watcher, and time in state restarts when the floor opens (ITNIO, NX).
+         */
+        businessHoursOnly: z.boolean().default(false),
       })
       .strict()
       .prefault({}),

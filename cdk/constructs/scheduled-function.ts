@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, TimeZone } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -10,6 +10,7 @@ import { Construct } from 'constructs';
 import { METRICS_NAMESPACE } from '#shared/observability';
 import { configDefine } from '../bundling';
 import { CcwatchFunction } from './function';
+import type { CronSchedule } from '../schedule';
 
 export interface ScheduledFunctionProps {
   /** Folder under functions/ and the Powertools service name. */
@@ -19,6 +20,8 @@ export interface ScheduledFunctionProps {
   environment: Record<string, string>;
   everySeconds: number;
   staleAfterRuns: number;
+  /** Cron schedules inside business hours; around the clock at `everySeconds` when absent. */
+  businessHours?: CronSchedule[];
   /** Where alarms page. */
   alarmTopics: readonly ITopic[];
   memorySize?: number;
@@ -52,17 +55,17 @@ export class ScheduledFunction extends Construct {
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
-    new Schedule(this, 'Schedule', {
-      description: `ccwatch ${props.name} every ${props.everySeconds / 60} min`,
-      schedule: ScheduleExpression.rate(interval),
-      target: new LambdaInvoke(this.fn, {
-        // the schedule's own time identifies the tick and stays the same on retries
-        input: ScheduleTargetInput.fromObject({ scheduledTime: ContextAttribute.scheduledTime }),
-        retryAttempts: 2,
-        maxEventAge: Duration.seconds(Math.max(60, props.everySeconds)),
-        deadLetterQueue: this.dlq,
-      }),
+    const target = new LambdaInvoke(this.fn, {
+      // the schedule's own time identifies the tick and stays the same on retries
+      input: ScheduleTargetInput.fromObject({ scheduledTime: ContextAttribute.scheduledTime }),
+      retryAttempts: 2,
+      maxEventAge: Duration.seconds(Math.max(60, props.everySeconds)),
+      deadLetterQueue: this.dlq,
     });
+    const expressions = props.businessHours
+      ? props.businessHours.map((c) => ({ what: `${c.expression} ${c.timezone}`, expr: ScheduleExpression.expression(c.expression, TimeZone.of(c.timezone)) }))
+      : [{ what: `every ${props.everySeconds / 60} min`, expr: ScheduleExpression.rate(interval) }];
+    expressions.forEach(({ what, expr }, i) => new Schedule(this, i === 0 ? 'Schedule' : `Schedule${i + 1}`, { description: `ccwatch ${props.name}: ${what}`, schedule: expr, target }));
 
     const page = (alarm: Alarm) => {
       for (const t of props.alarmTopics) alarm.addAlarmAction(new SnsAction(t));
@@ -80,7 +83,8 @@ export class ScheduledFunction extends Construct {
         threshold: 1,
         comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
         evaluationPeriods: 1,
-        treatMissingData: TreatMissingData.BREACHING,
+        // with business-hours schedules, closed hours have no data, and that must not page
+        treatMissingData: props.businessHours ? TreatMissingData.NOT_BREACHING : TreatMissingData.BREACHING,
       }),
     );
   }

@@ -160,6 +160,19 @@ describe('quality gates', () => {
     expect(() => build(file)).toThrow(/agentRules\[1\]\.after: expected a duration like "15m"/);
   });
 
+  it('businessHoursOnly: cron schedules in the sources\' timezone, and closed hours do not page', () => {
+    const file = writeConfig((c) => {
+      c.schedule.businessHoursOnly = true;
+      c.taskRules = [];
+      for (const s of c.sources) Object.assign(s, { timezone: 'Asia/Shanghai', businessHours: [{ days: ['mon', 'fri'], from: '08:00', to: '20:00' }] });
+    });
+    const t = Template.fromStack(build(file).stack);
+    t.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'cron(* 8-19 ? * MON,FRI *)', ScheduleExpressionTimezone: 'Asia/Shanghai' });
+    t.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'SourcesOk', TreatMissingData: 'notBreaching' });
+    // the example's sources do not share one timezone: synth says so
+    expect(() => build(writeConfig((c) => (c.schedule.businessHoursOnly = true)))).toThrow(/schedule.businessHoursOnly \(agent-status\): the sources it polls must share one timezone/);
+  });
+
   it('without task rules there is no preview-tasks function', () => {
     const { stack } = build(writeConfig((c) => (c.taskRules = [])));
     const services = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function')).map((f: any) => f.Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME);
