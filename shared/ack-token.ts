@@ -6,7 +6,7 @@ import { z } from 'zod';
  * works, signed with HMAC-SHA256 under a key kept in Secrets Manager. It names one episode only,
  * so it cannot be used to list or guess others.
  */
-const ClaimsSchema = z.object({ e: z.string().regex(/^[2-9A-HJ-NP-Z]{5}$/), s: z.string().min(1).max(40), x: z.number().int() }).strict();
+const ClaimsSchema = z.object({ e: z.string().regex(/^[2-9A-HJ-NP-Z]{6}$/), s: z.string().min(1).max(40), x: z.number().int() }).strict();
 export type AckClaims = { episodeId: string; source: string; expiresAt: number };
 
 const b64url = (buf: Buffer) => buf.toString('base64url');

@@ -172,7 +172,15 @@ export class Store {
     const e = w.next;
     const item: Item = { pk: keys.episodePk, sk: keys.episodeSk(e.episodeId, e.source), type: 'episode', ...e };
     if (e.resolvedAt !== undefined) item[TTL_ATTRIBUTE] = Math.floor(e.resolvedAt / 1000) + EPISODE_TTL_DAYS * DAY_S;
-    return this.putVersioned(item, w.prev?.version);
+    const won = await this.putVersioned(item, w.prev?.version);
+    if (!won && !w.prev) {
+      // losing a create normally means another run made this very episode; say so loudly if not
+      const existing = await this.getEpisode(e.source, e.episodeId);
+      if (existing && (existing.kind !== e.kind || existing.subjectId !== e.subjectId || existing.ruleId !== e.ruleId || existing.startedAt !== e.startedAt)) {
+        console.error(`ccwatch: alert id collision: ${e.episodeId} on ${e.source} is taken by ${existing.kind} ${existing.subjectId} (${existing.ruleId}); ${e.kind} ${e.subjectId} (${e.ruleId}) was not notified`);
+      }
+    }
+    return won;
   }
 
   /** Appends history lines; they expire with the episode's retention. A failure here costs history only. */

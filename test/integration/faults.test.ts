@@ -165,7 +165,7 @@ describe('one channel failing of two', () => {
     const msgs = h.take();
     expect(msgs.map((m) => m.topicArn)).toEqual([TOPICS.oncall]);
     expect(msgs[0]!.bodies!.sms).toMatch(/^CRIT 1 open: 1004 break 2\dm/);
-    expect(msgs[0]!.bodies!.email).toMatch(/Delayed: \w{5} firing was due/);
+    expect(msgs[0]!.bodies!.email).toMatch(/Delayed: \w{6} firing was due/);
     h.clock.advance(MIN);
     await h.run();
     expect(h.take()).toEqual([]);

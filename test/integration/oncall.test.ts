@@ -24,7 +24,7 @@ describe('the on-call loop', () => {
     return h.take();
   };
   const statuses = (msgs: ReturnType<Harness['take']>) => msgs.filter((m) => m.topicArn === TOPICS.supervisors).map((m) => m.subject!.replace(/^\[ccwatch supervisors\] \w+: /, '').split(' - ')[0]);
-  const idIn = (msgs: ReturnType<Harness['take']>, name: string) => msgs.map((m) => m.bodies!.email!).join('\n').match(new RegExp(`(\\w{5})\\s+${name}`))![1]!;
+  const idIn = (msgs: ReturnType<Harness['take']>, name: string) => msgs.map((m) => m.bodies!.email!).join('\n').match(new RegExp(`(\\w{6})\\s+${name}`))![1]!;
 
   beforeAll(async () => {
     await buildCli();
@@ -43,8 +43,8 @@ describe('the on-call loop', () => {
     const msgs = await runAt(15);
     const email = msgs[0]!.bodies!.email!;
     expect(email).toMatch(/Acknowledge or snooze/);
-    expect(email).toMatch(/\w{5} {2}https:\/\/ack\.example\/\?t=[\w-]+\.[\w-]+/);
-    expect(msgs[0]!.bodies!.sms).toMatch(/\[\w{5}\]/);
+    expect(email).toMatch(/\w{6} {2}https:\/\/ack\.example\/\?t=[\w-]+\.[\w-]+/);
+    expect(msgs[0]!.bodies!.sms).toMatch(/\[\w{6}\]/);
   });
 
   it('ccwatch ack stops repeats and the escalation; the unacknowledged alert escalates on time', async () => {

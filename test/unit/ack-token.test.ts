@@ -3,7 +3,7 @@ import { signAckToken, verifyAckToken } from '#shared/ack-token';
 
 const KEY = 'k'.repeat(48);
 const NOW = Date.UTC(2026, 10, 23, 9, 0);
-const claims = { episodeId: 'K7M2Q', source: 'itnio-main', expiresAt: NOW + 3600_000 };
+const claims = { episodeId: 'K7M2QX', source: 'itnio-main', expiresAt: NOW + 3600_000 };
 
 describe('acknowledge tokens', () => {
   it('verify for the episode they name until they expire', () => {
@@ -15,9 +15,9 @@ describe('acknowledge tokens', () => {
   it('refuse tampering: another episode, another expiry, another key', () => {
     const t = signAckToken(KEY, claims);
     const [payload, sig] = t.split('.') as [string, string];
-    const forged = Buffer.from(JSON.stringify({ e: 'AAAAA', s: 'itnio-main', x: Math.floor(NOW / 1000) + 3600 })).toString('base64url');
+    const forged = Buffer.from(JSON.stringify({ e: 'AAAAAA', s: 'itnio-main', x: Math.floor(NOW / 1000) + 3600 })).toString('base64url');
     expect(verifyAckToken(KEY, `${forged}.${sig}`, NOW)).toEqual({ ok: false, reason: 'signature' });
-    const later = Buffer.from(JSON.stringify({ e: 'K7M2Q', s: 'itnio-main', x: Math.floor(NOW / 1000) + 999_999 })).toString('base64url');
+    const later = Buffer.from(JSON.stringify({ e: 'K7M2QX', s: 'itnio-main', x: Math.floor(NOW / 1000) + 999_999 })).toString('base64url');
     expect(verifyAckToken(KEY, `${later}.${sig}`, NOW)).toEqual({ ok: false, reason: 'signature' });
     expect(verifyAckToken('x'.repeat(48), t, NOW)).toEqual({ ok: false, reason: 'signature' });
     expect(verifyAckToken(KEY, `${payload}.${sig.slice(0, -2)}`, NOW)).toEqual({ ok: false, reason: 'signature' });

@@ -134,7 +134,7 @@ describe('episode lifecycle', () => {
 
   it('episode ids are short, readable and stable', () => {
     const id = episodeIdFor('s', 'agent', 'a1', 'long-break', T);
-    expect(id).toMatch(/^[2-9A-HJ-NP-Z]{5}$/);
+    expect(id).toMatch(/^[2-9A-HJ-NP-Z]{6}$/);
     expect(episodeIdFor('s', 'agent', 'a1', 'long-break', T)).toBe(id);
     expect(episodeIdFor('s', 'agent', 'a1', 'long-break', T + 1)).not.toBe(id);
   });
