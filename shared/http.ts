@@ -11,8 +11,8 @@ export const HttpSettingsSchema = z.object({
   retries: z.number().int().min(0).max(5).default(2),
   backoffBaseMs: z.number().int().min(0).default(200),
   backoffMaxMs: z.number().int().min(0).default(3_000),
-  /** Requests in flight at once against this source. */
-  concurrency: z.number().int().min(1).max(32).default(4),
+  /** Requests in flight at once against this source (large NXCloud tenants need many: one request per agent). */
+  concurrency: z.number().int().min(1).max(128).default(4),
 });
 export type HttpSettings = z.infer<typeof HttpSettingsSchema>;
 export type HttpSettingsInput = z.input<typeof HttpSettingsSchema>;
