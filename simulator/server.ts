@@ -94,6 +94,9 @@ class Reply {
  */
 export class VendorSimulator {
   readonly log: LoggedRequest[] = [];
+  /** Requests being served right now, and the most at once since the log was cleared. */
+  private inFlight = 0;
+  peakInFlight = 0;
   readonly faults: Fault[] = [];
   private server?: Server;
   private readonly sockets = new Set<Socket>();
@@ -135,6 +138,7 @@ export class VendorSimulator {
 
   clearLog(): void {
     this.log.length = 0;
+    this.peakInFlight = this.inFlight;
   }
 
   /** Requests that reached a path (and, optionally, whose body matches). */
@@ -163,7 +167,9 @@ export class VendorSimulator {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const arrived = performance.now();
     let entry: LoggedRequest | undefined;
-    res.once('finish', () => {
+    this.peakInFlight = Math.max(this.peakInFlight, ++this.inFlight);
+    res.once('close', () => {
+      this.inFlight--;
       if (entry) entry.ms = performance.now() - arrived;
     });
     const chunks: Buffer[] = [];
