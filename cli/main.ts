@@ -71,8 +71,9 @@ until the snooze ends. A resolved alert is refused and nothing changes.
   --for <duration>   snooze for this long (e.g. 30m) instead of until resolved
   --by <name>        who acknowledges (default: your user name)
   --source <id>      only needed when two sources share the alert id
+  --now <ISO-8601>   the logical time of the acknowledgment (replaying a timeline with run --now)
 ${'STATE'}`,
-  unack: `Usage: ccwatch unack <id> [--by <name>] [--source <id>] [state options]
+  unack: `Usage: ccwatch unack <id> [--by <name>] [--source <id>] [--now <ISO-8601>] [state options]
 
 Takes an acknowledgment back: repeats and escalation resume.
 ${'STATE'}`,
@@ -106,6 +107,12 @@ function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[]
   } catch (err) {
     throw new UsageError(`${(err as Error).message}\n\n${HELP[command]}`);
   }
+}
+
+function parseNow(text: string): number {
+  const t = Date.parse(text);
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(text) || Number.isNaN(t)) throw new UsageError(`--now: expected an ISO-8601 time like 2026-11-23T09:00:00Z, got "${text}"`);
+  return t;
 }
 
 const stderrLog = (verbose: boolean): Log => {
@@ -178,8 +185,7 @@ async function runCommand(args: string[]): Promise<number> {
   if (values.json && !values['dry-run']) throw new UsageError('--json prints notifications instead of sending them: use it with --dry-run');
   const every = values.every !== undefined ? parseDuration(values.every) : undefined;
   if (values.every !== undefined && !every) throw new UsageError(`--every: expected a duration like "1m", got "${values.every}"`);
-  let logicalNow = values.now !== undefined ? Date.parse(values.now) : undefined;
-  if (values.now !== undefined && (!/^\d{4}-\d{2}-\d{2}T/.test(values.now) || Number.isNaN(logicalNow))) throw new UsageError(`--now: expected an ISO-8601 time like 2026-11-23T09:00:00Z, got "${values.now}"`);
+  let logicalNow = values.now !== undefined ? parseNow(values.now) : undefined;
 
   const config = readConfig(values.config);
   const log = stderrLog(values.verbose ?? false);
@@ -262,14 +268,15 @@ const when = (t: number) => new Date(t).toISOString().slice(0, 16).replace('T', 
 
 async function ackCommand(args: string[], clear: boolean): Promise<number> {
   const command = clear ? 'unack' : 'ack';
-  const { values, positionals } = parse(args, { ...STATE_OPTIONS, for: { type: 'string' }, by: { type: 'string' }, source: { type: 'string' } }, command);
+  const { values, positionals } = parse(args, { ...STATE_OPTIONS, for: { type: 'string' }, by: { type: 'string' }, source: { type: 'string' }, now: { type: 'string' } }, command);
   if (values.help) return void console.log(HELP[command]), EXIT.ok;
   if (positionals.length !== 1) throw new UsageError(`${command} takes one alert id\n\n${HELP[command]}`);
   if (clear && values.for) throw new UsageError('unack takes no --for');
   const snoozeSec = values.for !== undefined ? parseDuration(values.for) : undefined;
   if (values.for !== undefined && !snoozeSec) throw new UsageError(`--for: expected a duration like "30m", got "${values.for}"`);
   const by = values.by ?? userInfo().username;
-  const result = await withStore(values, (store) => setAcknowledgment(store, { episodeId: positionals[0]!, source: values.source, by, snoozeSec, clear, now: Date.now() }));
+  const now = values.now !== undefined ? parseNow(values.now) : Date.now();
+  const result = await withStore(values, (store) => setAcknowledgment(store, { episodeId: positionals[0]!, source: values.source, by, snoozeSec, clear, now }));
   if (!result.ok) {
     process.stderr.write(`ccwatch: ${result.message}\n`);
     return EXIT.invalid;

@@ -16,7 +16,9 @@ const RULE = { id: 'long-break', states: ['break'], after: '15m', repeatEvery: '
 describe('the on-call loop', () => {
   let h: Harness;
   let sns: SNSClient;
-  let state: string[];
+  let stateOpts: string[];
+  /** State options plus the test's clock: acknowledgments happen on it, like the runs. */
+  const state = () => [...stateOpts, '--now', new Date(h.clock.now()).toISOString()];
   const runAt = async (minute: number) => {
     h.clock.set(h.clock.start + minute * MIN);
     const deps = { store: h.store, publisher: new SnsPublisher(sns, TOPICS), readers: h.readers, log: h.log, ackLink: ackLinkMaker('https://ack.example/', KEY, h.clock.now()) };
@@ -30,7 +32,8 @@ describe('the on-call loop', () => {
     await buildCli();
     h = await makeHarness({ config: (url) => ({ agentRules: [RULE], sources: [{ id: 'hw-main', vendor: 'huawei', baseUrl: url, secretId: 'test/huawei', ccId: 1, vdn: 170, agentIds: ['1001-1005'] }] }) });
     sns = new SNSClient({ endpoint: h.sns.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'l', secretAccessKey: 'l' } });
-    state = ['--ddb-endpoint', inject('ddbEndpoint'), '--table', h.store.tableName];
+    stateOpts = ['--ddb-endpoint', inject('ddbEndpoint'), '--table', h.store.tableName];
+
   });
   afterAll(async () => {
     sns.destroy();
@@ -50,7 +53,7 @@ describe('the on-call loop', () => {
   it('ccwatch ack stops repeats and the escalation; the unacknowledged alert escalates on time', async () => {
     const msgs = h.sns.published.slice(-1);
     const acked = idIn(msgs, '1001');
-    const res = await ccwatch(['ack', acked, '--by', 'Ann', ...state]);
+    const res = await ccwatch(['ack', acked, '--by', 'Ann', ...state()]);
     expect(res.code, res.stderr).toBe(0);
     expect(res.stdout).toContain(`${acked}: agent 1001 on hw-main, rule long-break`);
     expect(res.stdout).toContain('acknowledged by Ann until it resolves');
@@ -59,7 +62,7 @@ describe('the on-call loop', () => {
     // escalation-if-not-acked at 35: only 1002
     const at35 = await runAt(35);
     expect(at35.find((m) => m.topicArn === TOPICS.oncall)!.bodies!.sms).toMatch(/^CRIT 1 open: 1002 break 35m/);
-    const list = await ccwatch(['alerts', ...state]);
+    const list = await ccwatch(['alerts', ...stateOpts]);
     expect(list.stdout).toMatch(new RegExp(`${acked}  tier 1  agent 1001 .* acked by Ann`));
     expect(list.stdout).toMatch(/tier 2 {2}agent 1002 .* not acknowledged/);
   });
@@ -68,24 +71,24 @@ describe('the on-call loop', () => {
     const acked = (await h.store.openEpisodes()).find((e) => e.subjectId === '1001')!.episodeId;
     h.sim.setState('huawei', '1001', h.clock.start + 39 * MIN, 'idle');
     expect(statuses(await runAt(40))).toEqual(['1 resolved']);
-    const hist = await ccwatch(['history', acked, ...state]);
+    const hist = await ccwatch(['history', acked, ...stateOpts]);
     expect(hist.code).toBe(0);
     const events = hist.stdout.split('\n').slice(1).map((l) => l.trim().split(/\s{2,}/)[1]);
     expect(events).toEqual(['fired', 'notified', 'acked', 'resolved', 'notified', undefined]);
     expect(hist.stdout).toMatch(/acked {2}by Ann/);
     expect(hist.stdout).toMatch(/notified {2}warning to supervisors/);
     // a resolved alert cannot be acknowledged: refused, nothing changes
-    const late = await ccwatch(['ack', acked, ...state]);
+    const late = await ccwatch(['ack', acked, ...state()]);
     expect(late.code).toBe(2);
     expect(late.stderr).toMatch(/resolved .* nothing to acknowledge/);
   });
 
   it('snooze and un-snooze from the CLI', async () => {
     const id = (await h.store.openEpisodes()).find((e) => e.subjectId === '1002')!.episodeId;
-    const snoozed = await ccwatch(['ack', id, '--for', '30m', '--by', 'Bo', ...state]);
+    const snoozed = await ccwatch(['ack', id, '--for', '30m', '--by', 'Bo', ...state()]);
     expect(snoozed.stdout).toMatch(/snoozed by Bo until/);
     expect(await runAt(45)).toEqual([]);
-    expect((await ccwatch(['unack', id, '--by', 'Bo', ...state])).stdout).toMatch(/no longer acknowledged/);
+    expect((await ccwatch(['unack', id, '--by', 'Bo', ...state()])).stdout).toMatch(/no longer acknowledged/);
     expect(statuses(await runAt(46))).toEqual(['1 repeat']);
   });
 
