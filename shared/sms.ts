@@ -16,12 +16,7 @@ export function smsLength(text: string): { ucs2: boolean; units: number } {
   return { ucs2: false, units: septets };
 }
 
-/** What fits in one segment after SNS puts "DisplayName> " in front. */
-export function smsBudget(text: string, displayName: string): number {
-  const whole = smsLength(`${displayName}> ${text}`);
-  return (whole.ucs2 ? 70 : 160) - smsLength(`${displayName}> `).units;
-}
-
+/** Whether the text fits one segment after SNS puts "DisplayName> " in front. */
 export function fitsOneSegment(text: string, displayName: string): boolean {
   const whole = smsLength(`${displayName}> ${text}`);
   return whole.units <= (whole.ucs2 ? 70 : 160);

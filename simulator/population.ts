@@ -81,18 +81,6 @@ export function taskStatusAt(task: SimTask, t: number): number {
   return status;
 }
 
-/** Deterministic pseudo-random numbers (mulberry32), so generated populations repeat. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** N agents idle from t0, spread over `groups`; ids from `firstId`. */
 export function generateAgents(opts: { count: number; t0: number; firstId?: number; groups?: string[]; idPrefix?: string }): SimAgent[] {
   const groups = opts.groups ?? ['sales', 'support', 'billing'];
