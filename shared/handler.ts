@@ -1,7 +1,7 @@
 import type { Context } from 'aws-lambda';
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import type { Config } from './config';
-import type { RunReport } from './agent-run';
+import type { RunReport } from './source-run';
 import type { CoreDeps } from './source-run';
 import { parseScheduledEvent } from './events';
 import { SnsPublisher, type AckLink } from './notifier';

@@ -1,6 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { RunReport } from './agent-run';
+import type { RunReport } from './source-run';
 
 export const METRICS_NAMESPACE = 'ccwatch';
 

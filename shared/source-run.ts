@@ -1,9 +1,9 @@
 import type { Config } from './config';
 import { mapLimit } from './concurrency';
-import { isSilenced, planHealth, type EpisodeWrite } from './engine';
+import { isSilenced, planHealth, type EpisodeWrite, type Notice } from './engine';
 import type { EpisodeEvent } from './items';
 import type { AgentState } from './model';
-import type { AckLink, Publisher } from './notifier';
+import { buildDigests, type AckLink, type Digest, type Publisher } from './notifier';
 import type { ReaderPool } from './readers';
 import type { Store } from './store';
 import type { Log } from './log';
@@ -120,4 +120,75 @@ export async function runSourceTick(opts: {
     return { ...outcome, status: 'store-error', error: (err as Error).message };
   }
   return outcome;
+}
+
+export interface RunReport {
+  tick: string;
+  sources: SourceOutcome[];
+  /** Digests that were published. */
+  digests: Digest[];
+  /** Channels whose publish failed; their notices go out on the next run. */
+  failedChannels: string[];
+}
+
+export function timezones(config: Config): Record<string, string> {
+  return Object.fromEntries(config.sources.map((s) => [s.id, s.timezone]));
+}
+
+/**
+ * Publishes one digest per channel, with whatever that channel missed before. A channel whose
+ * publish fails keeps its notices in its outbox for the next run, so nothing is lost and the
+ * channels that did get them are not sent them again.
+ */
+export async function publishNotices(
+  fn: string,
+  won: readonly EpisodeWrite[],
+  config: Config,
+  now: number,
+  deps: Pick<CoreDeps, 'store' | 'publisher' | 'log' | 'ackLink'>,
+): Promise<{ digests: Digest[]; failedChannels: string[] }> {
+  const fresh = won.flatMap((w) => (w.notice ? [w.notice] : []));
+  const published: Digest[] = [];
+  const failedChannels: string[] = [];
+  for (const channel of config.channels) {
+    let waiting: Notice[] = [];
+    try {
+      waiting = await deps.store.claimOutbox(fn, channel.id);
+    } catch (err) {
+      deps.log.error('could not read the outbox; earlier unsent alerts wait for the next run', { channel: channel.id, error: (err as Error).message });
+    }
+    const [digest] = buildDigests([...waiting, ...fresh], [channel], now, timezones(config), deps.ackLink);
+    if (!digest) continue;
+    try {
+      await deps.publisher.publish(digest);
+      published.push(digest);
+      await deps.store
+        .addEvents(digest.notices.map((n) => ({ episodeId: n.episodeId, source: n.source, at: now, event: 'notified' as const, channel: channel.id, severity: n.severity })))
+        .catch((err: Error) => deps.log.warn('could not record alert history', { error: err.message }));
+    } catch (err) {
+      failedChannels.push(channel.id);
+      deps.log.error('publish failed; these alerts will be sent on the next run', { channel: channel.id, error: (err as Error).message, alerts: digest.notices.length });
+      try {
+        await deps.store.putOutbox(fn, channel.id, digest.notices, now);
+      } catch (putErr) {
+        deps.log.error('could not keep unsent alerts for the next run; they are lost', { channel: channel.id, error: (putErr as Error).message, episodes: digest.notices.map((n) => n.episodeId) });
+      }
+    }
+  }
+  return { digests: published, failedChannels };
+}
+
+/**
+ * One scheduled tick of a function: every source through runSourceTick (a few at a time, each
+ * isolated from the others), then one digest per channel for all they found.
+ */
+export async function runFunctionTick(
+  opts: { fn: string; sources: readonly SourceConfig[]; config: Config; tick: string; now: number; deps: CoreDeps },
+  read: (source: SourceConfig, won: EpisodeWrite[]) => Promise<() => Promise<Partial<SourceOutcome>>>,
+): Promise<RunReport> {
+  const { fn, config, tick, now, deps } = opts;
+  const won: EpisodeWrite[] = [];
+  const sources = await mapLimit(opts.sources, 4, (source) => runSourceTick({ fn, source, config, tick, now, deps, won, read: () => read(source, won) }));
+  const { digests, failedChannels } = await publishNotices(fn, won, config, now, deps);
+  return { tick, sources, digests, failedChannels };
 }

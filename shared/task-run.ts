@@ -4,8 +4,7 @@ import type { EpisodeWrite } from './engine';
 import { SourceError } from './errors';
 import { isSilenced } from './engine';
 import { CONTACT_STATUS } from './model';
-import { publishNotices, type RunReport } from './agent-run';
-import { commitEpisodes, runSourceTick, type CoreDeps } from './source-run';
+import { commitEpisodes, runFunctionTick, type CoreDeps, type RunReport } from './source-run';
 import { planTask, TASK_STATUS_NAMES, type TaskObservation } from './task-engine';
 import type { ItnioClient, PreviewTask } from './vendors/itnio';
 import type { TaskItem } from './items';
@@ -57,69 +56,55 @@ async function enrich(client: ItnioClient, writes: readonly EpisodeWrite[], rule
 }
 
 /** One scheduled tick of the preview-tasks function. */
-export async function runPreviewTasks(config: Config, tick: string, now: number, deps: CoreDeps): Promise<RunReport> {
-  const won: EpisodeWrite[] = [];
+export function runPreviewTasks(config: Config, tick: string, now: number, deps: CoreDeps): Promise<RunReport> {
   const { store, log } = deps;
   const sourceIds = [...new Set(config.taskRules.map((r) => r.source))];
   const sources = config.sources.filter((s) => sourceIds.includes(s.id));
-  const outcomes = await mapLimit(sources, 4, (source) =>
-    runSourceTick({
-      fn: PREVIEW_TASKS_FN,
-      source,
-      config,
-      tick,
-      now,
-      deps,
-      won,
-      read: async () => {
-        const client = await deps.readers.itnio(source);
-        const rules = config.taskRules.filter((r) => r.source === source.id);
-        const running = new Map((await client.listPreviewTasks({ taskStatus: [RUNNING] })).map((t) => [t.taskId, t]));
-        const previous = await store.loadTasks(source.id);
-        const prevOf = new Map(previous.map((p) => [`${p.ruleId}#${p.taskId}`, p]));
-        const watched = rules.flatMap((rule) => {
-          const ids = new Set([...rule.taskIds, ...(rule.discoverRunning ? running.keys() : []), ...previous.filter((p) => p.ruleId === rule.id && !p.ended).map((p) => p.taskId)]);
-          return [...ids].map((taskId) => ({ rule, taskId, prev: prevOf.get(`${rule.id}#${taskId}`) }));
+  return runFunctionTick({ fn: PREVIEW_TASKS_FN, sources, config, tick, now, deps }, async (source, won) => {
+    const client = await deps.readers.itnio(source);
+    const rules = config.taskRules.filter((r) => r.source === source.id);
+    const running = new Map((await client.listPreviewTasks({ taskStatus: [RUNNING] })).map((t) => [t.taskId, t]));
+    const previous = await store.loadTasks(source.id);
+    const prevOf = new Map(previous.map((p) => [`${p.ruleId}#${p.taskId}`, p]));
+    const watched = rules.flatMap((rule) => {
+      const ids = new Set([...rule.taskIds, ...(rule.discoverRunning ? running.keys() : []), ...previous.filter((p) => p.ruleId === rule.id && !p.ended).map((p) => p.taskId)]);
+      return [...ids].map((taskId) => ({ rule, taskId, prev: prevOf.get(`${rule.id}#${taskId}`) }));
+    });
+    const observations = await mapLimit(watched, source.http.concurrency, (w) => observe(client, w.taskId, running, w.prev));
+    return async () => {
+      const episodes = await store.loadEpisodes(source.id, previous.flatMap((p) => [p.episodeId, p.configEpisodeId].filter((x): x is string => !!x)));
+      const mine: EpisodeWrite[] = [];
+      let changes = 0;
+      let openAlerts = 0;
+      for (const [i, w] of watched.entries()) {
+        const observation = observations[i];
+        if (!observation) {
+          if (w.prev?.episodeId) openAlerts++;
+          continue;
+        }
+        const plan = planTask({
+          now,
+          source: source.id,
+          rule: w.rule,
+          taskId: w.taskId,
+          prev: w.prev,
+          episode: w.prev?.episodeId ? episodes.get(w.prev.episodeId) : undefined,
+          configEpisode: w.prev?.configEpisodeId ? episodes.get(w.prev.configEpisodeId) : undefined,
+          observation,
+          silenced: isSilenced(config.silences, now, source.id, String(w.taskId), []),
         });
-        const observations = await mapLimit(watched, source.http.concurrency, (w) => observe(client, w.taskId, running, w.prev));
-        return async () => {
-          const episodes = await store.loadEpisodes(source.id, previous.flatMap((p) => [p.episodeId, p.configEpisodeId].filter((x): x is string => !!x)));
-          const mine: EpisodeWrite[] = [];
-          let changes = 0;
-          let openAlerts = 0;
-          for (const [i, w] of watched.entries()) {
-            const observation = observations[i];
-            if (!observation) {
-              if (w.prev?.episodeId) openAlerts++;
-              continue;
-            }
-            const plan = planTask({
-              now,
-              source: source.id,
-              rule: w.rule,
-              taskId: w.taskId,
-              prev: w.prev,
-              episode: w.prev?.episodeId ? episodes.get(w.prev.episodeId) : undefined,
-              configEpisode: w.prev?.configEpisodeId ? episodes.get(w.prev.configEpisodeId) : undefined,
-              observation,
-              silenced: isSilenced(config.silences, now, source.id, String(w.taskId), []),
-            });
-            if (plan.item.episodeId || plan.item.configEpisodeId) openAlerts++;
-            if (!plan.changed) continue;
-            if (!(await store.writeTask(plan.item, plan.prevVersion))) {
-              log.warn('another run updated this task first; leaving it to it', { source: source.id, task: w.taskId });
-              continue;
-            }
-            changes++;
-            mine.push(...(await commitEpisodes(store, plan.episodeWrites, log)));
-          }
-          await enrich(client, mine, new Map(rules.map((r) => [r.id, r])));
-          won.push(...mine);
-          return { tasks: watched.length, changes, openAlerts };
-        };
-      },
-    }),
-  );
-  const { digests, failedChannels } = await publishNotices(PREVIEW_TASKS_FN, won, config, now, deps);
-  return { tick, sources: outcomes, digests, failedChannels };
+        if (plan.item.episodeId || plan.item.configEpisodeId) openAlerts++;
+        if (!plan.changed) continue;
+        if (!(await store.writeTask(plan.item, plan.prevVersion))) {
+          log.warn('another run updated this task first; leaving it to it', { source: source.id, task: w.taskId });
+          continue;
+        }
+        changes++;
+        mine.push(...(await commitEpisodes(store, plan.episodeWrites, log)));
+      }
+      await enrich(client, mine, new Map(rules.map((r) => [r.id, r])));
+      won.push(...mine);
+      return { tasks: watched.length, changes, openAlerts };
+    };
+  });
 }

@@ -3,7 +3,7 @@ import { contactStatusAt, dialerTask, type SimTask } from '#simulator/population
 import { runPreviewTasks } from '#shared/task-run';
 import { SnsPublisher } from '#shared/notifier';
 import { SNSClient } from '@aws-sdk/client-sns';
-import type { RunReport } from '#shared/agent-run';
+import type { RunReport } from '#shared/source-run';
 import { makeHarness, TOPICS, type Harness } from '../support/harness';
 import { population } from '../support/sim';
 
