@@ -20,7 +20,7 @@ describe('npx cdk synth', () => {
     expect(bundles).toHaveLength(3);
     // the two scheduled functions carry the config inlined at bundling, less subscriber addresses
     const codes = bundles.map((b) => readFileSync(join(out, b, 'index.mjs'), 'utf8'));
-    expect(codes.filter((c) => c.includes('"agentRules"'))).toHaveLength(2);
+    expect(codes.filter((c) => c.includes('stuck-wrapup'))).toHaveLength(2);
     for (const c of codes) expect(c).not.toContain('floor-leads@example.com');
   }, 180_000);
 });
