@@ -94,12 +94,15 @@ export function runPreviewTasks(config: Config, tick: string, now: number, deps:
           silenced: isSilenced(config.silences, now, source.id, String(w.taskId), []),
         });
         if (plan.item.episodeId || plan.item.configEpisodeId) openAlerts++;
-        if (!plan.changed) continue;
-        if (!(await store.writeTask(plan.item, plan.prevVersion))) {
-          log.warn('another run updated this task first; leaving it to it', { source: source.id, task: w.taskId });
-          continue;
+        if (plan.changed) {
+          if (!(await store.writeTask(plan.item, plan.prevVersion))) {
+            log.warn('another run updated this task first; leaving it to it', { source: source.id, task: w.taskId });
+            continue;
+          }
+          changes++;
         }
-        changes++;
+        // a repeat or escalation of a task whose counts stand still changes only its episode,
+        // whose own versioned write keeps overlapping runs from both sending it
         mine.push(...(await commitEpisodes(store, plan.episodeWrites, log)));
       }
       await enrich(client, mine, new Map(rules.map((r) => [r.id, r])));

@@ -145,3 +145,36 @@ describe('preview-task alerting', () => {
     expect([...reports.keys()].flatMap((m) => notices(m)).some((n) => n.includes(':701:'))).toBe(false);
   });
 });
+
+describe('a stalled task above its threshold', () => {
+  it('keeps repeating while nothing changes', async () => {
+    // 20 contacts, all abnormal, done dialling within 11 minutes: after that the counts never move
+    const h = await makeHarness({
+      population: (t0) => {
+        const pop = population(t0);
+        pop.itnio!.tasks = [dialerTask({ taskId: 800, name: 'Stalled', t0, contacts: 20, dialEverySec: 30, abnormal: () => true })];
+        return pop;
+      },
+      config: (url) => ({
+        sources: [{ id: 'itnio-main', vendor: 'itnio', baseUrl: url, secretId: 'test/itnio' }],
+        taskRules: [{ id: 'stalled', source: 'itnio-main', taskIds: [800], abnormalCount: 5, repeatEvery: '5m' }],
+      }),
+    });
+    const snsClient = new SNSClient({ endpoint: h.sns.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'l', secretAccessKey: 'l' } });
+    try {
+      const seen: string[] = [];
+      for (let m = 0; m <= 30; m++) {
+        h.clock.set(h.clock.start + m * MIN);
+        const r = await runPreviewTasks(h.config, new Date(h.clock.now()).toISOString(), h.clock.now(), { store: h.store, publisher: new SnsPublisher(snsClient, TOPICS), readers: h.readers, log: h.log });
+        for (const d of r.digests) for (const n of d.notices) seen.push(`${m}:${n.status}`);
+      }
+      const fired = Number(seen[0]!.split(':')[0]);
+      expect(seen[0]).toMatch(/:firing$/);
+      // repeats every 5 minutes, including long after the last contact ended (minute ~11)
+      expect(seen.slice(1)).toEqual([5, 10, 15, 20, 25].map((k) => fired + k).filter((m) => m <= 30).map((m) => `${m}:repeat`));
+    } finally {
+      snsClient.destroy();
+      await h.stop();
+    }
+  });
+});
