@@ -8,7 +8,7 @@ import { parseArgs, promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createTableInput } from '#shared/table';
+import { createTableInput } from '#shared/store/table';
 import { VendorSimulator, type SimPopulation } from '#simulator/server';
 import { dialerTask, generateAgents } from '#simulator/population';
 import { startDynamoDbLocal } from '../local/dynamodb-local';

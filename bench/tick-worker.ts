@@ -3,13 +3,13 @@
 import { readFileSync } from 'node:fs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { parseConfig } from '#shared/config';
-import { runAgentStatus } from '#shared/agent-run';
-import { runPreviewTasks } from '#shared/task-run';
-import { Store } from '#shared/store';
-import { SnsPublisher } from '#shared/notifier';
-import { ReaderPool } from '#shared/readers';
-import { silentLog } from '#shared/log';
+import { parseConfig } from '#shared/config/schema';
+import { runAgentStatus } from '#shared/run/agent-status';
+import { runPreviewTasks } from '#shared/run/preview-tasks';
+import { Store } from '#shared/store/store';
+import { SnsPublisher } from '#shared/notify/digest';
+import { ReaderPool } from '#shared/vendors/readers';
+import { silentLog } from '#shared/runtime/log';
 
 const job = JSON.parse(readFileSync(process.argv[2]!, 'utf8'));
 const creds = { accessKeyId: 'local', secretAccessKey: 'local' };

@@ -1,4 +1,4 @@
-import type { BusinessWindow } from '#shared/business-hours';
+import type { BusinessWindow } from '#shared/alerting/business-hours';
 import type { SourceConfig } from '#shared/vendors/index';
 
 export interface CronSchedule {

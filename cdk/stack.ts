@@ -2,7 +2,7 @@ import { CfnOutput, RemovalPolicy, Stack, Validations, type StackProps } from 'a
 import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
-import type { Config } from '#shared/config';
+import type { Config } from '#shared/config/schema';
 import type { SourceConfig } from '#shared/vendors/index';
 import { AlertChannels } from './constructs/alert-channels';
 import { CcwatchDashboard } from './constructs/dashboard';

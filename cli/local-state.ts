@@ -1,6 +1,6 @@
 import { CreateTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
 import { join } from 'node:path';
-import { createTableInput } from '#shared/table';
+import { createTableInput } from '#shared/store/table';
 import { startDynamoDbLocal, type DynamoDbLocal } from '../local/dynamodb-local';
 
 export const LOCAL_TABLE = 'ccwatch';

@@ -1,6 +1,6 @@
-import type { Digest } from '#shared/notifier';
-import type { Notice } from '#shared/engine';
-import { SEVERITIES } from '#shared/config';
+import type { Digest } from '#shared/notify/digest';
+import type { Notice } from '#shared/alerting/agents';
+import { SEVERITIES } from '#shared/config/schema';
 
 /** One notification (a channel's digest) as one JSON line: the contract scripts rely on. */
 export function notificationJson(d: Digest) {

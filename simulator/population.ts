@@ -1,4 +1,4 @@
-import type { AgentState } from '#shared/model';
+import type { AgentState } from '#shared/model/agent';
 
 /** From `at` (epoch ms) on, the agent is in `state` (until the next segment). */
 export interface Segment {

@@ -1,5 +1,5 @@
 import type { SimPopulation } from './server';
-import type { AgentState } from '#shared/model';
+import type { AgentState } from '#shared/model/agent';
 import { dialerTask, generateAgents, type SimAgent, type SimTask } from './population';
 
 const MIN = 60_000;

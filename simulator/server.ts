@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Socket } from 'node:net';
 import { closeServer, listenLoopback } from '../local/loopback';
 import { randomBytes } from 'node:crypto';
-import type { AgentState } from '#shared/model';
+import type { AgentState } from '#shared/model/agent';
 import { itnioSign } from '#shared/vendors/itnio';
 import { huaweiAuthorization } from '#shared/vendors/huawei-sign';
 import { nxSign } from '#shared/vendors/nxcloud';

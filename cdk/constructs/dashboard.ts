@@ -1,8 +1,8 @@
 import { Duration } from 'aws-cdk-lib';
 import { Dashboard, GraphWidget, Metric } from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
-import { AGENT_STATES } from '#shared/model';
-import { METRICS_NAMESPACE } from '#shared/observability';
+import { AGENT_STATES } from '#shared/model/agent';
+import { METRICS_NAMESPACE } from '#shared/runtime/observability';
 
 /** Agents by state per source, active alerts, run duration and vendor errors, from the functions' EMF metrics. */
 export class CcwatchDashboard extends Construct {

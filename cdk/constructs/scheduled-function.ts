@@ -7,7 +7,7 @@ import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { METRICS_NAMESPACE } from '#shared/observability';
+import { METRICS_NAMESPACE } from '#shared/runtime/observability';
 import { configDefine } from '../bundling';
 import { CcwatchFunction } from './function';
 import type { CronSchedule } from '../schedule';

@@ -1,7 +1,7 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, Billing, TableV2, TableEncryptionV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-import { TABLE_KEYS, TTL_ATTRIBUTE } from '#shared/table';
+import { TABLE_KEYS, TTL_ATTRIBUTE } from '#shared/store/table';
 
 /** The one table: snapshots, alert episodes, run records. Keys come from the module the store uses. */
 export class StateTable extends Construct {

@@ -1,9 +1,9 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
-import { handleAckRequest } from '#shared/ack-http';
-import { parseFunctionUrlEvent } from '#shared/ack-event';
-import { makeLogger } from '#shared/observability';
-import { Store } from '#shared/store';
+import { handleAckRequest } from '#shared/ack/http';
+import { parseFunctionUrlEvent } from '#shared/runtime/url-event';
+import { makeLogger } from '#shared/runtime/observability';
+import { Store } from '#shared/store/store';
 
 const logger = makeLogger('ack');
 const store = new Store(new DynamoDBClient({}), process.env.CCWATCH_TABLE ?? '');

@@ -1,4 +1,4 @@
-import { runAgentStatus } from '#shared/agent-run';
-import { scheduledHandler } from '#shared/handler';
+import { runAgentStatus } from '#shared/run/agent-status';
+import { scheduledHandler } from '#shared/runtime/handler';
 
 export const handler = scheduledHandler('agent-status', runAgentStatus);

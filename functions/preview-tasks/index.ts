@@ -1,4 +1,4 @@
-import { runPreviewTasks } from '#shared/task-run';
-import { scheduledHandler } from '#shared/handler';
+import { runPreviewTasks } from '#shared/run/preview-tasks';
+import { scheduledHandler } from '#shared/runtime/handler';
 
 export const handler = scheduledHandler('preview-tasks', runPreviewTasks);

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { SourceError } from '../errors';
-import { SourceBaseSchema } from '../source-base';
-import { VendorHttp, LooseInt, LooseIntOrNull, parseJsonBody, parseResponse, type RawResponse } from '../http';
-import { mapLimit } from '../concurrency';
-import type { AgentState, NormalizedAgent } from '../model';
+import { SourceError } from './errors';
+import { SourceBaseSchema } from './source-base';
+import { VendorHttp, LooseInt, LooseIntOrNull, parseJsonBody, parseResponse, type RawResponse } from './http';
+import { mapLimit } from '#shared/runtime/concurrency';
+import type { AgentState, NormalizedAgent } from '#shared/model/agent';
 import type { AgentReader } from './types';
 import { huaweiAuthorization, huaweiTimestamp } from './huawei-sign';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { formatIssues } from '../errors';
+import { formatIssues } from './errors';
 import { ItnioClient, ItnioCredentialsSchema, ItnioSourceSchema } from './itnio';
 import { HuaweiClient, HuaweiCredentialsSchema, HuaweiSourceSchema } from './huawei';
 import { NxClient, NxCredentialsSchema, NxSourceSchema } from './nxcloud';

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { SourceError } from '../errors';
-import { SourceBaseSchema } from '../source-base';
-import { VendorHttp, LooseInt, LooseIntOrNull, parseJsonBody, parseResponse, type RawResponse } from '../http';
-import { readAllPages } from '../paging';
-import { maskPhone, type AgentState, type NormalizedAgent, type TaskContact } from '../model';
+import { SourceError } from './errors';
+import { SourceBaseSchema } from './source-base';
+import { VendorHttp, LooseInt, LooseIntOrNull, parseJsonBody, parseResponse, type RawResponse } from './http';
+import { readAllPages } from './paging';
+import { maskPhone, type AgentState, type NormalizedAgent, type TaskContact } from '#shared/model/agent';
 import type { AgentReader } from './types';
 
 // ---- config and credentials ------------------------------------------------------------------

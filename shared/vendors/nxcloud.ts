@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { SourceError } from '../errors';
-import { SourceBaseSchema } from '../source-base';
-import { VendorHttp, LooseInt, LooseIntOrNull, parseJsonBody, parseResponse, type RawResponse } from '../http';
-import { readAllPages } from '../paging';
-import { mapLimit } from '../concurrency';
-import type { AgentState, NormalizedAgent } from '../model';
+import { SourceError } from './errors';
+import { SourceBaseSchema } from './source-base';
+import { VendorHttp, LooseInt, LooseIntOrNull, parseJsonBody, parseResponse, type RawResponse } from './http';
+import { readAllPages } from './paging';
+import { mapLimit } from '#shared/runtime/concurrency';
+import type { AgentState, NormalizedAgent } from '#shared/model/agent';
 import type { AgentReader } from './types';
 
 export const NX_AGENT_PAGE_PATH = '/saas/cc/openapi/agent/page';

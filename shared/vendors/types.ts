@@ -1,4 +1,4 @@
-import type { NormalizedAgent } from '../model';
+import type { NormalizedAgent } from '#shared/model/agent';
 
 /** What every vendor adapter offers the core. */
 export interface AgentReader {

@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { buildApp } from '../../cdk/build';
-import { createTableInput, TTL_ATTRIBUTE } from '#shared/table';
+import { createTableInput, TTL_ATTRIBUTE } from '#shared/store/table';
 
 const EXAMPLE = 'ccwatch.config.json';
 // bundling is exercised by `cdk synth` and the benchmark; these tests read the template only

@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ItnioClient, ItnioSourceSchema } from '#shared/vendors/itnio';
 import { HuaweiClient, HuaweiSourceSchema, HUAWEI_STATUS_PATH } from '#shared/vendors/huawei';
 import { NxClient, NxSourceSchema, NX_AGENT_PAGE_PATH, NX_AGENT_STATUS_PATH } from '#shared/vendors/nxcloud';
-import { SourceError } from '#shared/errors';
+import { SourceError } from '#shared/vendors/errors';
 import type { VendorSimulator } from '#simulator/server';
 import { FAST_HTTP, TEST_CREDS, population, startSim, testClock } from '../support/sim';
 

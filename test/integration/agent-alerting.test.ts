@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeHarness, TOPICS, emailSection, type Harness } from '../support/harness';
-import { smsLength } from '#shared/sms';
+import { smsLength } from '#shared/notify/sms-length';
 
 const MIN = 60_000;
 const BREAK_RULE = { id: 'long-break', states: ['break'], after: '15m', repeatEvery: '30m', escalateAfter: '60m' };

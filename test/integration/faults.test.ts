@@ -4,8 +4,8 @@ import { makeHarness, TOPICS, emailSection, type Harness } from '../support/harn
 import { DynamoProxy } from '../support/ddb-proxy';
 import { TEST_CREDS, population } from '../support/sim';
 import { dialerTask } from '#simulator/population';
-import { runPreviewTasks } from '#shared/task-run';
-import { SnsPublisher } from '#shared/notifier';
+import { runPreviewTasks } from '#shared/run/preview-tasks';
+import { SnsPublisher } from '#shared/notify/digest';
 import { SNSClient } from '@aws-sdk/client-sns';
 
 const MIN = 60_000;

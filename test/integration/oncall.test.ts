@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildCli, ccwatch } from '../support/cli';
-import { handleAckRequest } from '#shared/ack-http';
-import { signAckToken } from '#shared/ack-token';
-import { ackLinkMaker } from '#shared/handler';
-import { runAgentStatus } from '#shared/agent-run';
-import { SnsPublisher } from '#shared/notifier';
+import { handleAckRequest } from '#shared/ack/http';
+import { signAckToken } from '#shared/ack/token';
+import { ackLinkMaker } from '#shared/runtime/handler';
+import { runAgentStatus } from '#shared/run/agent-status';
+import { SnsPublisher } from '#shared/notify/digest';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { makeHarness, TOPICS, type Harness } from '../support/harness';
 

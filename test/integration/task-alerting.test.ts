@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contactStatusAt, dialerTask, type SimTask } from '#simulator/population';
-import { runPreviewTasks } from '#shared/task-run';
-import { SnsPublisher } from '#shared/notifier';
+import { runPreviewTasks } from '#shared/run/preview-tasks';
+import { SnsPublisher } from '#shared/notify/digest';
 import { SNSClient } from '@aws-sdk/client-sns';
-import type { RunReport } from '#shared/source-run';
+import type { RunReport } from '#shared/run/tick';
 import { makeHarness, TOPICS, type Harness } from '../support/harness';
 import { population } from '../support/sim';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { signAckToken, verifyAckToken } from '#shared/ack-token';
+import { signAckToken, verifyAckToken } from '#shared/ack/token';
 
 const KEY = 'k'.repeat(48);
 const NOW = Date.UTC(2026, 10, 23, 9, 0);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig, parseConfigText } from '#shared/config';
-import { parseDuration } from '#shared/duration';
-import { isOpen } from '#shared/business-hours';
+import { ConfigError, parseConfig, parseConfigText } from '#shared/config/schema';
+import { parseDuration } from '#shared/model/duration';
+import { isOpen } from '#shared/alerting/business-hours';
 
 const base = {
   sources: [{ id: 'itn', vendor: 'itnio', baseUrl: 'https://api.itniotech.com', secretId: 'ccwatch/itnio' }],

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { AgentRuleSchema, type AgentRule } from '#shared/config';
-import { episodeIdFor, pickRule, planAgents, planHealth, stateSince, type AgentPlanInput } from '#shared/engine';
-import type { AgentItem, Episode } from '#shared/items';
-import type { NormalizedAgent } from '#shared/model';
+import { AgentRuleSchema, type AgentRule } from '#shared/config/schema';
+import { episodeIdFor, pickRule, planAgents, planHealth, stateSince, type AgentPlanInput } from '#shared/alerting/agents';
+import type { AgentItem, Episode } from '#shared/model/items';
+import type { NormalizedAgent } from '#shared/model/agent';
 
 const MIN = 60_000;
 const T = Date.UTC(2026, 10, 23, 9, 0);

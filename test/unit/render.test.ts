@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { ChannelSchema } from '#shared/config';
-import type { Notice } from '#shared/engine';
-import { renderEmail, renderSms, renderSubject } from '#shared/render';
-import { smsLength } from '#shared/sms';
+import { ChannelSchema } from '#shared/config/schema';
+import type { Notice } from '#shared/alerting/agents';
+import { renderEmail, renderSms, renderSubject } from '#shared/notify/render';
+import { smsLength } from '#shared/notify/sms-length';
 
 const T = Date.UTC(2026, 10, 23, 9, 0);
 const channel = ChannelSchema.parse({ id: 'oncall', severities: ['critical'], displayName: 'CCWATCH', sms: ['+8613800138000'] });
@@ -64,7 +64,7 @@ describe('email digest', () => {
 
 describe('digest size', () => {
   it('fits SNS however many alerts changed, listing the worst and counting the rest', async () => {
-    const { renderDigest, snsMessageBytes, SNS_MESSAGE_BUDGET } = await import('#shared/render');
+    const { renderDigest, snsMessageBytes, SNS_MESSAGE_BUDGET } = await import('#shared/notify/render');
     const many = Array.from({ length: 10_000 }, (_, i) => notice(i, { subjectName: `Agent with a rather long display name ${i}` }));
     const m = renderDigest(many, { channel, now: T, timezones: {} });
     expect(snsMessageBytes(m)).toBeLessThanOrEqual(SNS_MESSAGE_BUDGET);
@@ -77,7 +77,7 @@ describe('digest size', () => {
 
 describe('channel routing', () => {
   it('a channel takes only its severities, sources and kinds', async () => {
-    const { buildDigests } = await import('#shared/notifier');
+    const { buildDigests } = await import('#shared/notify/digest');
     const channels = [
       ChannelSchema.parse({ id: 'all', severities: ['warning', 'critical'] }),
       ChannelSchema.parse({ id: 'huawei-floor', severities: ['warning', 'critical'], sources: ['hw-main'] }),

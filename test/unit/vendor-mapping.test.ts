@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { mapItnioStatus, itnioStatsWindow } from '#shared/vendors/itnio';
 import { expandAgentIds, huaweiValue, mapHuaweiState } from '#shared/vendors/huawei';
 import { inferNxState } from '#shared/vendors/nxcloud';
-import { maskPhone } from '#shared/model';
+import { maskPhone } from '#shared/model/agent';
 
 describe('ITNIO status codes', () => {
   it('maps the documented codes and keeps unknown ones as other', () => {

@@ -1,5 +1,5 @@
-import type { Episode, EpisodeEvent } from './items';
-import type { Store } from './store';
+import type { Episode, EpisodeEvent } from '#shared/model/items';
+import type { Store } from '#shared/store/store';
 
 export type AckResult =
   | { ok: true; episode: Episode; action: 'acked' | 'snoozed' | 'unacked' }

@@ -1,13 +1,13 @@
-import type { Config } from './config';
-import { mapLimit } from './concurrency';
-import { isSilenced, planHealth, type EpisodeWrite, type Notice } from './engine';
-import type { EpisodeEvent } from './items';
-import type { AgentState } from './model';
-import { buildDigests, type AckLink, type Digest, type Publisher } from './notifier';
-import type { ReaderPool } from './readers';
-import type { Store } from './store';
-import type { Log } from './log';
-import type { SourceConfig } from './vendors/index';
+import type { Config } from '#shared/config/schema';
+import { mapLimit } from '#shared/runtime/concurrency';
+import { isSilenced, planHealth, type EpisodeWrite, type Notice } from '#shared/alerting/agents';
+import type { EpisodeEvent } from '#shared/model/items';
+import type { AgentState } from '#shared/model/agent';
+import { buildDigests, type AckLink, type Digest, type Publisher } from '#shared/notify/digest';
+import type { ReaderPool } from '#shared/vendors/readers';
+import type { Store } from '#shared/store/store';
+import type { Log } from '#shared/runtime/log';
+import type { SourceConfig } from '#shared/vendors/index';
 
 export interface SourceOutcome {
   source: string;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { formatIssues } from './errors';
+import { formatIssues } from '#shared/vendors/errors';
 
 /**
  * What EventBridge Scheduler sends (our input template puts `<aws.scheduler.scheduled-time>` in

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { AgentRule, Scope, Severity, Silence } from './config';
-import { isQuiet, type AgentItem, type Episode, type HealthItem, type Notice } from './items';
-import type { AgentState, NormalizedAgent } from './model';
+import type { AgentRule, Scope, Severity, Silence } from '#shared/config/schema';
+import { isQuiet, type AgentItem, type Episode, type HealthItem, type Notice } from '#shared/model/items';
+import type { AgentState, NormalizedAgent } from '#shared/model/agent';
 
 /**
  * A vendor-reported start that moves later by more than this means the agent left the state and
@@ -10,7 +10,7 @@ import type { AgentState, NormalizedAgent } from './model';
  */
 const RESTART_THRESHOLD_MS = 90_000;
 
-export type { Notice, NoticeStatus, TaskNoticeDetail } from './items';
+export type { Notice, NoticeStatus, TaskNoticeDetail } from '#shared/model/items';
 
 /** A change to an episode, guarded by its previous version; the notice goes out only if the write wins. */
 export interface EpisodeWrite {

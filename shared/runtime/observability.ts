@@ -1,6 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { RunReport } from './source-run';
+import type { RunReport } from '#shared/run/tick';
 
 export const METRICS_NAMESPACE = 'ccwatch';
 

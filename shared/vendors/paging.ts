@@ -1,5 +1,5 @@
 import { SourceError } from './errors';
-import { mapLimit } from './concurrency';
+import { mapLimit } from '#shared/runtime/concurrency';
 
 export interface Page<T> {
   items: T[];

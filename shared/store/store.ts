@@ -1,11 +1,11 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, BatchWriteCommand, DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, type NativeAttributeValue, type PutCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { z } from 'zod';
-import { mapLimit, sleep } from './concurrency';
-import { formatIssues } from './errors';
+import { mapLimit, sleep } from '#shared/runtime/concurrency';
+import { formatIssues } from '#shared/vendors/errors';
 import { randomUUID } from 'node:crypto';
-import { AgentItemSchema, EPISODE_EVENT_TYPES, EpisodeEventSchema, EpisodeSchema, HealthItemSchema, OutboxItemSchema, TaskItemSchema, type AgentItem, type Episode, type EpisodeEvent, type HealthItem, type Notice, type TaskItem } from './items';
-import type { AgentWrite, EpisodeWrite } from './engine';
+import { AgentItemSchema, EPISODE_EVENT_TYPES, EpisodeEventSchema, EpisodeSchema, HealthItemSchema, OutboxItemSchema, TaskItemSchema, type AgentItem, type Episode, type EpisodeEvent, type HealthItem, type Notice, type TaskItem } from '#shared/model/items';
+import type { AgentWrite, EpisodeWrite } from '#shared/alerting/agents';
 import { TTL_ATTRIBUTE } from './table';
 
 const DAY_S = 86_400;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { SourceError } from './errors';
-import { createAgentReader, type AgentReader, type SourceConfig } from './vendors/index';
-import { ItnioClient } from './vendors/itnio';
+import { createAgentReader, type AgentReader, type SourceConfig } from './index';
+import { ItnioClient } from './itnio';
 
 /** Returns a source's credential object (JSON), e.g. from Secrets Manager. */
 export type SecretLoader = (secretId: string) => Promise<unknown>;

@@ -1,13 +1,13 @@
-import type { Config, TaskRule } from './config';
-import { mapLimit } from './concurrency';
-import type { EpisodeWrite } from './engine';
-import { SourceError } from './errors';
-import { isSilenced } from './engine';
-import { CONTACT_STATUS } from './model';
-import { commitEpisodes, runFunctionTick, type CoreDeps, type RunReport } from './source-run';
-import { planTask, TASK_STATUS_NAMES, type TaskObservation } from './task-engine';
-import type { ItnioClient, PreviewTask } from './vendors/itnio';
-import type { TaskItem } from './items';
+import type { Config, TaskRule } from '#shared/config/schema';
+import { mapLimit } from '#shared/runtime/concurrency';
+import type { EpisodeWrite } from '#shared/alerting/agents';
+import { SourceError } from '#shared/vendors/errors';
+import { isSilenced } from '#shared/alerting/agents';
+import { CONTACT_STATUS } from '#shared/model/agent';
+import { commitEpisodes, runFunctionTick, type CoreDeps, type RunReport } from './tick';
+import { planTask, TASK_STATUS_NAMES, type TaskObservation } from '#shared/alerting/tasks';
+import type { ItnioClient, PreviewTask } from '#shared/vendors/itnio';
+import type { TaskItem } from '#shared/model/items';
 
 export const PREVIEW_TASKS_FN = 'preview-tasks';
 /** Every contact status is counted with one size=1 request: 1 in progress, 5 not called, 7 abnormal, 9 called. */

@@ -1,7 +1,7 @@
 import { Pool, errors as undiciErrors } from 'undici';
 import { z } from 'zod';
 import { SourceError, formatIssues } from './errors';
-import { sleep } from './concurrency';
+import { sleep } from '#shared/runtime/concurrency';
 
 export const HttpSettingsSchema = z.object({
   /** Per-request limit for response headers and for the body, each. */

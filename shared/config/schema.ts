@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { DurationSchema } from './duration';
-import { AgentStateSchema } from './model';
-import { SourceSchema } from './vendors/index';
-import { formatIssues } from './errors';
+import { DurationSchema } from '#shared/model/duration';
+import { AgentStateSchema } from '#shared/model/agent';
+import { SourceSchema } from '#shared/vendors/index';
+import { formatIssues } from '#shared/vendors/errors';
 
 export const SEVERITIES = ['info', 'warning', 'critical'] as const;
 export const SeveritySchema = z.enum(SEVERITIES);

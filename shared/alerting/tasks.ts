@@ -1,7 +1,7 @@
-import type { TaskRule } from './config';
-import { episodeIdFor, escalationDue, type EpisodeWrite, type TaskNoticeDetail } from './engine';
-import { isQuiet, type Episode, type TaskItem } from './items';
-import { CONTACT_STATUS } from './model';
+import type { TaskRule } from '#shared/config/schema';
+import { episodeIdFor, escalationDue, type EpisodeWrite, type TaskNoticeDetail } from './agents';
+import { isQuiet, type Episode, type TaskItem } from '#shared/model/items';
+import { CONTACT_STATUS } from '#shared/model/agent';
 
 /** ITNIO taskStatus codes [C], for notes people read. */
 export const TASK_STATUS_NAMES: Record<number, string> = {

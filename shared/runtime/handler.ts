@@ -1,15 +1,15 @@
 import type { Context } from 'aws-lambda';
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
-import type { Config } from './config';
-import type { RunReport } from './source-run';
-import type { CoreDeps } from './source-run';
-import { parseScheduledEvent } from './events';
-import { SnsPublisher, type AckLink } from './notifier';
-import { signAckToken } from './ack-token';
+import type { Config } from '#shared/config/schema';
+import type { RunReport } from '#shared/run/tick';
+import type { CoreDeps } from '#shared/run/tick';
+import { parseScheduledEvent } from './schedule-event';
+import { SnsPublisher, type AckLink } from '#shared/notify/digest';
+import { signAckToken } from '#shared/ack/token';
 import { makeLogger, makeMetrics, recordRun } from './observability';
-import { ReaderPool } from './readers';
-import { runtimeFromEnv } from './runtime';
-import { Store } from './store';
+import { ReaderPool } from '#shared/vendors/readers';
+import { runtimeFromEnv } from './env';
+import { Store } from '#shared/store/store';
 
 type Run = (config: Config, tick: string, now: number, deps: CoreDeps) => Promise<RunReport>;
 

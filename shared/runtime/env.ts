@@ -1,8 +1,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { z } from 'zod';
-import { parseConfig, type Config } from './config';
-import { formatIssues } from './errors';
+import { parseConfig, type Config } from '#shared/config/schema';
+import { formatIssues } from '#shared/vendors/errors';
 
 /**
  * What a deployed function is told by its environment. The config is inlined into the bundle at

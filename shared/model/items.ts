@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { AgentStateSchema, NormalizedAgentSchema } from './model';
-import { SeveritySchema } from './config';
+import { AgentStateSchema, NormalizedAgentSchema } from './agent';
+import { SeveritySchema } from '#shared/config/schema';
 
 /**
  * The shapes kept in DynamoDB. The engine reads and plans them; the store validates them on the

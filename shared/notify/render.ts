@@ -1,7 +1,7 @@
-import type { Channel } from './config';
-import type { Notice, NoticeStatus } from './engine';
-import { formatDuration } from './duration';
-import { fitsOneSegment } from './sms';
+import type { Channel } from '#shared/config/schema';
+import type { Notice, NoticeStatus } from '#shared/alerting/agents';
+import { formatDuration } from '#shared/model/duration';
+import { fitsOneSegment } from './sms-length';
 
 export interface RenderedMessage {
   subject: string;

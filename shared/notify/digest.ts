@@ -1,6 +1,6 @@
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
-import type { Channel } from './config';
-import type { Notice } from './engine';
+import type { Channel } from '#shared/config/schema';
+import type { Notice } from '#shared/alerting/agents';
 import { renderDigest, type RenderedMessage } from './render';
 
 /** Everything one channel is told in one run: one publish. */

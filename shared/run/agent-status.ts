@@ -1,9 +1,9 @@
-import type { Config } from './config';
-import { isOpen } from './business-hours';
-import { planAgents } from './engine';
-import { commitEpisodes, runFunctionTick, type CoreDeps, type RunReport } from './source-run';
+import type { Config } from '#shared/config/schema';
+import { isOpen } from '#shared/alerting/business-hours';
+import { planAgents } from '#shared/alerting/agents';
+import { commitEpisodes, runFunctionTick, type CoreDeps, type RunReport } from './tick';
 
-export type { CoreDeps, RunReport } from './source-run';
+export type { CoreDeps, RunReport } from './tick';
 
 export const AGENT_STATUS_FN = 'agent-status';
 

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { parseDuration } from './duration';
-import { verifyAckToken } from './ack-token';
-import { confirmPage, resultPage } from './ack-page';
-import { describeEpisode, setAcknowledgment } from './ack';
-import type { Store } from './store';
+import { parseDuration } from '#shared/model/duration';
+import { verifyAckToken } from './token';
+import { confirmPage, resultPage } from './page';
+import { describeEpisode, setAcknowledgment } from './acknowledge';
+import type { Store } from '#shared/store/store';
 
 export interface HttpReply {
   status: number;
