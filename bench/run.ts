@@ -6,20 +6,28 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
-import { build } from 'esbuild';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { build } from 'esbuild';
 import { createTableInput } from '#shared/store/table';
-import { VendorSimulator, type SimPopulation } from '#simulator/server';
 import { dialerTask, generateAgents } from '#simulator/population';
+import { type SimPopulation, VendorSimulator } from '#simulator/server';
+import { BUNDLING, configDefine, HEAP_CAP_FLAG } from '../cdk/bundling';
+import { loadConfig } from '../cdk/config';
 import { startDynamoDbLocal } from '../local/dynamodb-local';
 import { SnsEndpoint } from '../local/sns-endpoint';
-import { BUNDLING, HEAP_CAP_FLAG, configDefine } from '../cdk/bundling';
-import { loadConfig } from '../cdk/config';
 
 const run = promisify(execFile);
 // `npm run bench -- --vendors itnio --sizes 50000 --only-agents` measures one case
-const { values: args } = parseArgs({ options: { vendors: { type: 'string' }, sizes: { type: 'string' }, 'only-agents': { type: 'boolean' }, 'worker-flags': { type: 'string' } } });
-const pick = <T extends string | number>(all: readonly T[], list: string | undefined) => (list ? all.filter((x) => list.split(',').includes(String(x))) : all);
+const { values: args } = parseArgs({
+  options: {
+    vendors: { type: 'string' },
+    sizes: { type: 'string' },
+    'only-agents': { type: 'boolean' },
+    'worker-flags': { type: 'string' },
+  },
+});
+const pick = <T extends string | number>(all: readonly T[], list: string | undefined) =>
+  list ? all.filter((x) => list.split(',').includes(String(x))) : all;
 const LATENCY_MS = 50;
 const MIN = 60_000;
 const SIZES = [1_000, 10_000, 50_000];
@@ -30,7 +38,11 @@ const SIZES = [1_000, 10_000, 50_000];
 const NX_CONCURRENCY = (n: number) => (n > 10_000 ? 64 : 32);
 const PAGE = { itnio: 100, huawei: 6000, nxcloud: 200 } as const;
 type Vendor = keyof typeof PAGE;
-const CREDS = { itnio: { apiKey: 'b-key', apiSecret: 'b-secret' }, huawei: { ak: 'b-ak', sk: 'b-sk' }, nxcloud: { accessKey: 'b-nx', accessSecret: 'b-nx-secret' } };
+const CREDS = {
+  itnio: { apiKey: 'b-key', apiSecret: 'b-secret' },
+  huawei: { ak: 'b-ak', sk: 'b-sk' },
+  nxcloud: { accessKey: 'b-nx', accessSecret: 'b-nx-secret' },
+};
 const TOPICS = { supervisors: 'arn:aws:sns:local:0:sup', oncall: 'arn:aws:sns:local:0:oncall' };
 const CHANNELS = [
   { id: 'supervisors', severities: ['warning', 'critical'] },
@@ -41,7 +53,12 @@ const log = (s: string) => process.stderr.write(`${s}\n`);
 const tmp = mkdtempSync(join(tmpdir(), 'ccwatch-bench-'));
 
 function population(vendor: Vendor, n: number, t0: number): SimPopulation {
-  const agents = generateAgents({ count: n, t0: t0 - 60 * MIN, firstId: vendor === 'huawei' ? 101 : 1, ...(vendor === 'nxcloud' ? { idPrefix: 'nx' } : {}) });
+  const agents = generateAgents({
+    count: n,
+    t0: t0 - 60 * MIN,
+    firstId: vendor === 'huawei' ? 101 : 1,
+    ...(vendor === 'nxcloud' ? { idPrefix: 'nx' } : {}),
+  });
   if (vendor === 'itnio') return { itnio: { ...CREDS.itnio, agents, tasks: [] } };
   if (vendor === 'huawei') return { huawei: { ...CREDS.huawei, ccId: 1, vdn: 170, agents, restReasons: [{ id: 3, name: 'Meal' }] } };
   return { nxcloud: { ...CREDS.nxcloud, tenantId: 144, agents } };
@@ -110,7 +127,11 @@ async function agentBench(ddbEndpoint: string, sns: SnsEndpoint): Promise<Row[]>
       const sim = await new VendorSimulator({ population: population(vendor, n, now), clock: () => now, latencyMs: LATENCY_MS }).start();
       const table = `bench-${vendor}-${n}`;
       await freshTable(ddbEndpoint, table);
-      const config = { sources: [source(vendor, n, sim.url)], agentRules: [{ id: 'break', states: ['break'], after: '1m' }], channels: CHANNELS };
+      const config = {
+        sources: [source(vendor, n, sim.url)],
+        agentRules: [{ id: 'break', states: ['break'], after: '1m' }],
+        channels: CHANNELS,
+      };
       const minRequests = Math.ceil(n / PAGE[vendor]) + (vendor === 'nxcloud' ? n : 0);
       const steps: [string, () => void][] = [
         ['first (all new)', () => {}],
@@ -125,7 +146,17 @@ async function agentBench(ddbEndpoint: string, sns: SnsEndpoint): Promise<Row[]>
         sim.clearLog();
         const published = sns.published.length;
         log(`  ${vendor} ${n}: ${name}...`);
-        const r = await tick({ fn: 'agent-status', config, secrets: { [`bench/${vendor}`]: CREDS[vendor] }, ddbEndpoint, table, snsEndpoint: sns.endpoint, topics: TOPICS, tick: new Date(now).toISOString(), now });
+        const r = await tick({
+          fn: 'agent-status',
+          config,
+          secrets: { [`bench/${vendor}`]: CREDS[vendor] },
+          ddbEndpoint,
+          table,
+          snsEndpoint: sns.endpoint,
+          topics: TOPICS,
+          tick: new Date(now).toISOString(),
+          now,
+        });
         if (r.sources[0].status !== 'ok') throw new Error(`${vendor} ${n} ${name}: ${r.sources[0].error}`);
         const served = sim.log.filter((l) => l.vendor === vendor);
         const requests = served.length;
@@ -154,8 +185,14 @@ async function agentBench(ddbEndpoint: string, sns: SnsEndpoint): Promise<Row[]>
 
 async function taskBench(ddbEndpoint: string, sns: SnsEndpoint) {
   let now = Date.UTC(2026, 10, 23, 9, 0);
-  const tasks = Array.from({ length: 20 }, (_, i) => dialerTask({ taskId: 900 + i, name: `T${i}`, t0: now - 30 * MIN, contacts: 500, dialEverySec: 10, abnormal: (k) => k % (i + 2) === 0 }));
-  const sim = await new VendorSimulator({ population: { itnio: { ...CREDS.itnio, agents: [], tasks } }, clock: () => now, latencyMs: LATENCY_MS }).start();
+  const tasks = Array.from({ length: 20 }, (_, i) =>
+    dialerTask({ taskId: 900 + i, name: `T${i}`, t0: now - 30 * MIN, contacts: 500, dialEverySec: 10, abnormal: (k) => k % (i + 2) === 0 }),
+  );
+  const sim = await new VendorSimulator({
+    population: { itnio: { ...CREDS.itnio, agents: [], tasks } },
+    clock: () => now,
+    latencyMs: LATENCY_MS,
+  }).start();
   await freshTable(ddbEndpoint, 'bench-tasks');
   const config = {
     sources: [{ id: 'itnio-bench', vendor: 'itnio', baseUrl: sim.url, secretId: 'bench/itnio', http: { concurrency: 8 } }],
@@ -166,7 +203,17 @@ async function taskBench(ddbEndpoint: string, sns: SnsEndpoint) {
   for (const name of ['first', 'steady']) {
     now += MIN;
     sim.clearLog();
-    const r = await tick({ fn: 'preview-tasks', config, secrets: { 'bench/itnio': CREDS.itnio }, ddbEndpoint, table: 'bench-tasks', snsEndpoint: sns.endpoint, topics: TOPICS, tick: new Date(now).toISOString(), now });
+    const r = await tick({
+      fn: 'preview-tasks',
+      config,
+      secrets: { 'bench/itnio': CREDS.itnio },
+      ddbEndpoint,
+      table: 'bench-tasks',
+      snsEndpoint: sns.endpoint,
+      topics: TOPICS,
+      tick: new Date(now).toISOString(),
+      now,
+    });
     const detail = sim.log.filter((l) => l.path === '/v3/cc/preview/queryTaskDetail');
     out.push({
       tick: name,
@@ -206,9 +253,24 @@ async function bundleBench() {
     const code = readFileSync(outfile);
     const inits: number[] = [];
     for (let i = 0; i < 5; i++) {
-      const { stdout } = await run(process.execPath, ['--enable-source-maps', '--input-type=module', '-e', `const t=performance.now();await import(${JSON.stringify(join(process.cwd(), outfile))});console.log(performance.now()-t)`], {
-        env: { ...process.env, CCWATCH_TABLE: 'ccwatch-bench', CCWATCH_TOPICS: JSON.stringify(TOPICS), AWS_REGION: 'us-east-1', NODE_NO_WARNINGS: '1' },
-      });
+      const { stdout } = await run(
+        process.execPath,
+        [
+          '--enable-source-maps',
+          '--input-type=module',
+          '-e',
+          `const t=performance.now();await import(${JSON.stringify(join(process.cwd(), outfile))});console.log(performance.now()-t)`,
+        ],
+        {
+          env: {
+            ...process.env,
+            CCWATCH_TABLE: 'ccwatch-bench',
+            CCWATCH_TOPICS: JSON.stringify(TOPICS),
+            AWS_REGION: 'us-east-1',
+            NODE_NO_WARNINGS: '1',
+          },
+        },
+      );
       inits.push(Number(stdout.trim()));
     }
     inits.sort((a, b) => a - b);

@@ -4,12 +4,12 @@ import { readFileSync } from 'node:fs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { parseConfig } from '#shared/config/schema';
+import { SnsPublisher } from '#shared/notify/digest';
 import { runAgentStatus } from '#shared/run/agent-status';
 import { runPreviewTasks } from '#shared/run/preview-tasks';
-import { Store } from '#shared/store/store';
-import { SnsPublisher } from '#shared/notify/digest';
-import { ReaderPool } from '#shared/vendors/readers';
 import { silentLog } from '#shared/runtime/log';
+import { Store } from '#shared/store/store';
+import { ReaderPool } from '#shared/vendors/readers';
 
 const job = JSON.parse(readFileSync(process.argv[2]!, 'utf8'));
 const creds = { accessKeyId: 'local', secretAccessKey: 'local' };

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { parseConfig, type Config } from '#shared/config/schema';
+import { type Config, parseConfig } from '#shared/config/schema';
 
 export interface LoadedConfig {
   /** Validated, with defaults and durations in seconds: what the stack is built from. */

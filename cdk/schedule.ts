@@ -7,8 +7,24 @@ export interface CronSchedule {
   timezone: string;
 }
 
-const DAY_NAMES: Record<BusinessWindow['days'][number], string> = { mon: 'MON', tue: 'TUE', wed: 'WED', thu: 'THU', fri: 'FRI', sat: 'SAT', sun: 'SUN' };
-const NEXT_DAY: Record<BusinessWindow['days'][number], BusinessWindow['days'][number]> = { mon: 'tue', tue: 'wed', wed: 'thu', thu: 'fri', fri: 'sat', sat: 'sun', sun: 'mon' };
+const DAY_NAMES: Record<BusinessWindow['days'][number], string> = {
+  mon: 'MON',
+  tue: 'TUE',
+  wed: 'WED',
+  thu: 'THU',
+  fri: 'FRI',
+  sat: 'SAT',
+  sun: 'SUN',
+};
+const NEXT_DAY: Record<BusinessWindow['days'][number], BusinessWindow['days'][number]> = {
+  mon: 'tue',
+  tue: 'wed',
+  wed: 'thu',
+  thu: 'fri',
+  fri: 'sat',
+  sat: 'sun',
+  sun: 'mon',
+};
 
 export class ScheduleConfigError extends Error {}
 
@@ -34,13 +50,22 @@ export function businessHoursSchedules(sources: readonly SourceConfig[], everySe
   const out = new Set<string>();
   for (const [si, source] of sources.entries()) {
     for (const [wi, w] of source.businessHours!.entries()) {
-      if (!w.from.endsWith(':00') || !w.to.endsWith(':00')) throw problem(`sources[${si}].businessHours[${wi}] must start and end on the hour for cron schedules`);
+      if (!w.from.endsWith(':00') || !w.to.endsWith(':00'))
+        throw problem(`sources[${si}].businessHours[${wi}] must start and end on the hour for cron schedules`);
       const from = Number(w.from.slice(0, 2));
       const to = Number(w.to.slice(0, 2)) || 24;
       if (from < to) out.add(cron(minuteField, from, to, w.days));
       else {
         out.add(cron(minuteField, from, 24, w.days));
-        if (to < 24) out.add(cron(minuteField, 0, to, w.days.map((d) => NEXT_DAY[d])));
+        if (to < 24)
+          out.add(
+            cron(
+              minuteField,
+              0,
+              to,
+              w.days.map((d) => NEXT_DAY[d]),
+            ),
+          );
       }
     }
   }

@@ -1,14 +1,14 @@
-import { CfnOutput, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
-import { Secret, type ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import { CfnOutput, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
+import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { Config } from '#shared/config/schema';
 import type { SourceConfig } from '#shared/vendors/index';
+import { AckEndpoint } from './constructs/ack-endpoint';
 import { AlertChannels } from './constructs/alert-channels';
 import { CcwatchDashboard } from './constructs/dashboard';
 import { ScheduledFunction } from './constructs/scheduled-function';
 import { StateTable } from './constructs/state-table';
-import { AckEndpoint } from './constructs/ack-endpoint';
 import { businessHoursSchedules } from './schedule';
 
 export interface CcwatchStackProps extends StackProps {
@@ -44,17 +44,27 @@ export class CcwatchStack extends Stack {
           secretName: source.secretId,
           description: `ccwatch ${source.vendor} credentials for source "${source.id}": replace the placeholder values`,
           // placeholders only; the operator puts the real credentials in after deploy
-          generateSecretString: { secretStringTemplate: JSON.stringify(Object.fromEntries(rest.map((f) => [f, 'REPLACE_ME']))), generateStringKey: first! },
+          generateSecretString: {
+            secretStringTemplate: JSON.stringify(Object.fromEntries(rest.map((f) => [f, 'REPLACE_ME']))),
+            generateStringKey: first!,
+          },
           removalPolicy: RemovalPolicy.RETAIN,
         });
-        Validations.of(created).acknowledge({ id: 'AwsSolutions-SMG4', reason: 'Vendor API keys are issued and rotated in the vendor consoles; there is no rotation Lambda to run.' });
+        Validations.of(created).acknowledge({
+          id: 'AwsSolutions-SMG4',
+          reason: 'Vendor API keys are issued and rotated in the vendor consoles; there is no rotation Lambda to run.',
+        });
         secret = created;
       }
       secrets.set(source.secretId, secret);
     }
 
     const ack = new AckEndpoint(this, 'Ack', { table });
-    Validations.of(ack.key).acknowledge({ id: 'AwsSolutions-SMG4', reason: 'Rotating the link-signing key invalidates every acknowledge link in sent emails; it is rotated by hand (delete and redeploy).' });
+    Validations.of(ack.key).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'Rotating the link-signing key invalidates every acknowledge link in sent emails; it is rotated by hand (delete and redeploy).',
+    });
     const environment = {
       CCWATCH_TABLE: table.tableName,
       CCWATCH_TOPICS: Stack.of(this).toJsonString(channels.arns()),
@@ -90,18 +100,31 @@ export class CcwatchStack extends Stack {
       functions: functions.map((_, i) => (i === 0 ? 'agent-status' : 'preview-tasks')),
     });
 
-    for (const [id, topic] of channels.topics) new CfnOutput(this, `Topic-${id}-Arn`, { value: topic.topicArn, description: `SNS topic for channel "${id}"` });
+    for (const [id, topic] of channels.topics)
+      new CfnOutput(this, `Topic-${id}-Arn`, { value: topic.topicArn, description: `SNS topic for channel "${id}"` });
     new CfnOutput(this, 'TableName', { value: table.tableName });
     new CfnOutput(this, 'AckUrl', { value: ack.url.url, description: 'Acknowledge links in alert emails point here' });
-    new CfnOutput(this, 'SecretNames', { value: [...secrets.keys()].join(', '), description: 'Put each source\'s credentials JSON into these secrets' });
+    new CfnOutput(this, 'SecretNames', {
+      value: [...secrets.keys()].join(', '),
+      description: "Put each source's credentials JSON into these secrets",
+    });
 
     // each acknowledgment says why the finding is accepted (cdk-nag AwsSolutions)
-    Validations.of(this).acknowledge({ id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]', reason: 'AWSLambdaBasicExecutionRole (CloudWatch Logs only) is the standard execution policy for Lambda.' });
+    Validations.of(this).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      reason: 'AWSLambdaBasicExecutionRole (CloudWatch Logs only) is the standard execution policy for Lambda.',
+    });
     for (const f of functions) {
       Validations.of(f.dlq).acknowledge({ id: 'AwsSolutions-SQS3', reason: 'This queue is the dead-letter queue of the schedule.' });
-      Validations.of(f.fn).acknowledge({ id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]', reason: 'Publishing to a KMS-encrypted SNS topic needs kms:GenerateDataKey*; it is granted on the topics\' own key only.' });
+      Validations.of(f.fn).acknowledge({
+        id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
+        reason: "Publishing to a KMS-encrypted SNS topic needs kms:GenerateDataKey*; it is granted on the topics' own key only.",
+      });
       const logicalId = this.resolve(this.getLogicalId(f.fn.node.defaultChild as CfnFunction)) as string;
-      Validations.of(this).acknowledge({ id: `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>:*]`, reason: 'EventBridge Scheduler may invoke any version or alias of this one function.' });
+      Validations.of(this).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>:*]`,
+        reason: 'EventBridge Scheduler may invoke any version or alias of this one function.',
+      });
     }
   }
 }

@@ -1,7 +1,7 @@
-import { CreateTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
 import { join } from 'node:path';
+import { CreateTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
 import { createTableInput } from '#shared/store/table';
-import { startDynamoDbLocal, type DynamoDbLocal } from '../local/dynamodb-local';
+import { type DynamoDbLocal, startDynamoDbLocal } from '../local/dynamodb-local';
 
 export const LOCAL_TABLE = 'ccwatch';
 
@@ -9,7 +9,12 @@ export const LOCAL_TABLE = 'ccwatch';
  * DynamoDB for the CLI: the endpoint given; the deployed table through the normal AWS chain
  * (`aws`, never created here); or DynamoDB Local persisted under ./.ccwatch.
  */
-export async function localState(endpoint: string | undefined, table: string = LOCAL_TABLE, progress: (s: string) => void, aws = false): Promise<{ client: DynamoDBClient; table: string; stop(): Promise<void> }> {
+export async function localState(
+  endpoint: string | undefined,
+  table: string = LOCAL_TABLE,
+  progress: (s: string) => void,
+  aws = false,
+): Promise<{ client: DynamoDBClient; table: string; stop(): Promise<void> }> {
   if (aws) {
     const client = new DynamoDBClient({});
     return { client, table, stop: async () => client.destroy() };

@@ -1,22 +1,22 @@
 // ccwatch: the operator CLI. Runs the same core as the Lambda functions, on this machine.
 import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { SNSClient } from '@aws-sdk/client-sns';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
-import { ConfigError, parseConfigText, type Config } from '#shared/config/schema';
-import { parseDuration } from '#shared/model/duration';
-import { runAgentStatus, type RunReport } from '#shared/run/agent-status';
-import { runPreviewTasks } from '#shared/run/preview-tasks';
-import { CollectingPublisher, SnsPublisher, type Publisher } from '#shared/notify/digest';
-import { ReaderPool, type SecretLoader } from '#shared/vendors/readers';
-import { Store } from '#shared/store/store';
-import type { Log } from '#shared/runtime/log';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { describeEpisode, setAcknowledgment } from '#shared/ack/acknowledge';
-import { VendorSimulator } from '#simulator/server';
+import { type Config, ConfigError, parseConfigText } from '#shared/config/schema';
+import { parseDuration } from '#shared/model/duration';
+import { CollectingPublisher, type Publisher, SnsPublisher } from '#shared/notify/digest';
+import { type RunReport, runAgentStatus } from '#shared/run/agent-status';
+import { runPreviewTasks } from '#shared/run/preview-tasks';
+import type { Log } from '#shared/runtime/log';
+import { Store } from '#shared/store/store';
+import { ReaderPool, type SecretLoader } from '#shared/vendors/readers';
 import { SCENARIOS, type Scenario } from '#simulator/scenarios';
-import { notificationJson, notificationText } from './notifications';
+import { VendorSimulator } from '#simulator/server';
 import { localState } from './local-state';
+import { notificationJson, notificationText } from './notifications';
 
 const EXIT = { ok: 0, usage: 1, invalid: 2, sourceFailed: 3 } as const;
 
@@ -111,7 +111,8 @@ function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[]
 
 function parseNow(text: string): number {
   const t = Date.parse(text);
-  if (!/^\d{4}-\d{2}-\d{2}T/.test(text) || Number.isNaN(t)) throw new UsageError(`--now: expected an ISO-8601 time like 2026-11-23T09:00:00Z, got "${text}"`);
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(text) || Number.isNaN(t))
+    throw new UsageError(`--now: expected an ISO-8601 time like 2026-11-23T09:00:00Z, got "${text}"`);
   return t;
 }
 
@@ -135,11 +136,13 @@ function readConfig(file: string): Config {
 
 function checkConfig(args: string[]): number {
   const { values, positionals } = parse(args, {}, 'check-config');
-  if (values.help) return void console.log(HELP['check-config']), EXIT.ok;
+  if (values.help) return (void console.log(HELP['check-config']), EXIT.ok);
   if (positionals.length !== 1) throw new UsageError(`check-config takes one file\n\n${HELP['check-config']}`);
   try {
     const cfg = readConfig(positionals[0]!);
-    console.log(`${positionals[0]}: valid (${cfg.sources.length} sources, ${cfg.agentRules.length} agent rules, ${cfg.taskRules.length} task rules, ${cfg.channels.length} channels)`);
+    console.log(
+      `${positionals[0]}: valid (${cfg.sources.length} sources, ${cfg.agentRules.length} agent rules, ${cfg.taskRules.length} task rules, ${cfg.channels.length} channels)`,
+    );
     return EXIT.ok;
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
@@ -155,7 +158,8 @@ function secretsFromFile(file: string): SecretLoader {
   } catch (err) {
     throw new ConfigError(file, [`(root): cannot read secrets file: ${(err as Error).message}`]);
   }
-  if (!map || typeof map !== 'object' || Array.isArray(map)) throw new ConfigError(file, ['(root): expected an object of secretId -> credentials']);
+  if (!map || typeof map !== 'object' || Array.isArray(map))
+    throw new ConfigError(file, ['(root): expected an object of secretId -> credentials']);
   return async (id) => {
     if (!(id in map)) throw new Error(`no entry "${id}" in ${file}`);
     return map[id];
@@ -179,7 +183,7 @@ async function runCommand(args: string[]): Promise<number> {
     },
     'run',
   );
-  if (values.help) return void console.log(HELP.run), EXIT.ok;
+  if (values.help) return (void console.log(HELP.run), EXIT.ok);
   if (!values.config) throw new UsageError(`--config is required\n\n${HELP.run}`);
   if (values.once && values.every) throw new UsageError('--once and --every exclude each other');
   if (values.json && !values['dry-run']) throw new UsageError('--json prints notifications instead of sending them: use it with --dry-run');
@@ -195,7 +199,9 @@ async function runCommand(args: string[]): Promise<number> {
   let publisher: Publisher;
   let sns: SNSClient | undefined;
   if (values['dry-run']) {
-    publisher = new CollectingPublisher((d) => process.stdout.write(values.json ? `${JSON.stringify(notificationJson(d))}\n` : notificationText(d)));
+    publisher = new CollectingPublisher((d) =>
+      process.stdout.write(values.json ? `${JSON.stringify(notificationJson(d))}\n` : notificationText(d)),
+    );
   } else {
     let topics: Record<string, string>;
     try {
@@ -229,7 +235,9 @@ async function runCommand(args: string[]): Promise<number> {
       const failed = reports.flatMap((r) => r.sources).filter((s) => s.status === 'failed' || s.status === 'store-error');
       for (const s of failed) progress(`source ${s.source} failed: ${s.error}`);
       const sent = reports.reduce((n, r) => n + r.digests.length, 0);
-      progress(`run ${i + 1} done: ${reports.flatMap((r) => r.sources).filter((s) => s.status === 'ok').length} source read(s) ok, ${failed.length} failed, ${sent} notification(s)`);
+      progress(
+        `run ${i + 1} done: ${reports.flatMap((r) => r.sources).filter((s) => s.status === 'ok').length} source read(s) ok, ${failed.length} failed, ${sent} notification(s)`,
+      );
       code = failed.length ? EXIT.sourceFailed : EXIT.ok;
       if (!every) break;
       await new Promise((r) => setTimeout(r, every * 1000));
@@ -254,7 +262,10 @@ function scenarioFromFile(file: string): Scenario {
   };
 }
 
-async function withStore<T>(values: { aws?: boolean | undefined; table?: string | undefined; 'ddb-endpoint'?: string | undefined }, fn: (store: Store) => Promise<T>): Promise<T> {
+async function withStore<T>(
+  values: { aws?: boolean | undefined; table?: string | undefined; 'ddb-endpoint'?: string | undefined },
+  fn: (store: Store) => Promise<T>,
+): Promise<T> {
   if (values.aws && !values.table) throw new UsageError('--aws needs --table <name> (the stack output TableName)');
   const state = await localState(values['ddb-endpoint'], values.table, (s) => process.stderr.write(`${s}\n`), values.aws ?? false);
   try {
@@ -268,37 +279,50 @@ const when = (t: number) => new Date(t).toISOString().slice(0, 16).replace('T', 
 
 async function ackCommand(args: string[], clear: boolean): Promise<number> {
   const command = clear ? 'unack' : 'ack';
-  const { values, positionals } = parse(args, { ...STATE_OPTIONS, for: { type: 'string' }, by: { type: 'string' }, source: { type: 'string' }, now: { type: 'string' } }, command);
-  if (values.help) return void console.log(HELP[command]), EXIT.ok;
+  const { values, positionals } = parse(
+    args,
+    { ...STATE_OPTIONS, for: { type: 'string' }, by: { type: 'string' }, source: { type: 'string' }, now: { type: 'string' } },
+    command,
+  );
+  if (values.help) return (void console.log(HELP[command]), EXIT.ok);
   if (positionals.length !== 1) throw new UsageError(`${command} takes one alert id\n\n${HELP[command]}`);
   if (clear && values.for) throw new UsageError('unack takes no --for');
   const snoozeSec = values.for !== undefined ? parseDuration(values.for) : undefined;
   if (values.for !== undefined && !snoozeSec) throw new UsageError(`--for: expected a duration like "30m", got "${values.for}"`);
   const by = values.by ?? userInfo().username;
   const now = values.now !== undefined ? parseNow(values.now) : Date.now();
-  const result = await withStore(values, (store) => setAcknowledgment(store, { episodeId: positionals[0]!, source: values.source, by, snoozeSec, clear, now }));
+  const result = await withStore(values, (store) =>
+    setAcknowledgment(store, { episodeId: positionals[0]!, source: values.source, by, snoozeSec, clear, now }),
+  );
   if (!result.ok) {
     process.stderr.write(`ccwatch: ${result.message}\n`);
     return EXIT.invalid;
   }
   const e = result.episode;
-  const what = result.action === 'unacked' ? 'no longer acknowledged; repeats and escalation resume' : result.action === 'snoozed' ? `snoozed by ${by} until ${when(e.snoozeUntil!)} UTC` : `acknowledged by ${by} until it resolves`;
+  const what =
+    result.action === 'unacked'
+      ? 'no longer acknowledged; repeats and escalation resume'
+      : result.action === 'snoozed'
+        ? `snoozed by ${by} until ${when(e.snoozeUntil!)} UTC`
+        : `acknowledged by ${by} until it resolves`;
   console.log(`${e.episodeId}: ${describeEpisode(e)} — ${what}`);
   return EXIT.ok;
 }
 
 async function alertsCommand(args: string[]): Promise<number> {
   const { values } = parse(args, { ...STATE_OPTIONS, json: { type: 'boolean' } }, 'alerts');
-  if (values.help) return void console.log(HELP.alerts), EXIT.ok;
+  if (values.help) return (void console.log(HELP.alerts), EXIT.ok);
   const open = await withStore(values, (store) => store.openEpisodes());
   if (values.json) {
     for (const e of open) console.log(JSON.stringify(e));
     return EXIT.ok;
   }
-  if (!open.length) return void console.log('no open alerts'), EXIT.ok;
+  if (!open.length) return (void console.log('no open alerts'), EXIT.ok);
   const now = Date.now();
   for (const e of open) {
-    const ack = e.ackedBy ? `acked by ${e.ackedBy}${e.snoozeUntil ? (e.snoozeUntil > now ? ` (snoozed until ${when(e.snoozeUntil)})` : ' (snooze over)') : ''}` : 'not acknowledged';
+    const ack = e.ackedBy
+      ? `acked by ${e.ackedBy}${e.snoozeUntil ? (e.snoozeUntil > now ? ` (snoozed until ${when(e.snoozeUntil)})` : ' (snooze over)') : ''}`
+      : 'not acknowledged';
     console.log(`${e.episodeId}  tier ${e.tier}  ${describeEpisode(e)}  ${ack}`);
   }
   return EXIT.ok;
@@ -306,7 +330,7 @@ async function alertsCommand(args: string[]): Promise<number> {
 
 async function historyCommand(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, { ...STATE_OPTIONS, json: { type: 'boolean' } }, 'history');
-  if (values.help) return void console.log(HELP.history), EXIT.ok;
+  if (values.help) return (void console.log(HELP.history), EXIT.ok);
   if (positionals.length !== 1) throw new UsageError(`history takes one alert id\n\n${HELP.history}`);
   const found = await withStore(values, (store) => store.findEpisode(positionals[0]!.toUpperCase()));
   if (!found.length) {
@@ -318,10 +342,14 @@ async function historyCommand(args: string[]): Promise<number> {
       console.log(JSON.stringify({ episode, events }));
       continue;
     }
-    console.log(`${episode.episodeId}: ${describeEpisode(episode)}${episode.resolvedAt ? `, resolved ${when(episode.resolvedAt)} UTC` : ', open'}`);
+    console.log(
+      `${episode.episodeId}: ${describeEpisode(episode)}${episode.resolvedAt ? `, resolved ${when(episode.resolvedAt)} UTC` : ', open'}`,
+    );
     // events come in key order: by time, then lifecycle order within the same millisecond
     for (const ev of events) {
-      const detail = [ev.severity, ev.channel && `to ${ev.channel}`, ev.by && `by ${ev.by}`, ev.until && `until ${when(ev.until)} UTC`].filter(Boolean).join(' ');
+      const detail = [ev.severity, ev.channel && `to ${ev.channel}`, ev.by && `by ${ev.by}`, ev.until && `until ${when(ev.until)} UTC`]
+        .filter(Boolean)
+        .join(' ');
       console.log(`  ${when(ev.at)} UTC  ${ev.event}${detail ? `  ${detail}` : ''}`);
     }
   }
@@ -330,13 +358,18 @@ async function historyCommand(args: string[]): Promise<number> {
 
 async function simCommand(args: string[]): Promise<number> {
   const { values } = parse(args, { port: { type: 'string' }, scenario: { type: 'string' } }, 'sim');
-  if (values.help) return void console.log(HELP.sim), EXIT.ok;
+  if (values.help) return (void console.log(HELP.sim), EXIT.ok);
   const name = values.scenario ?? 'demo';
   const scenario = SCENARIOS[name] ?? (name.endsWith('.json') ? scenarioFromFile(name) : undefined);
   if (!scenario) throw new UsageError(`unknown scenario "${name}"; known: ${Object.keys(SCENARIOS).join(', ')}, or a .json file`);
   const port = values.port !== undefined ? Number(values.port) : undefined;
-  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) throw new UsageError(`--port: expected a port number, got "${values.port}"`);
-  const sim = await new VendorSimulator({ population: scenario.population(Date.now()), clock: Date.now, ...(port !== undefined ? { port } : {}) }).start();
+  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535))
+    throw new UsageError(`--port: expected a port number, got "${values.port}"`);
+  const sim = await new VendorSimulator({
+    population: scenario.population(Date.now()),
+    clock: Date.now,
+    ...(port !== undefined ? { port } : {}),
+  }).start();
   process.stderr.write(`vendor simulator (${name}) listening on ${sim.url}; Ctrl-C to stop\n`);
   console.log(sim.url);
   await new Promise<void>((resolve) => {

@@ -1,10 +1,13 @@
-import type { Digest } from '#shared/notify/digest';
 import type { Notice } from '#shared/alerting/agents';
 import { SEVERITIES } from '#shared/config/schema';
+import type { Digest } from '#shared/notify/digest';
 
 /** One notification (a channel's digest) as one JSON line: the contract scripts rely on. */
 export function notificationJson(d: Digest) {
-  const severity = d.notices.reduce((worst, n) => (SEVERITIES.indexOf(n.severity) > SEVERITIES.indexOf(worst) ? n.severity : worst), d.notices[0]!.severity);
+  const severity = d.notices.reduce(
+    (worst, n) => (SEVERITIES.indexOf(n.severity) > SEVERITIES.indexOf(worst) ? n.severity : worst),
+    d.notices[0]!.severity,
+  );
   return {
     channel: d.channel.id,
     severity,
@@ -16,9 +19,19 @@ export function notificationJson(d: Digest) {
 }
 
 function alertJson(n: Notice) {
-  const base = { kind: n.kind, source: n.source, id: n.subjectId, status: n.status, rule: n.ruleId, episode: n.episodeId, severity: n.severity };
-  if (n.kind === 'agent') return { ...base, name: n.subjectName, state: n.agent?.state, vendorState: n.agent?.vendorState, for: Math.round(n.forSec) };
-  if (n.kind === 'task') return { ...base, name: n.subjectName, counts: n.task?.counts ?? {}, ...(n.task?.growth ? { growth: n.task.growth } : {}) };
+  const base = {
+    kind: n.kind,
+    source: n.source,
+    id: n.subjectId,
+    status: n.status,
+    rule: n.ruleId,
+    episode: n.episodeId,
+    severity: n.severity,
+  };
+  if (n.kind === 'agent')
+    return { ...base, name: n.subjectName, state: n.agent?.state, vendorState: n.agent?.vendorState, for: Math.round(n.forSec) };
+  if (n.kind === 'task')
+    return { ...base, name: n.subjectName, counts: n.task?.counts ?? {}, ...(n.task?.growth ? { growth: n.task.growth } : {}) };
   return { ...base, detail: n.detail };
 }
 

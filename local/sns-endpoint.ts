@@ -1,5 +1,5 @@
-import { createServer, type Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
 import { closeServer, listenLoopback } from './loopback';
 
 /** A Publish call as the real SDK sent it (AWS Query protocol, decoded). */
@@ -43,12 +43,16 @@ export class SnsEndpoint {
       if (this.failures > 0 || this.failTopic?.(form.get('TopicArn') ?? '')) {
         if (this.failures > 0) this.failures--;
         res.writeHead(500, { 'content-type': 'text/xml' });
-        res.end('<ErrorResponse><Error><Type>Receiver</Type><Code>InternalError</Code><Message>injected</Message></Error><RequestId>x</RequestId></ErrorResponse>');
+        res.end(
+          '<ErrorResponse><Error><Type>Receiver</Type><Code>InternalError</Code><Message>injected</Message></Error><RequestId>x</RequestId></ErrorResponse>',
+        );
         return;
       }
       if (form.get('Action') !== 'Publish') {
         res.writeHead(400, { 'content-type': 'text/xml' });
-        res.end(`<ErrorResponse><Error><Type>Sender</Type><Code>InvalidAction</Code><Message>only Publish is supported</Message></Error></ErrorResponse>`);
+        res.end(
+          `<ErrorResponse><Error><Type>Sender</Type><Code>InvalidAction</Code><Message>only Publish is supported</Message></Error></ErrorResponse>`,
+        );
         return;
       }
       const attributes: Record<string, string> = {};

@@ -1,6 +1,7 @@
 // Builds the `ccwatch` bin (dist/ccwatch.mjs). Runs on `npm ci` (prepare); dependencies stay external.
-import { build } from 'esbuild';
+
 import { chmodSync } from 'node:fs';
+import { build } from 'esbuild';
 
 await build({
   entryPoints: ['cli/main.ts'],

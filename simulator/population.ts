@@ -52,7 +52,12 @@ export function segmentAt(agent: SimAgent, t: number): { segment: Segment; since
 }
 
 /** Seconds spent in each segment's state over [start, end] (ms), keyed by what `keyOf` says. */
-export function timeByKey(agent: SimAgent, start: number, end: number, keyOf: (seg: Segment) => string | undefined): Record<string, number> {
+export function timeByKey(
+  agent: SimAgent,
+  start: number,
+  end: number,
+  keyOf: (seg: Segment) => string | undefined,
+): Record<string, number> {
   const out: Record<string, number> = {};
   const segs = agent.timeline;
   for (let i = 0; i < segs.length; i++) {
@@ -125,10 +130,15 @@ export function dialerTask(opts: {
       timeline: [
         { at: opts.t0 - 1000, status: 5 as const },
         { at: dialAt, status: 1 as const },
-        bad ? { at: dialAt + talk, status: 7 as const, errorReason: reasons[i % reasons.length] as string } : { at: dialAt + talk, status: 9 as const },
+        bad
+          ? { at: dialAt + talk, status: 7 as const, errorReason: reasons[i % reasons.length] as string }
+          : { at: dialAt + talk, status: 9 as const },
       ],
     };
   });
-  const statusTimeline = [{ at: opts.t0 - 1000, taskStatus: 11 }, ...(opts.endAt !== undefined ? [{ at: opts.endAt, taskStatus: 12 }] : [])];
+  const statusTimeline = [
+    { at: opts.t0 - 1000, taskStatus: 11 },
+    ...(opts.endAt !== undefined ? [{ at: opts.endAt, taskStatus: 12 }] : []),
+  ];
   return { taskId: opts.taskId, name: opts.name, statusTimeline, contacts };
 }

@@ -1,6 +1,6 @@
-import type { SimPopulation } from './server';
 import type { AgentState } from '#shared/model/agent';
 import { dialerTask, generateAgents, type SimAgent, type SimTask } from './population';
+import type { SimPopulation } from './server';
 
 const MIN = 60_000;
 
@@ -11,7 +11,13 @@ export const SIM_CREDENTIALS = {
   'ccwatch/sim/nxcloud': { accessKey: 'sim-nx-key', accessSecret: 'sim-nx-secret' },
 } as const;
 
-function agent(id: string, name: string, groups: string[], t0: number, steps: [number, AgentState, { code?: number; reason?: number }?][]): SimAgent {
+function agent(
+  id: string,
+  name: string,
+  groups: string[],
+  t0: number,
+  steps: [number, AgentState, { code?: number; reason?: number }?][],
+): SimAgent {
   return { id, name, groups, timeline: steps.map(([min, state, extra]) => ({ at: t0 + min * MIN, state, ...extra })) };
 }
 
@@ -44,11 +50,33 @@ export const SCENARIOS: Record<string, Scenario> = {
       itnio: {
         ...SIM_CREDENTIALS['ccwatch/sim/itnio'],
         agents: [
-          agent('101', 'Alice Chen', ['sales'], t0, [[0, 'idle'], [2, 'break'], [74, 'idle']]),
-          agent('102', 'Bob Li', ['sales'], t0, [[0, 'idle'], [5, 'busy'], [30, 'wrapup'], [41, 'idle']]),
-          agent('103', '王芳', ['support'], t0, [[0, 'busy'], [4, 'wrapup'], [6, 'idle'], [20, 'break'], [31, 'idle']]),
-          agent('104', 'Carlos Ruiz', ['support'], t0, [[0, 'idle'], [10, 'busy'], [14, 'idle']]),
-          agent('105', 'Dana Kim', ['billing'], t0, [[0, 'offline'], [30, 'idle']]),
+          agent('101', 'Alice Chen', ['sales'], t0, [
+            [0, 'idle'],
+            [2, 'break'],
+            [74, 'idle'],
+          ]),
+          agent('102', 'Bob Li', ['sales'], t0, [
+            [0, 'idle'],
+            [5, 'busy'],
+            [30, 'wrapup'],
+            [41, 'idle'],
+          ]),
+          agent('103', '王芳', ['support'], t0, [
+            [0, 'busy'],
+            [4, 'wrapup'],
+            [6, 'idle'],
+            [20, 'break'],
+            [31, 'idle'],
+          ]),
+          agent('104', 'Carlos Ruiz', ['support'], t0, [
+            [0, 'idle'],
+            [10, 'busy'],
+            [14, 'idle'],
+          ]),
+          agent('105', 'Dana Kim', ['billing'], t0, [
+            [0, 'offline'],
+            [30, 'idle'],
+          ]),
         ],
         tasks: [renewalsTask(t0)],
       },
@@ -61,9 +89,20 @@ export const SCENARIOS: Record<string, Scenario> = {
           { id: 4, name: 'Training' },
         ],
         agents: [
-          agent('1001', '1001', ['hotline'], t0, [[0, 'idle'], [8, 'break', { reason: 3 }], [70, 'idle']]),
-          agent('1002', '1002', ['hotline'], t0, [[0, 'idle'], [12, 'busy', { code: 7 }], [30, 'idle']]),
-          agent('1003', '1003', ['vip'], t0, [[0, 'busy'], [50, 'idle']]),
+          agent('1001', '1001', ['hotline'], t0, [
+            [0, 'idle'],
+            [8, 'break', { reason: 3 }],
+            [70, 'idle'],
+          ]),
+          agent('1002', '1002', ['hotline'], t0, [
+            [0, 'idle'],
+            [12, 'busy', { code: 7 }],
+            [30, 'idle'],
+          ]),
+          agent('1003', '1003', ['vip'], t0, [
+            [0, 'busy'],
+            [50, 'idle'],
+          ]),
           agent('1004', '1004', ['vip'], t0, [[0, 'idle']]),
         ],
       },
@@ -71,8 +110,15 @@ export const SCENARIOS: Record<string, Scenario> = {
         ...SIM_CREDENTIALS['ccwatch/sim/nxcloud'],
         tenantId: 144,
         agents: [
-          agent('ana@acme.example', 'Ana', ['Retention'], t0 - 5 * MIN, [[0, 'idle'], [20, 'wrapup'], [45, 'idle']]),
-          agent('li@acme.example', 'Li Wei', ['Retention', 'Upsell'], t0 - 5 * MIN, [[0, 'busy'], [15, 'idle']]),
+          agent('ana@acme.example', 'Ana', ['Retention'], t0 - 5 * MIN, [
+            [0, 'idle'],
+            [20, 'wrapup'],
+            [45, 'idle'],
+          ]),
+          agent('li@acme.example', 'Li Wei', ['Retention', 'Upsell'], t0 - 5 * MIN, [
+            [0, 'busy'],
+            [15, 'idle'],
+          ]),
           agent('sam@acme.example', 'Sam', ['Upsell'], t0 - 5 * MIN, [[0, 'idle']]),
         ],
       },
@@ -84,7 +130,11 @@ export const SCENARIOS: Record<string, Scenario> = {
     population: (t0) => ({
       itnio: { ...SIM_CREDENTIALS['ccwatch/sim/itnio'], agents: generateAgents({ count: 1000, t0, firstId: 1 }), tasks: [] },
       huawei: { ...SIM_CREDENTIALS['ccwatch/sim/huawei'], ccId: 1, vdn: 170, agents: generateAgents({ count: 1000, t0, firstId: 1001 }) },
-      nxcloud: { ...SIM_CREDENTIALS['ccwatch/sim/nxcloud'], tenantId: 144, agents: generateAgents({ count: 1000, t0, firstId: 1, idPrefix: 'nx' }) },
+      nxcloud: {
+        ...SIM_CREDENTIALS['ccwatch/sim/nxcloud'],
+        tenantId: 144,
+        agents: generateAgents({ count: 1000, t0, firstId: 1, idPrefix: 'nx' }),
+      },
     }),
   },
 };
@@ -93,8 +143,26 @@ export const SCENARIOS: Record<string, Scenario> = {
 export function simSources(simUrl: string) {
   return [
     { id: 'itnio-sim', vendor: 'itnio', baseUrl: simUrl, secretId: 'ccwatch/sim/itnio', timezone: 'Asia/Shanghai' },
-    { id: 'huawei-sim', vendor: 'huawei', baseUrl: simUrl, secretId: 'ccwatch/sim/huawei', timezone: 'Asia/Shanghai', ccId: 1, vdn: 170, agentIds: ['1001-1004'], groups: { hotline: ['1001-1002'], vip: ['1003-1004'] } },
-    { id: 'nxcloud-sim', vendor: 'nxcloud', baseUrl: simUrl, secretId: 'ccwatch/sim/nxcloud', timezone: 'Asia/Hong_Kong', tenantId: 144, windowSec: 60 },
+    {
+      id: 'huawei-sim',
+      vendor: 'huawei',
+      baseUrl: simUrl,
+      secretId: 'ccwatch/sim/huawei',
+      timezone: 'Asia/Shanghai',
+      ccId: 1,
+      vdn: 170,
+      agentIds: ['1001-1004'],
+      groups: { hotline: ['1001-1002'], vip: ['1003-1004'] },
+    },
+    {
+      id: 'nxcloud-sim',
+      vendor: 'nxcloud',
+      baseUrl: simUrl,
+      secretId: 'ccwatch/sim/nxcloud',
+      timezone: 'Asia/Hong_Kong',
+      tenantId: 144,
+      windowSec: 60,
+    },
   ];
 }
 
@@ -110,7 +178,16 @@ export function demoConfig(simUrl: string) {
       { id: 'stuck-wrapup', states: ['wrapup'], after: '10m', scope: { groups: ['Retention'] } },
     ],
     taskRules: [
-      { id: 'renewals-abnormal', source: 'itnio-sim', taskIds: [501], abnormalCount: 40, abnormalShare: { atLeast: 0.3, minAttempted: 30 }, growth: { by: 12, within: '10m' }, escalateAt: { abnormalCount: 80 }, repeatEvery: '30m' },
+      {
+        id: 'renewals-abnormal',
+        source: 'itnio-sim',
+        taskIds: [501],
+        abnormalCount: 40,
+        abnormalShare: { atLeast: 0.3, minAttempted: 30 },
+        growth: { by: 12, within: '10m' },
+        escalateAt: { abnormalCount: 80 },
+        repeatEvery: '30m',
+      },
     ],
     channels: [
       { id: 'supervisors', severities: ['warning', 'critical'], displayName: 'ccwatch', emails: ['floor-leads@acme.example'] },

@@ -1,12 +1,12 @@
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { closeServer, listenLoopback } from '../local/loopback';
-import { randomBytes } from 'node:crypto';
 import type { AgentState } from '#shared/model/agent';
-import { itnioSign } from '#shared/vendors/itnio';
 import { huaweiAuthorization } from '#shared/vendors/huawei-sign';
+import { itnioSign } from '#shared/vendors/itnio';
 import { nxSign } from '#shared/vendors/nxcloud';
-import { contactStatusAt, segmentAt, taskStatusAt, timeByKey, type Segment, type SimAgent, type SimTask } from './population';
+import { closeServer, listenLoopback } from '../local/loopback';
+import { contactStatusAt, type Segment, type SimAgent, type SimTask, segmentAt, taskStatusAt, timeByKey } from './population';
 
 export type VendorName = 'itnio' | 'huawei' | 'nxcloud';
 
@@ -183,7 +183,13 @@ export class VendorSimulator {
     } catch {
       body = undefined;
     }
-    const vendor: VendorName | 'unknown' = path.startsWith('/v3/cc/') ? 'itnio' : path.startsWith('/rest/cmsapp/') ? 'huawei' : path.startsWith('/saas/cc/') ? 'nxcloud' : 'unknown';
+    const vendor: VendorName | 'unknown' = path.startsWith('/v3/cc/')
+      ? 'itnio'
+      : path.startsWith('/rest/cmsapp/')
+        ? 'huawei'
+        : path.startsWith('/saas/cc/')
+          ? 'nxcloud'
+          : 'unknown';
     entry = { at: (this.opts.wallClock ?? Date.now)(), vendor, method: req.method ?? '', path, body, outcome: 'ok' };
     if (this.opts.logLimit === undefined || this.log.length < this.opts.logLimit) this.log.push(entry);
 
@@ -255,7 +261,14 @@ export class VendorSimulator {
     }
     const current = body?.current;
     const size = body?.size;
-    if (!Number.isInteger(current) || current < 1 || !Number.isInteger(size) || size < 1 || size > 100 || typeof body?.params !== 'object') {
+    if (
+      !Number.isInteger(current) ||
+      current < 1 ||
+      !Number.isInteger(size) ||
+      size < 1 ||
+      size > 100 ||
+      typeof body?.params !== 'object'
+    ) {
       return new Reply(200, { status: '-22', reason: 'Parameter exception', data: null }, 'param');
     }
     const params = body.params ?? {};
@@ -291,7 +304,8 @@ export class VendorSimulator {
     }
     if (path === '/v3/cc/preview/queryTaskDetail') {
       const task = (pop.tasks ?? []).find((t) => t.taskId === params.taskId);
-      if (!Number.isInteger(params.taskId) || !task) return new Reply(200, { status: '-22', reason: 'Parameter exception', data: null }, 'param');
+      if (!Number.isInteger(params.taskId) || !task)
+        return new Reply(200, { status: '-22', reason: 'Parameter exception', data: null }, 'param');
       const statusList: number[] | undefined = Array.isArray(params.statusList) && params.statusList.length ? params.statusList : undefined;
       const rows = task.contacts
         .map((c) => ({ c, step: contactStatusAt(c, now) }))
@@ -314,7 +328,11 @@ export class VendorSimulator {
         var01: '1111',
       }));
       // this endpoint's example sends status as a number
-      return new Reply(200, { status: 0, reason: 'success', data: { ...pageData(rows.length, size, current, records), searchCount: true } });
+      return new Reply(200, {
+        status: 0,
+        reason: 'success',
+        data: { ...pageData(rows.length, size, current, records), searchCount: true },
+      });
     }
     if (path === '/v3/cc/preview/query') {
       let tasks = pop.tasks ?? [];
@@ -323,7 +341,14 @@ export class VendorSimulator {
       const records = tasks.slice((current - 1) * size, current * size).map((t) => {
         const taskStatus = taskStatusAt(t, now);
         const remain = t.contacts.filter((c) => contactStatusAt(c, now).status === 5).length;
-        return { taskId: t.taskId, taskName: t.name, taskStatus, finishFlag: taskStatus === 12 ? 1 : 0, totalCount: t.contacts.length, remainCount: remain };
+        return {
+          taskId: t.taskId,
+          taskName: t.name,
+          taskStatus,
+          finishFlag: taskStatus === 12 ? 1 : 0,
+          totalCount: t.contacts.length,
+          remainCount: remain,
+        };
       });
       return new Reply(200, { status: '0', reason: 'success', data: pageData(tasks.length, size, current, records) });
     }
@@ -348,11 +373,21 @@ export class VendorSimulator {
     }
     const reasons = path.match(/^\/rest\/cmsapp\/v1\/openapi\/agentgroup\/restreasons\/(\d+)\/(\d+)$/);
     if (reasons) {
-      return new Reply(200, { resultCode: '0100000', resultDesc: (pop.restReasons ?? []).map((r) => ({ restReasonId: r.id, restReason: r.name })) });
+      return new Reply(200, {
+        resultCode: '0100000',
+        resultDesc: (pop.restReasons ?? []).map((r) => ({ restReasonId: r.id, restReason: r.name })),
+      });
     }
     if (path !== '/rest/cmsapp/v1/openapi/agentgroup/agentstatusinfobyagentids') return new Reply(404, { error: 'not found' }, 'not-found');
     const ids = body?.agentIds;
-    if (body?.ccId !== pop.ccId || body?.vdn !== pop.vdn || !Array.isArray(ids) || ids.length === 0 || ids.length > 6000 || ids.some((i: unknown) => !Number.isInteger(i) || (i as number) < 101 || (i as number) > 59999)) {
+    if (
+      body?.ccId !== pop.ccId ||
+      body?.vdn !== pop.vdn ||
+      !Array.isArray(ids) ||
+      ids.length === 0 ||
+      ids.length > 6000 ||
+      ids.some((i: unknown) => !Number.isInteger(i) || (i as number) < 101 || (i as number) > 59999)
+    ) {
       return new Reply(200, { result: '1', resultCode: '0100002', resultDesc: 'invalid parameter' }, 'param');
     }
     const byId = new Map(pop.agents.map((a) => [Number(a.id), a]));
@@ -396,11 +431,13 @@ export class VendorSimulator {
     if (accessKey !== pop.accessKey || sign !== nxSign({ accessKey, action, bizType, ts, body: raw, accessSecret: pop.accessSecret })) {
       return fail(1003, 'sign error', 'auth');
     }
-    if (!/^\d{13}$/.test(ts) || Math.abs((this.opts.wallClock ?? Date.now)() - Number(ts)) > NX_TS_WINDOW_MS) return fail(1004, 'ts expired', 'clock');
+    if (!/^\d{13}$/.test(ts) || Math.abs((this.opts.wallClock ?? Date.now)() - Number(ts)) > NX_TS_WINDOW_MS)
+      return fail(1004, 'ts expired', 'clock');
     if (body?.tenantId !== pop.tenantId) return fail(1005, 'no permission', 'auth');
     if (path === '/saas/cc/openapi/agent/page') {
       const { size, page } = body;
-      if (!Number.isInteger(size) || size < 1 || size > 200 || !Number.isInteger(page) || page < 1) return fail(1002, 'size must be 1-200, page from 1', 'param');
+      if (!Number.isInteger(size) || size < 1 || size > 200 || !Number.isInteger(page) || page < 1)
+        return fail(1002, 'size must be 1-200, page from 1', 'param');
       const list = body.userName ? pop.agents.filter((a) => a.id === body.userName) : pop.agents;
       const data = list.slice((page - 1) * size, page * size).map((a) => ({
         allowCountry: ['US, SG'],
@@ -421,9 +458,19 @@ export class VendorSimulator {
     if (path === '/saas/cc/openapi/agent/status/info') {
       const agent = pop.agents.find((a) => a.id === body.userName);
       const { startDateTime: start, endDateTime: end } = body;
-      if (!agent || !Number.isInteger(start) || !Number.isInteger(end) || end < start) return fail(1002, 'userName, startDateTime, endDateTime required', 'param');
+      if (!agent || !Number.isInteger(start) || !Number.isInteger(end) || end < start)
+        return fail(1002, 'userName, startDateTime, endDateTime required', 'param');
       const spent = timeByKey(agent, start * 1000, Math.min(end * 1000, now), (seg) => NX_KEYS[seg.state]);
-      const data: Record<string, number> = { busyDuration: 0, wrapupDuration: 0, idleDuration: 0, callingDuration: 0, ringingDuration: 0, meetingDuration: 0, eatingDuration: 0, wcDuration: 0 };
+      const data: Record<string, number> = {
+        busyDuration: 0,
+        wrapupDuration: 0,
+        idleDuration: 0,
+        callingDuration: 0,
+        ringingDuration: 0,
+        meetingDuration: 0,
+        eatingDuration: 0,
+        wcDuration: 0,
+      };
       for (const [k, v] of Object.entries(spent)) data[k] = Math.round(v);
       return new Reply(200, { reqId, code: 0, msg: 'Success', data: { userName: agent.id, ...data } });
     }

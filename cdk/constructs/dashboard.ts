@@ -9,19 +9,46 @@ export class CcwatchDashboard extends Construct {
   constructor(scope: Construct, id: string, props: { agentSources: string[]; taskSources: string[]; functions: string[] }) {
     super(scope, id);
     const m = (metricName: string, service: string, extra: Record<string, string> = {}, statistic = 'Average') =>
-      new Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service, ...extra }, statistic, period: Duration.minutes(1), label: Object.values(extra)[0] ?? service });
+      new Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName,
+        dimensionsMap: { service, ...extra },
+        statistic,
+        period: Duration.minutes(1),
+        label: Object.values(extra)[0] ?? service,
+      });
     const dashboard = new Dashboard(this, 'Dashboard', { dashboardName: 'ccwatch' });
     dashboard.addWidgets(
-      ...props.agentSources.map((source) => new GraphWidget({ title: `Agents by state: ${source}`, stacked: true, width: 12, left: AGENT_STATES.map((s) => m(`Agents_${s}`, 'agent-status', { source }).with({ label: s })) })),
+      ...props.agentSources.map(
+        (source) =>
+          new GraphWidget({
+            title: `Agents by state: ${source}`,
+            stacked: true,
+            width: 12,
+            left: AGENT_STATES.map((s) => m(`Agents_${s}`, 'agent-status', { source }).with({ label: s })),
+          }),
+      ),
     );
     dashboard.addWidgets(
-      new GraphWidget({ title: 'Active agent alerts', width: 8, left: props.agentSources.map((source) => m('ActiveAlerts', 'agent-status', { source }, 'Maximum')) }),
-      new GraphWidget({ title: 'Active task alerts', width: 8, left: props.taskSources.map((source) => m('ActiveAlerts', 'preview-tasks', { source }, 'Maximum')) }),
+      new GraphWidget({
+        title: 'Active agent alerts',
+        width: 8,
+        left: props.agentSources.map((source) => m('ActiveAlerts', 'agent-status', { source }, 'Maximum')),
+      }),
+      new GraphWidget({
+        title: 'Active task alerts',
+        width: 8,
+        left: props.taskSources.map((source) => m('ActiveAlerts', 'preview-tasks', { source }, 'Maximum')),
+      }),
       new GraphWidget({ title: 'Alerts published', width: 8, left: props.functions.map((fn) => m('AlertsPublished', fn, {}, 'Sum')) }),
     );
     dashboard.addWidgets(
       new GraphWidget({ title: 'Run duration (ms)', width: 12, left: props.functions.map((fn) => m('RunDuration', fn, {}, 'Maximum')) }),
-      new GraphWidget({ title: 'Vendor errors (failed sources per run)', width: 12, left: props.functions.map((fn) => m('SourcesFailed', fn, {}, 'Sum')) }),
+      new GraphWidget({
+        title: 'Vendor errors (failed sources per run)',
+        width: 12,
+        left: props.functions.map((fn) => m('SourcesFailed', fn, {}, 'Sum')),
+      }),
     );
   }
 }

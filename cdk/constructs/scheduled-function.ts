@@ -4,13 +4,13 @@ import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { ContextAttribute, Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE } from '#shared/runtime/observability';
 import { configDefine } from '../bundling';
-import { CcwatchFunction } from './function';
 import type { CronSchedule } from '../schedule';
+import { CcwatchFunction } from './function';
 
 export interface ScheduledFunctionProps {
   /** Folder under functions/ and the Powertools service name. */
@@ -63,20 +63,57 @@ export class ScheduledFunction extends Construct {
       deadLetterQueue: this.dlq,
     });
     const expressions = props.businessHours
-      ? props.businessHours.map((c) => ({ what: `${c.expression} ${c.timezone}`, expr: ScheduleExpression.expression(c.expression, TimeZone.of(c.timezone)) }))
+      ? props.businessHours.map((c) => ({
+          what: `${c.expression} ${c.timezone}`,
+          expr: ScheduleExpression.expression(c.expression, TimeZone.of(c.timezone)),
+        }))
       : [{ what: `every ${props.everySeconds / 60} min`, expr: ScheduleExpression.rate(interval) }];
-    expressions.forEach(({ what, expr }, i) => new Schedule(this, i === 0 ? 'Schedule' : `Schedule${i + 1}`, { description: `ccwatch ${props.name}: ${what}`, schedule: expr, target }));
+    expressions.forEach(
+      ({ what, expr }, i) =>
+        new Schedule(this, i === 0 ? 'Schedule' : `Schedule${i + 1}`, {
+          description: `ccwatch ${props.name}: ${what}`,
+          schedule: expr,
+          target,
+        }),
+    );
 
     const page = (alarm: Alarm) => {
       for (const t of props.alarmTopics) alarm.addAlarmAction(new SnsAction(t));
       this.alarms.push(alarm);
     };
     const fiveMin = Duration.minutes(5);
-    page(this.fn.metricErrors({ period: fiveMin }).createAlarm(this, 'Errors', { alarmDescription: `ccwatch ${props.name}: the function failed`, threshold: 1, evaluationPeriods: 1, treatMissingData: TreatMissingData.NOT_BREACHING }));
-    page(this.fn.metricThrottles({ period: fiveMin }).createAlarm(this, 'Throttles', { alarmDescription: `ccwatch ${props.name}: runs were throttled (a run took longer than the interval?)`, threshold: 1, evaluationPeriods: 1, treatMissingData: TreatMissingData.NOT_BREACHING }));
-    page(this.dlq.metricApproximateNumberOfMessagesVisible({ period: fiveMin }).createAlarm(this, 'DeadLetterMessages', { alarmDescription: `ccwatch ${props.name}: scheduled runs were dropped into the dead-letter queue`, threshold: 1, evaluationPeriods: 1, treatMissingData: TreatMissingData.NOT_BREACHING }));
+    page(
+      this.fn.metricErrors({ period: fiveMin }).createAlarm(this, 'Errors', {
+        alarmDescription: `ccwatch ${props.name}: the function failed`,
+        threshold: 1,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+    );
+    page(
+      this.fn.metricThrottles({ period: fiveMin }).createAlarm(this, 'Throttles', {
+        alarmDescription: `ccwatch ${props.name}: runs were throttled (a run took longer than the interval?)`,
+        threshold: 1,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+    );
+    page(
+      this.dlq.metricApproximateNumberOfMessagesVisible({ period: fiveMin }).createAlarm(this, 'DeadLetterMessages', {
+        alarmDescription: `ccwatch ${props.name}: scheduled runs were dropped into the dead-letter queue`,
+        threshold: 1,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+    );
     // a watcher that stops watching must page someone: no successful source read for K intervals
-    const sourcesOk = new Metric({ namespace: METRICS_NAMESPACE, metricName: 'SourcesOk', dimensionsMap: { service: props.name }, statistic: 'Sum', period: Duration.seconds(props.everySeconds * props.staleAfterRuns) });
+    const sourcesOk = new Metric({
+      namespace: METRICS_NAMESPACE,
+      metricName: 'SourcesOk',
+      dimensionsMap: { service: props.name },
+      statistic: 'Sum',
+      period: Duration.seconds(props.everySeconds * props.staleAfterRuns),
+    });
     page(
       sourcesOk.createAlarm(this, 'NoSuccessfulRun', {
         alarmDescription: `ccwatch ${props.name}: no successful run for ${props.staleAfterRuns} intervals`,

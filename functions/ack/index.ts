@@ -1,8 +1,8 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { handleAckRequest } from '#shared/ack/http';
-import { parseFunctionUrlEvent } from '#shared/runtime/url-event';
 import { makeLogger } from '#shared/runtime/observability';
+import { parseFunctionUrlEvent } from '#shared/runtime/url-event';
 import { Store } from '#shared/store/store';
 
 const logger = makeLogger('ack');
@@ -18,7 +18,12 @@ export const handler = async (event: unknown) => {
   logger.info('ack request', { method: req.method, status: reply.status });
   return {
     statusCode: reply.status,
-    headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'referrer-policy': 'no-referrer', 'x-robots-tag': 'noindex' },
+    headers: {
+      'content-type': 'text/html; charset=utf-8',
+      'cache-control': 'no-store',
+      'referrer-policy': 'no-referrer',
+      'x-robots-tag': 'noindex',
+    },
     body: reply.html,
   };
 };

@@ -27,16 +27,37 @@ export async function setAcknowledgment(store: Store, req: AckRequest): Promise<
   for (let attempt = 0; attempt < 5; attempt++) {
     const found = (await store.findEpisode(id)).filter((f) => !req.source || f.episode.source === req.source);
     if (found.length === 0) return { ok: false, reason: 'not-found', message: `no alert ${id}${req.source ? ` on ${req.source}` : ''}` };
-    if (found.length > 1) return { ok: false, reason: 'ambiguous', message: `alert id ${id} exists on ${found.map((f) => f.episode.source).join(' and ')}; name the source` };
+    if (found.length > 1)
+      return {
+        ok: false,
+        reason: 'ambiguous',
+        message: `alert id ${id} exists on ${found.map((f) => f.episode.source).join(' and ')}; name the source`,
+      };
     const episode = found[0]!.episode;
-    if (episode.resolvedAt !== undefined) return { ok: false, reason: 'resolved', message: `alert ${id} resolved at ${new Date(episode.resolvedAt).toISOString()}; nothing to acknowledge` };
+    if (episode.resolvedAt !== undefined)
+      return {
+        ok: false,
+        reason: 'resolved',
+        message: `alert ${id} resolved at ${new Date(episode.resolvedAt).toISOString()}; nothing to acknowledge`,
+      };
     const snoozeUntil = req.snoozeSec !== undefined ? req.now + req.snoozeSec * 1000 : undefined;
     const ack = req.clear ? undefined : { by: req.by, at: req.now, ...(snoozeUntil !== undefined ? { snoozeUntil } : {}) };
     if (await store.setAck(episode, ack)) {
       const action = req.clear ? 'unacked' : snoozeUntil !== undefined ? 'snoozed' : 'acked';
-      const event: EpisodeEvent = { episodeId: episode.episodeId, source: episode.source, at: req.now, event: action, by: req.by, ...(snoozeUntil !== undefined ? { until: snoozeUntil } : {}) };
+      const event: EpisodeEvent = {
+        episodeId: episode.episodeId,
+        source: episode.source,
+        at: req.now,
+        event: action,
+        by: req.by,
+        ...(snoozeUntil !== undefined ? { until: snoozeUntil } : {}),
+      };
       await store.addEvents([event]);
-      return { ok: true, episode: { ...episode, version: episode.version + 1, ...(ack ? { ackedBy: ack.by, ackedAt: ack.at, snoozeUntil } : {}) }, action };
+      return {
+        ok: true,
+        episode: { ...episode, version: episode.version + 1, ...(ack ? { ackedBy: ack.by, ackedAt: ack.at, snoozeUntil } : {}) },
+        action,
+      };
     }
   }
   throw new Error(`alert ${id} kept changing while being acknowledged; try again`);

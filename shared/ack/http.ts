@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { parseDuration } from '#shared/model/duration';
-import { verifyAckToken } from './token';
-import { confirmPage, resultPage } from './page';
-import { describeEpisode, setAcknowledgment } from './acknowledge';
 import type { Store } from '#shared/store/store';
+import { describeEpisode, setAcknowledgment } from './acknowledge';
+import { confirmPage, resultPage } from './page';
+import { verifyAckToken } from './token';
 
 export interface HttpReply {
   status: number;
@@ -38,9 +38,14 @@ export async function handleAckRequest(
   const { episodeId, source } = check.claims;
   const [found] = await deps.store.findEpisode(episodeId).then((all) => all.filter((f) => f.episode.source === source));
   if (!found) return refuse(404, 'Alert not found', `Alert ${episodeId} is no longer kept. Nothing was changed.`);
-  if (found.episode.resolvedAt !== undefined) return refuse(409, 'Already resolved', `Alert ${episodeId} has already resolved. Nothing was changed.`);
+  if (found.episode.resolvedAt !== undefined)
+    return refuse(409, 'Already resolved', `Alert ${episodeId} has already resolved. Nothing was changed.`);
 
-  if (req.method === 'GET') return { status: 200, html: confirmPage({ token: token!, episodeId, summary: describeEpisode(found.episode), ackedBy: found.episode.ackedBy }) };
+  if (req.method === 'GET')
+    return {
+      status: 200,
+      html: confirmPage({ token: token!, episodeId, summary: describeEpisode(found.episode), ackedBy: found.episode.ackedBy }),
+    };
   if (req.method !== 'POST') return refuse(405, 'Not allowed', 'Open the link from the alert email.');
 
   const form = FormSchema.safeParse(req.form);

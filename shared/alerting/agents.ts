@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { AgentRule, Scope, Severity, Silence } from '#shared/config/schema';
-import { isQuiet, type AgentItem, type Episode, type HealthItem, type Notice } from '#shared/model/items';
 import type { AgentState, NormalizedAgent } from '#shared/model/agent';
+import { type AgentItem, type Episode, type HealthItem, isQuiet, type Notice } from '#shared/model/items';
 
 /**
  * A vendor-reported start that moves later by more than this means the agent left the state and
@@ -68,7 +68,10 @@ function ruleCovers(rule: AgentRule, a: { state: AgentState; vendorState: string
 }
 
 /** The one rule that governs this agent now: the most specific match, first in config order on a tie. */
-export function pickRule(rules: readonly AgentRule[], a: Pick<NormalizedAgent, 'source' | 'agentId' | 'groups' | 'state' | 'vendorState' | 'reasonCode'>): AgentRule | undefined {
+export function pickRule(
+  rules: readonly AgentRule[],
+  a: Pick<NormalizedAgent, 'source' | 'agentId' | 'groups' | 'state' | 'vendorState' | 'reasonCode'>,
+): AgentRule | undefined {
   let best: AgentRule | undefined;
   for (const rule of rules) {
     if (!ruleCovers(rule, a) || !scopeMatches(rule.scope, a.source, a.agentId, a.groups)) continue;
@@ -77,7 +80,13 @@ export function pickRule(rules: readonly AgentRule[], a: Pick<NormalizedAgent, '
   return best;
 }
 
-export function isSilenced(silences: readonly Silence[], now: number, source: string, subjectId: string, groups: readonly string[]): boolean {
+export function isSilenced(
+  silences: readonly Silence[],
+  now: number,
+  source: string,
+  subjectId: string,
+  groups: readonly string[],
+): boolean {
   return silences.some((s) => s.until > now && scopeMatches(s.scope, source, subjectId, groups));
 }
 
@@ -101,7 +110,12 @@ const RESOLVED_TIER_SEVERITY = (e: Episode): Severity => e.severity;
  * `escalateAfter`, or when nobody acknowledged it within `escalateIfNotAckedAfter` of firing
  * (or of a snooze's end).
  */
-export function escalationDue(rule: { escalateAfter?: number | undefined; escalateIfNotAckedAfter?: number | undefined }, episode: Episode, forSec: number, now: number): boolean {
+export function escalationDue(
+  rule: { escalateAfter?: number | undefined; escalateIfNotAckedAfter?: number | undefined },
+  episode: Episode,
+  forSec: number,
+  now: number,
+): boolean {
   if (episode.tier >= 2) return false;
   if (rule.escalateAfter !== undefined && forSec >= rule.escalateAfter) return true;
   const unackedSince = Math.max(episode.firedAt, episode.snoozeUntil ?? 0);
@@ -139,10 +153,23 @@ export function planAgents(input: AgentPlanInput): AgentPlan {
   // an agent missing from a complete answer has signed off
   for (const prev of input.previous) {
     if (!observed.has(prev.agentId)) {
-      observed.set(prev.agentId, { source, agentId: prev.agentId, name: prev.name, groups: prev.groups, state: 'offline', vendorState: 'absent', observedAt: now });
+      observed.set(prev.agentId, {
+        source,
+        agentId: prev.agentId,
+        name: prev.name,
+        groups: prev.groups,
+        state: 'offline',
+        vendorState: 'absent',
+        observedAt: now,
+      });
     }
   }
-  const plan: AgentPlan = { agentWrites: [], episodeWrites: [], byState: { offline: 0, idle: 0, busy: 0, wrapup: 0, break: 0, other: 0 }, openAlerts: 0 };
+  const plan: AgentPlan = {
+    agentWrites: [],
+    episodeWrites: [],
+    byState: { offline: 0, idle: 0, busy: 0, wrapup: 0, break: 0, other: 0 },
+    openAlerts: 0,
+  };
 
   for (const obs of observed.values()) {
     plan.byState[obs.state]++;
@@ -174,7 +201,19 @@ export function planAgents(input: AgentPlanInput): AgentPlan {
       plan.episodeWrites.push({
         next,
         prev: episode,
-        ...(notify ? { notice: { ...base, status: 'resolved', severity: RESOLVED_TIER_SEVERITY(episode), ruleId: episode.ruleId, episodeId: episode.episodeId, startedAt: episode.startedAt, forSec: (now - episode.startedAt) / 1000 } } : {}),
+        ...(notify
+          ? {
+              notice: {
+                ...base,
+                status: 'resolved',
+                severity: RESOLVED_TIER_SEVERITY(episode),
+                ruleId: episode.ruleId,
+                episodeId: episode.episodeId,
+                startedAt: episode.startedAt,
+                forSec: (now - episode.startedAt) / 1000,
+              },
+            }
+          : {}),
       });
       episode = undefined;
     }
@@ -200,15 +239,26 @@ export function planAgents(input: AgentPlanInput): AgentPlan {
           subjectName: obs.name,
           version: 1,
         };
-        plan.episodeWrites.push({ next, notice: { ...common, status: escalated ? 'escalated' : 'firing', severity, episodeId: next.episodeId } });
+        plan.episodeWrites.push({
+          next,
+          notice: { ...common, status: escalated ? 'escalated' : 'firing', severity, episodeId: next.episodeId },
+        });
         episode = next;
       } else if (episode && !suppressed && !isQuiet(episode, now)) {
         if (escalationDue(rule, episode, forSec, now)) {
           const next: Episode = { ...episode, tier: 2, severity: rule.escalateSeverity, lastNotifiedAt: now, version: episode.version + 1 };
-          plan.episodeWrites.push({ next, prev: episode, notice: { ...common, status: 'escalated', severity: next.severity, episodeId: episode.episodeId } });
+          plan.episodeWrites.push({
+            next,
+            prev: episode,
+            notice: { ...common, status: 'escalated', severity: next.severity, episodeId: episode.episodeId },
+          });
         } else if (rule.repeatEvery !== undefined && now - episode.lastNotifiedAt >= rule.repeatEvery * 1000) {
           const next: Episode = { ...episode, lastNotifiedAt: now, version: episode.version + 1 };
-          plan.episodeWrites.push({ next, prev: episode, notice: { ...common, status: 'repeat', severity: episode.severity, episodeId: episode.episodeId } });
+          plan.episodeWrites.push({
+            next,
+            prev: episode,
+            notice: { ...common, status: 'repeat', severity: episode.severity, episodeId: episode.episodeId },
+          });
         }
       }
     }
@@ -277,13 +327,36 @@ export function planHealth(input: {
       subjectName: source,
       version: 1,
     };
-    episodeWrites.push({ next, notice: { ...base, status: 'firing', severity: 'critical', episodeId: next.episodeId, startedAt, forSec: 0, detail: `${failures} failed runs in a row; last: ${error}` } });
+    episodeWrites.push({
+      next,
+      notice: {
+        ...base,
+        status: 'firing',
+        severity: 'critical',
+        episodeId: next.episodeId,
+        startedAt,
+        forSec: 0,
+        detail: `${failures} failed runs in a row; last: ${error}`,
+      },
+    });
     episode = next;
   } else if (!error && episode) {
     episodeWrites.push({
       next: { ...episode, resolvedAt: now, version: episode.version + 1 },
       prev: episode,
-      ...(input.silenced ? {} : { notice: { ...base, status: 'resolved' as const, severity: episode.severity, episodeId: episode.episodeId, startedAt: episode.startedAt, forSec: (now - episode.startedAt) / 1000, detail: 'source answers completely again' } }),
+      ...(input.silenced
+        ? {}
+        : {
+            notice: {
+              ...base,
+              status: 'resolved' as const,
+              severity: episode.severity,
+              episodeId: episode.episodeId,
+              startedAt: episode.startedAt,
+              forSec: (now - episode.startedAt) / 1000,
+              detail: 'source answers completely again',
+            },
+          }),
     });
     episode = undefined;
   }
@@ -295,6 +368,10 @@ export function planHealth(input: {
     version: (prev?.version ?? 0) + 1,
   };
   // a healthy source that stays healthy costs no write
-  const changed = !prev || prev.consecutiveFailures !== health.consecutiveFailures || prev.lastError !== health.lastError || prev.episodeId !== health.episodeId;
+  const changed =
+    !prev ||
+    prev.consecutiveFailures !== health.consecutiveFailures ||
+    prev.lastError !== health.lastError ||
+    prev.episodeId !== health.episodeId;
   return { health, ...(prev ? { prevVersion: prev.version } : {}), changed, episodeWrites };
 }

@@ -21,9 +21,18 @@ export const TimezoneSchema = z.string().refine((tz) => {
 }, 'expected an IANA timezone such as "Asia/Shanghai"');
 
 function localParts(epochMs: number, timezone: string): { day: (typeof DAYS)[number]; minutes: number } {
-  const parts = new Intl.DateTimeFormat('en-US', { timeZone: timezone, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(epochMs);
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone: timezone,
+    weekday: 'short',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).formatToParts(epochMs);
   const get = (t: string) => parts.find((p) => p.type === t)?.value ?? '';
-  return { day: get('weekday').toLowerCase().slice(0, 3) as (typeof DAYS)[number], minutes: Number(get('hour')) * 60 + Number(get('minute')) };
+  return {
+    day: get('weekday').toLowerCase().slice(0, 3) as (typeof DAYS)[number],
+    minutes: Number(get('hour')) * 60 + Number(get('minute')),
+  };
 }
 
 const toMinutes = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3));

@@ -1,7 +1,7 @@
 import type { TaskRule } from '#shared/config/schema';
-import { episodeIdFor, escalationDue, type EpisodeWrite, type TaskNoticeDetail } from './agents';
-import { isQuiet, type Episode, type TaskItem } from '#shared/model/items';
 import { CONTACT_STATUS } from '#shared/model/agent';
+import { type Episode, isQuiet, type TaskItem } from '#shared/model/items';
+import { type EpisodeWrite, episodeIdFor, escalationDue, type TaskNoticeDetail } from './agents';
 
 /** ITNIO taskStatus codes [C], for notes people read. */
 export const TASK_STATUS_NAMES: Record<number, string> = {
@@ -41,7 +41,12 @@ function baseline(ring: readonly [number, number][], now: number, windowSec: num
   return base ?? ring[0];
 }
 
-export function evaluateTask(rule: TaskRule, counts: Record<string, number>, ring: readonly [number, number][], now: number): TaskCondition {
+export function evaluateTask(
+  rule: TaskRule,
+  counts: Record<string, number>,
+  ring: readonly [number, number][],
+  now: number,
+): TaskCondition {
   const abnormal = counts[String(CONTACT_STATUS.abnormal)] ?? 0;
   const called = counts[String(CONTACT_STATUS.called)] ?? 0;
   const attempted = abnormal + called;
@@ -63,7 +68,12 @@ export function evaluateTask(rule: TaskRule, counts: Record<string, number>, rin
 }
 
 /** Appends a change point and drops points the growth window no longer needs (keeping its baseline). */
-export function nextRing(ring: readonly [number, number][], now: number, abnormal: number, windowSec: number | undefined): [number, number][] {
+export function nextRing(
+  ring: readonly [number, number][],
+  now: number,
+  abnormal: number,
+  windowSec: number | undefined,
+): [number, number][] {
   const last = ring[ring.length - 1];
   const out: [number, number][] = last && last[1] === abnormal ? [...ring] : [...ring, [now, abnormal]];
   if (!windowSec) return out.slice(-1);
@@ -127,11 +137,54 @@ export function planTask(input: TaskPlanInput): TaskPlan {
 
   // the config alert: the vendor rejects this task id
   if (obs.kind === 'rejected' && !configEpisode && !silenced) {
-    const next: Episode = { episodeId: episodeIdFor(source, 'task-config', subjectId, rule.id, now), source, kind: 'task', subjectId, ruleId: `${rule.id}/config`, startedAt: now, tier: 1, severity: rule.severity, firedAt: now, lastNotifiedAt: now, subjectName: `task ${taskId}`, version: 1 };
-    writes.push({ next, notice: { ...base, status: 'firing', severity: rule.severity, ruleId: next.ruleId, episodeId: next.episodeId, startedAt: now, forSec: 0, detail: `task ${taskId} is rejected by the vendor: ${obs.error}`, task: detail(`check taskRules "${rule.id}": the vendor rejects task id ${taskId}`) } });
+    const next: Episode = {
+      episodeId: episodeIdFor(source, 'task-config', subjectId, rule.id, now),
+      source,
+      kind: 'task',
+      subjectId,
+      ruleId: `${rule.id}/config`,
+      startedAt: now,
+      tier: 1,
+      severity: rule.severity,
+      firedAt: now,
+      lastNotifiedAt: now,
+      subjectName: `task ${taskId}`,
+      version: 1,
+    };
+    writes.push({
+      next,
+      notice: {
+        ...base,
+        status: 'firing',
+        severity: rule.severity,
+        ruleId: next.ruleId,
+        episodeId: next.episodeId,
+        startedAt: now,
+        forSec: 0,
+        detail: `task ${taskId} is rejected by the vendor: ${obs.error}`,
+        task: detail(`check taskRules "${rule.id}": the vendor rejects task id ${taskId}`),
+      },
+    });
     configEpisode = next;
   } else if (obs.kind !== 'rejected' && configEpisode) {
-    writes.push({ next: { ...configEpisode, resolvedAt: now, version: configEpisode.version + 1 }, prev: configEpisode, ...(silenced ? {} : { notice: { ...base, status: 'resolved' as const, severity: configEpisode.severity, ruleId: configEpisode.ruleId, episodeId: configEpisode.episodeId, startedAt: configEpisode.startedAt, forSec: (now - configEpisode.startedAt) / 1000, task: detail('the vendor accepts this task id again') } }) });
+    writes.push({
+      next: { ...configEpisode, resolvedAt: now, version: configEpisode.version + 1 },
+      prev: configEpisode,
+      ...(silenced
+        ? {}
+        : {
+            notice: {
+              ...base,
+              status: 'resolved' as const,
+              severity: configEpisode.severity,
+              ruleId: configEpisode.ruleId,
+              episodeId: configEpisode.episodeId,
+              startedAt: configEpisode.startedAt,
+              forSec: (now - configEpisode.startedAt) / 1000,
+              task: detail('the vendor accepts this task id again'),
+            },
+          }),
+    });
     configEpisode = undefined;
   }
 
@@ -142,7 +195,20 @@ export function planTask(input: TaskPlanInput): TaskPlan {
       writes.push({
         next: { ...episode, resolvedAt: now, version: episode.version + 1 },
         prev: episode,
-        ...(rule.notifyResolved && !silenced ? { notice: { ...base, status: 'resolved' as const, severity: episode.severity, ruleId: rule.id, episodeId: episode.episodeId, startedAt: episode.startedAt, forSec: (now - episode.startedAt) / 1000, task: detail(note) } } : {}),
+        ...(rule.notifyResolved && !silenced
+          ? {
+              notice: {
+                ...base,
+                status: 'resolved' as const,
+                severity: episode.severity,
+                ruleId: rule.id,
+                episodeId: episode.episodeId,
+                startedAt: episode.startedAt,
+                forSec: (now - episode.startedAt) / 1000,
+                task: detail(note),
+              },
+            }
+          : {}),
       });
       episode = undefined;
     } else if (holds && !silenced) {
@@ -151,16 +217,57 @@ export function planTask(input: TaskPlanInput): TaskPlan {
       const common = { ...base, ruleId: rule.id, forSec: 0, task: detail(cond.why.join('; ')) };
       if (!episode) {
         const severity = escalated ? rule.escalateSeverity : rule.severity;
-        const next: Episode = { episodeId: episodeIdFor(source, 'task', subjectId, rule.id, now), source, kind: 'task', subjectId, ruleId: rule.id, startedAt: now, tier: escalated ? 2 : 1, severity, firedAt: now, lastNotifiedAt: now, ...(name ? { subjectName: name } : {}), version: 1 };
-        writes.push({ next, notice: { ...common, status: escalated ? 'escalated' : 'firing', severity, episodeId: next.episodeId, startedAt: now } });
+        const next: Episode = {
+          episodeId: episodeIdFor(source, 'task', subjectId, rule.id, now),
+          source,
+          kind: 'task',
+          subjectId,
+          ruleId: rule.id,
+          startedAt: now,
+          tier: escalated ? 2 : 1,
+          severity,
+          firedAt: now,
+          lastNotifiedAt: now,
+          ...(name ? { subjectName: name } : {}),
+          version: 1,
+        };
+        writes.push({
+          next,
+          notice: { ...common, status: escalated ? 'escalated' : 'firing', severity, episodeId: next.episodeId, startedAt: now },
+        });
         episode = next;
       } else if (!isQuiet(episode, now)) {
         const forSec = (now - episode.startedAt) / 1000;
-        if ((escalated && episode.tier < 2) || escalationDue({ escalateIfNotAckedAfter: rule.escalateIfNotAckedAfter }, episode, forSec, now)) {
+        if (
+          (escalated && episode.tier < 2) ||
+          escalationDue({ escalateIfNotAckedAfter: rule.escalateIfNotAckedAfter }, episode, forSec, now)
+        ) {
           const next: Episode = { ...episode, tier: 2, severity: rule.escalateSeverity, lastNotifiedAt: now, version: episode.version + 1 };
-          writes.push({ next, prev: episode, notice: { ...common, forSec, status: 'escalated', severity: next.severity, episodeId: episode.episodeId, startedAt: episode.startedAt } });
+          writes.push({
+            next,
+            prev: episode,
+            notice: {
+              ...common,
+              forSec,
+              status: 'escalated',
+              severity: next.severity,
+              episodeId: episode.episodeId,
+              startedAt: episode.startedAt,
+            },
+          });
         } else if (rule.repeatEvery !== undefined && now - episode.lastNotifiedAt >= rule.repeatEvery * 1000) {
-          writes.push({ next: { ...episode, lastNotifiedAt: now, version: episode.version + 1 }, prev: episode, notice: { ...common, forSec, status: 'repeat', severity: episode.severity, episodeId: episode.episodeId, startedAt: episode.startedAt } });
+          writes.push({
+            next: { ...episode, lastNotifiedAt: now, version: episode.version + 1 },
+            prev: episode,
+            notice: {
+              ...common,
+              forSec,
+              status: 'repeat',
+              severity: episode.severity,
+              episodeId: episode.episodeId,
+              startedAt: episode.startedAt,
+            },
+          });
         }
       }
     }
@@ -174,7 +281,13 @@ export function planTask(input: TaskPlanInput): TaskPlan {
     counts,
     ring,
     ...(obs.kind === 'ended' ? { ended: true } : {}),
-    ...(obs.kind === 'ended' && obs.taskStatus !== undefined ? { taskStatus: obs.taskStatus } : obs.kind === 'running' ? { taskStatus: 11 } : prev?.taskStatus !== undefined ? { taskStatus: prev.taskStatus } : {}),
+    ...(obs.kind === 'ended' && obs.taskStatus !== undefined
+      ? { taskStatus: obs.taskStatus }
+      : obs.kind === 'running'
+        ? { taskStatus: 11 }
+        : prev?.taskStatus !== undefined
+          ? { taskStatus: prev.taskStatus }
+          : {}),
     ...(episode ? { episodeId: episode.episodeId } : {}),
     ...(configEpisode ? { configEpisodeId: configEpisode.episodeId } : {}),
     version: (prev?.version ?? 0) + 1,

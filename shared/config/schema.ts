@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { DurationSchema } from '#shared/model/duration';
 import { AgentStateSchema } from '#shared/model/agent';
-import { SourceSchema } from '#shared/vendors/index';
+import { DurationSchema } from '#shared/model/duration';
 import { formatIssues } from '#shared/vendors/errors';
+import { SourceSchema } from '#shared/vendors/index';
 
 export const SEVERITIES = ['info', 'warning', 'critical'] as const;
 export const SeveritySchema = z.enum(SEVERITIES);
@@ -38,7 +38,10 @@ export const AgentRuleSchema = z
     escalateSeverity: SeveritySchema.default('critical'),
   })
   .strict()
-  .refine((r) => r.escalateAfter === undefined || r.escalateAfter > r.after, { path: ['escalateAfter'], message: 'must be longer than "after"' });
+  .refine((r) => r.escalateAfter === undefined || r.escalateAfter > r.after, {
+    path: ['escalateAfter'],
+    message: 'must be longer than "after"',
+  });
 export type AgentRule = z.infer<typeof AgentRuleSchema>;
 
 export const TaskRuleSchema = z
@@ -66,7 +69,9 @@ export const TaskRuleSchema = z
     sampleSize: z.number().int().min(0).max(100).default(50),
   })
   .strict()
-  .refine((r) => r.abnormalCount || r.abnormalShare || r.growth, { message: 'needs at least one threshold: abnormalCount, abnormalShare or growth' })
+  .refine((r) => r.abnormalCount || r.abnormalShare || r.growth, {
+    message: 'needs at least one threshold: abnormalCount, abnormalShare or growth',
+  })
   .refine((r) => r.taskIds.length > 0 || r.discoverRunning, { path: ['taskIds'], message: 'list task ids or set discoverRunning' });
 export type TaskRule = z.infer<typeof TaskRuleSchema>;
 
@@ -154,10 +159,16 @@ export const ConfigSchema = z
     cfg.taskRules.forEach((r, i) => {
       const src = cfg.sources.find((s) => s.id === r.source);
       if (!src) ctx.addIssue({ code: 'custom', path: ['taskRules', i, 'source'], message: `unknown source "${r.source}"` });
-      else if (src.vendor !== 'itnio') ctx.addIssue({ code: 'custom', path: ['taskRules', i, 'source'], message: `preview tasks are an ITNIO feature; "${r.source}" is ${src.vendor}` });
+      else if (src.vendor !== 'itnio')
+        ctx.addIssue({
+          code: 'custom',
+          path: ['taskRules', i, 'source'],
+          message: `preview tasks are an ITNIO feature; "${r.source}" is ${src.vendor}`,
+        });
     });
     for (const sev of SEVERITIES) {
-      const escalates = (r: { escalateAfter?: number; escalateAt?: unknown; escalateIfNotAckedAfter?: number }) => r.escalateAfter !== undefined || r.escalateAt !== undefined || r.escalateIfNotAckedAfter !== undefined;
+      const escalates = (r: { escalateAfter?: number; escalateAt?: unknown; escalateIfNotAckedAfter?: number }) =>
+        r.escalateAfter !== undefined || r.escalateAt !== undefined || r.escalateIfNotAckedAfter !== undefined;
       const used = [...cfg.agentRules, ...cfg.taskRules].some((r) => r.severity === sev || (escalates(r) && r.escalateSeverity === sev));
       if (used && !cfg.channels.some((c) => c.severities.includes(sev))) {
         ctx.addIssue({ code: 'custom', path: ['channels'], message: `no channel receives severity "${sev}", which a rule uses` });

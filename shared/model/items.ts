@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { AgentStateSchema, NormalizedAgentSchema } from './agent';
 import { SeveritySchema } from '#shared/config/schema';
+import { AgentStateSchema, NormalizedAgentSchema } from './agent';
 
 /**
  * The shapes kept in DynamoDB. The engine reads and plans them; the store validates them on the
@@ -136,7 +136,13 @@ export const NoticeSchema = z.object({
   /** Seconds the condition has held (or held, when resolved). */
   forSec: z.number(),
   agent: z
-    .object({ groups: z.array(z.string()), state: AgentStateSchema, vendorState: z.string(), reason: z.string().optional(), inferred: z.boolean().optional() })
+    .object({
+      groups: z.array(z.string()),
+      state: AgentStateSchema,
+      vendorState: z.string(),
+      reason: z.string().optional(),
+      inferred: z.boolean().optional(),
+    })
     .optional(),
   task: TaskNoticeDetailSchema.optional(),
   detail: z.string().optional(),

@@ -1,7 +1,7 @@
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
-import type { Channel } from '#shared/config/schema';
 import type { Notice } from '#shared/alerting/agents';
-import { renderDigest, type RenderedMessage } from './render';
+import type { Channel } from '#shared/config/schema';
+import { type RenderedMessage, renderDigest } from './render';
 
 /** Everything one channel is told in one run: one publish. */
 export interface Digest {
@@ -15,15 +15,26 @@ export type AckLink = (notice: Notice) => string | undefined;
 
 /** Whether a channel takes a notice: its severity, and the channel's source and kind filters. */
 export function channelTakes(channel: Channel, n: Notice): boolean {
-  return channel.severities.includes(n.severity) && (!channel.sources.length || channel.sources.includes(n.source)) && (!channel.kinds.length || channel.kinds.includes(n.kind));
+  return (
+    channel.severities.includes(n.severity) &&
+    (!channel.sources.length || channel.sources.includes(n.source)) &&
+    (!channel.kinds.length || channel.kinds.includes(n.kind))
+  );
 }
 
 /** Routes each notice to the channels that take it and renders one digest per channel. */
-export function buildDigests(notices: readonly Notice[], channels: readonly Channel[], now: number, timezones: Record<string, string>, ackLink?: AckLink): Digest[] {
+export function buildDigests(
+  notices: readonly Notice[],
+  channels: readonly Channel[],
+  now: number,
+  timezones: Record<string, string>,
+  ackLink?: AckLink,
+): Digest[] {
   const out: Digest[] = [];
   for (const channel of channels) {
     const mine = notices.filter((n) => channelTakes(channel, n));
-    if (mine.length) out.push({ channel, notices: mine, message: renderDigest(mine, { channel, now, timezones, ...(ackLink ? { ackLink } : {}) }) });
+    if (mine.length)
+      out.push({ channel, notices: mine, message: renderDigest(mine, { channel, now, timezones, ...(ackLink ? { ackLink } : {}) }) });
   }
   return out;
 }

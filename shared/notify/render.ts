@@ -1,5 +1,5 @@
-import type { Channel } from '#shared/config/schema';
 import type { Notice, NoticeStatus } from '#shared/alerting/agents';
+import type { Channel } from '#shared/config/schema';
 import { formatDuration } from '#shared/model/duration';
 import { fitsOneSegment } from './sms-length';
 
@@ -14,7 +14,9 @@ const HEADINGS: Record<NoticeStatus, string> = { escalated: 'ESCALATED', firing:
 
 /** Worst first: escalations, new alerts, repeats, then the longest-running. */
 export function sortNotices(notices: readonly Notice[]): Notice[] {
-  return [...notices].sort((a, b) => ORDER.indexOf(a.status) - ORDER.indexOf(b.status) || b.forSec - a.forSec || a.subjectId.localeCompare(b.subjectId));
+  return [...notices].sort(
+    (a, b) => ORDER.indexOf(a.status) - ORDER.indexOf(b.status) || b.forSec - a.forSec || a.subjectId.localeCompare(b.subjectId),
+  );
 }
 
 function stateLabel(n: Notice): string {
@@ -28,7 +30,10 @@ function stateLabel(n: Notice): string {
 
 /** Subjects must be ASCII, one line, under 100 characters. */
 function asciiSafe(text: string): string {
-  return text.replace(/[^\x20-\x7e]/g, '').replace(/\s+/g, ' ').trim();
+  return text
+    .replace(/[^\x20-\x7e]/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 function subjectName(n: Notice): string {
@@ -37,12 +42,26 @@ function subjectName(n: Notice): string {
 }
 
 function localTime(ms: number, timezone: string): string {
-  return new Intl.DateTimeFormat('en-GB', { timeZone: timezone, month: 'short', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(ms);
+  return new Intl.DateTimeFormat('en-GB', {
+    timeZone: timezone,
+    month: 'short',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).format(ms);
 }
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => [...(r[c] ?? '')].length)));
-  return rows.map((r) => r.map((cell, c) => cell + ' '.repeat(widths[c]! - [...cell].length)).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((cell, c) => cell + ' '.repeat(widths[c]! - [...cell].length))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 export interface RenderContext {
@@ -58,7 +77,11 @@ export function renderSubject(notices: readonly Notice[], channel: Channel): str
   const sorted = sortNotices(notices);
   const worst = sorted[0]!;
   const counts = ORDER.map((s) => [s, notices.filter((n) => n.status === s).length] as const).filter(([, c]) => c > 0);
-  const sev = notices.some((n) => n.severity === 'critical' && n.status !== 'resolved') ? 'CRITICAL' : notices.every((n) => n.status === 'resolved') ? 'OK' : 'WARNING';
+  const sev = notices.some((n) => n.severity === 'critical' && n.status !== 'resolved')
+    ? 'CRITICAL'
+    : notices.every((n) => n.status === 'resolved')
+      ? 'OK'
+      : 'WARNING';
   const head = `[ccwatch ${channel.id}] ${sev}: ${counts.map(([s, c]) => `${c} ${s}`).join(', ')}`;
   const lead = ` - ${subjectName(worst)} ${asciiSafe(stateLabel(worst))}${worst.forSec > 0 ? ` ${formatDuration(worst.forSec)}` : ''}`;
   const subject = asciiSafe(head + lead);
@@ -71,7 +94,10 @@ export const EMAIL_MAX_ROWS = 300;
 export function renderEmail(notices: readonly Notice[], ctx: RenderContext, maxRows = EMAIL_MAX_ROWS): string {
   const sorted = sortNotices(notices);
   const shown = new Set(sorted.slice(0, maxRows));
-  const lines = [`ccwatch: ${notices.length} change${notices.length === 1 ? '' : 's'} at ${new Date(ctx.now).toISOString().slice(0, 16).replace('T', ' ')} UTC`, ''];
+  const lines = [
+    `ccwatch: ${notices.length} change${notices.length === 1 ? '' : 's'} at ${new Date(ctx.now).toISOString().slice(0, 16).replace('T', ' ')} UTC`,
+    '',
+  ];
   for (const status of ORDER) {
     const all = sorted.filter((n) => n.status === status);
     if (!all.length) continue;
@@ -98,18 +124,27 @@ export function renderEmail(notices: readonly Notice[], ctx: RenderContext, maxR
       );
     }
     for (const n of group.filter((x) => x.kind === 'source')) {
-      lines.push(`${n.episodeId}  source ${n.source} is down since ${localTime(n.startedAt, ctx.timezones[n.source] ?? 'UTC')}: ${n.detail ?? ''}`);
+      lines.push(
+        `${n.episodeId}  source ${n.source} is down since ${localTime(n.startedAt, ctx.timezones[n.source] ?? 'UTC')}: ${n.detail ?? ''}`,
+      );
     }
     for (const n of group.filter((x) => x.kind === 'task')) lines.push(...renderTaskBlock(n));
     lines.push('');
   }
-  const links = ctx.ackLink ? sorted.filter((n) => shown.has(n) && n.status !== 'resolved').flatMap((n) => {
-    const url = ctx.ackLink!(n);
-    return url ? [`  ${n.episodeId}  ${url}`] : [];
-  }) : [];
+  const links = ctx.ackLink
+    ? sorted
+        .filter((n) => shown.has(n) && n.status !== 'resolved')
+        .flatMap((n) => {
+          const url = ctx.ackLink!(n);
+          return url ? [`  ${n.episodeId}  ${url}`] : [];
+        })
+    : [];
   if (links.length) lines.push('Acknowledge or snooze (stops repeats and escalation):', ...links, '');
   const delayed = notices.filter((n) => n.dueAt !== undefined);
-  if (delayed.length) lines.push(`Delayed: ${delayed.map((n) => `${n.episodeId} ${n.status} was due ${new Date(n.dueAt!).toISOString().slice(11, 16)} UTC`).join('; ')} (an earlier publish failed).`);
+  if (delayed.length)
+    lines.push(
+      `Delayed: ${delayed.map((n) => `${n.episodeId} ${n.status} was due ${new Date(n.dueAt!).toISOString().slice(11, 16)} UTC`).join('; ')} (an earlier publish failed).`,
+    );
   if (notices.some((n) => n.agent?.inferred)) lines.push('~ state inferred from time-per-state reports (NXCloud offers no live state).');
   lines.push("Start times are in each source's timezone. From a terminal: ccwatch ack <alert id> [--for 30m].");
   return lines.join('\n');
@@ -120,7 +155,8 @@ function renderTaskBlock(n: Notice): string[] {
   const out = [
     `${n.episodeId}  task ${n.subjectName === n.subjectId ? n.subjectId : `${n.subjectName} (${n.subjectId})`} on ${n.source}, rule ${n.ruleId}, ${n.severity}`,
     `  contacts: not called ${t.counts['5'] ?? 0}, in progress ${t.counts['1'] ?? 0}, called ${t.counts['9'] ?? 0}, abnormal ${t.counts['7'] ?? 0}`,
-    `  abnormal share of attempted: ${(t.share * 100).toFixed(1)}% of ${t.attempted}` + (t.growth ? `; +${t.growth.by} in the last ${formatDuration(t.growth.withinSec)}` : ''),
+    `  abnormal share of attempted: ${(t.share * 100).toFixed(1)}% of ${t.attempted}` +
+      (t.growth ? `; +${t.growth.by} in the last ${formatDuration(t.growth.withinSec)}` : ''),
   ];
   if (t.note) out.push(`  ${t.note}`);
   if (t.topReasons.length) out.push(`  top reasons: ${t.topReasons.map((r) => `${r.reason} (${r.count})`).join(', ')}`);
@@ -132,7 +168,8 @@ function renderTaskBlock(n: Notice): string[] {
 }
 
 function smsItem(n: Notice): string {
-  if (n.kind === 'task' && n.task) return `task ${n.subjectId} ${n.task.counts['7'] ?? 0} abn${n.task.growth ? ` +${n.task.growth.by}/${formatDuration(n.task.growth.withinSec)}` : ''} [${n.episodeId}]`;
+  if (n.kind === 'task' && n.task)
+    return `task ${n.subjectId} ${n.task.counts['7'] ?? 0} abn${n.task.growth ? ` +${n.task.growth.by}/${formatDuration(n.task.growth.withinSec)}` : ''} [${n.episodeId}]`;
   if (n.kind === 'source') return `${n.source} DOWN [${n.episodeId}]`;
   return `${n.subjectName} ${n.agent?.state ?? ''} ${formatDuration(n.forSec)} [${n.episodeId}]`;
 }

@@ -1,7 +1,7 @@
-import type { Config } from '#shared/config/schema';
-import { isOpen } from '#shared/alerting/business-hours';
 import { planAgents } from '#shared/alerting/agents';
-import { commitEpisodes, runFunctionTick, type CoreDeps, type RunReport } from './tick';
+import { isOpen } from '#shared/alerting/business-hours';
+import type { Config } from '#shared/config/schema';
+import { type CoreDeps, commitEpisodes, type RunReport, runFunctionTick } from './tick';
 
 export type { CoreDeps, RunReport } from './tick';
 
@@ -14,7 +14,10 @@ export function runAgentStatus(config: Config, tick: string, now: number, deps: 
     const observed = await (await deps.readers.get(source)).readAgents(now);
     return async () => {
       const previous = await store.loadAgents(source.id);
-      const episodes = await store.loadEpisodes(source.id, previous.flatMap((p) => (p.episodeId ? [p.episodeId] : [])));
+      const episodes = await store.loadEpisodes(
+        source.id,
+        previous.flatMap((p) => (p.episodeId ? [p.episodeId] : [])),
+      );
       const plan = planAgents({
         now,
         source: source.id,
@@ -27,7 +30,13 @@ export function runAgentStatus(config: Config, tick: string, now: number, deps: 
       });
       const lost = await store.writeAgents(plan.agentWrites);
       if (lost.size) log.warn('another run updated some agents first; leaving them to it', { source: source.id, agents: lost.size });
-      won.push(...(await commitEpisodes(store, plan.episodeWrites.filter((w) => !lost.has(w.next.subjectId)), log)));
+      won.push(
+        ...(await commitEpisodes(
+          store,
+          plan.episodeWrites.filter((w) => !lost.has(w.next.subjectId)),
+          log,
+        )),
+      );
       return { agents: observed.length, byState: plan.byState, changes: plan.agentWrites.length, openAlerts: plan.openAlerts };
     };
   });

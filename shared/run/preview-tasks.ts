@@ -1,26 +1,40 @@
-import type { Config, TaskRule } from '#shared/config/schema';
-import { mapLimit } from '#shared/runtime/concurrency';
 import type { EpisodeWrite } from '#shared/alerting/agents';
-import { SourceError } from '#shared/vendors/errors';
 import { isSilenced } from '#shared/alerting/agents';
-import { CONTACT_STATUS } from '#shared/model/agent';
-import { commitEpisodes, runFunctionTick, type CoreDeps, type RunReport } from './tick';
 import { planTask, TASK_STATUS_NAMES, type TaskObservation } from '#shared/alerting/tasks';
-import type { ItnioClient, PreviewTask } from '#shared/vendors/itnio';
+import type { Config, TaskRule } from '#shared/config/schema';
+import { CONTACT_STATUS } from '#shared/model/agent';
 import type { TaskItem } from '#shared/model/items';
+import { mapLimit } from '#shared/runtime/concurrency';
+import { SourceError } from '#shared/vendors/errors';
+import type { ItnioClient, PreviewTask } from '#shared/vendors/itnio';
+import { type CoreDeps, commitEpisodes, type RunReport, runFunctionTick } from './tick';
 
 export const PREVIEW_TASKS_FN = 'preview-tasks';
 /** Every contact status is counted with one size=1 request: 1 in progress, 5 not called, 7 abnormal, 9 called. */
-export const COUNTED_STATUSES = [CONTACT_STATUS.inProgress, CONTACT_STATUS.notCalled, CONTACT_STATUS.abnormal, CONTACT_STATUS.called] as const;
+export const COUNTED_STATUSES = [
+  CONTACT_STATUS.inProgress,
+  CONTACT_STATUS.notCalled,
+  CONTACT_STATUS.abnormal,
+  CONTACT_STATUS.called,
+] as const;
 const RUNNING = 11;
 const EXAMPLES = 5;
 
-async function observe(client: ItnioClient, taskId: number, running: Map<number, PreviewTask>, prev: TaskItem | undefined): Promise<TaskObservation | undefined> {
+async function observe(
+  client: ItnioClient,
+  taskId: number,
+  running: Map<number, PreviewTask>,
+  prev: TaskItem | undefined,
+): Promise<TaskObservation | undefined> {
   const listed = running.get(taskId);
   if (listed) {
     try {
       const totals = await Promise.all(COUNTED_STATUSES.map((s) => client.countTaskContacts(taskId, s)));
-      return { kind: 'running', ...(listed.taskName ? { name: listed.taskName } : {}), counts: Object.fromEntries(COUNTED_STATUSES.map((s, i) => [String(s), totals[i]!])) };
+      return {
+        kind: 'running',
+        ...(listed.taskName ? { name: listed.taskName } : {}),
+        counts: Object.fromEntries(COUNTED_STATUSES.map((s, i) => [String(s), totals[i]!])),
+      };
     } catch (err) {
       if (err instanceof SourceError && err.kind === 'request') return { kind: 'rejected', error: err.message };
       throw err;
@@ -31,10 +45,17 @@ async function observe(client: ItnioClient, taskId: number, running: Map<number,
   const [found] = await client.listPreviewTasks({ taskId });
   if (found) {
     const status = found.taskStatus ?? undefined;
-    return { kind: 'ended', ...(found.taskName ? { name: found.taskName } : {}), ...(status != null ? { taskStatus: status } : {}), note: `task is ${status != null ? (TASK_STATUS_NAMES[status] ?? `status ${status}`) : 'not running'}` };
+    return {
+      kind: 'ended',
+      ...(found.taskName ? { name: found.taskName } : {}),
+      ...(status != null ? { taskStatus: status } : {}),
+      note: `task is ${status != null ? (TASK_STATUS_NAMES[status] ?? `status ${status}`) : 'not running'}`,
+    };
   }
   // a task we once saw has gone away; one we never saw is a wrong id in the config
-  return prev?.taskStatus !== undefined ? { kind: 'ended', note: 'task is no longer listed by the vendor' } : { kind: 'rejected', error: `task ${taskId} is not listed by the vendor` };
+  return prev?.taskStatus !== undefined
+    ? { kind: 'ended', note: 'task is no longer listed by the vendor' }
+    : { kind: 'rejected', error: `task ${taskId} is not listed by the vendor` };
 }
 
 /** Names the top error reasons and shows a few masked examples, from one bounded read. */
@@ -47,8 +68,15 @@ async function enrich(client: ItnioClient, writes: readonly EpisodeWrite[], rule
       const { contacts } = await client.readTaskContacts(Number(n.subjectId), [CONTACT_STATUS.abnormal], rule.sampleSize);
       const byReason = new Map<string, number>();
       for (const c of contacts) byReason.set(c.errorReason ?? 'unknown', (byReason.get(c.errorReason ?? 'unknown') ?? 0) + 1);
-      n.task.topReasons = [...byReason].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([reason, count]) => ({ reason, count }));
-      n.task.examples = contacts.slice(0, EXAMPLES).map((c) => ({ calledMasked: c.calledMasked, ...(c.errorReason ? { errorReason: c.errorReason } : {}), ...(c.agentName ? { agentName: c.agentName } : {}) }));
+      n.task.topReasons = [...byReason]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 5)
+        .map(([reason, count]) => ({ reason, count }));
+      n.task.examples = contacts.slice(0, EXAMPLES).map((c) => ({
+        calledMasked: c.calledMasked,
+        ...(c.errorReason ? { errorReason: c.errorReason } : {}),
+        ...(c.agentName ? { agentName: c.agentName } : {}),
+      }));
     } catch {
       n.task.note = `${n.task.note ?? ''} (error reasons could not be read this run)`.trim();
     }
@@ -67,12 +95,19 @@ export function runPreviewTasks(config: Config, tick: string, now: number, deps:
     const previous = await store.loadTasks(source.id);
     const prevOf = new Map(previous.map((p) => [`${p.ruleId}#${p.taskId}`, p]));
     const watched = rules.flatMap((rule) => {
-      const ids = new Set([...rule.taskIds, ...(rule.discoverRunning ? running.keys() : []), ...previous.filter((p) => p.ruleId === rule.id && !p.ended).map((p) => p.taskId)]);
+      const ids = new Set([
+        ...rule.taskIds,
+        ...(rule.discoverRunning ? running.keys() : []),
+        ...previous.filter((p) => p.ruleId === rule.id && !p.ended).map((p) => p.taskId),
+      ]);
       return [...ids].map((taskId) => ({ rule, taskId, prev: prevOf.get(`${rule.id}#${taskId}`) }));
     });
     const observations = await mapLimit(watched, source.http.concurrency, (w) => observe(client, w.taskId, running, w.prev));
     return async () => {
-      const episodes = await store.loadEpisodes(source.id, previous.flatMap((p) => [p.episodeId, p.configEpisodeId].filter((x): x is string => !!x)));
+      const episodes = await store.loadEpisodes(
+        source.id,
+        previous.flatMap((p) => [p.episodeId, p.configEpisodeId].filter((x): x is string => !!x)),
+      );
       const mine: EpisodeWrite[] = [];
       let changes = 0;
       let openAlerts = 0;

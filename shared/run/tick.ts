@@ -1,13 +1,13 @@
+import { type EpisodeWrite, isSilenced, type Notice, planHealth } from '#shared/alerting/agents';
 import type { Config } from '#shared/config/schema';
-import { mapLimit } from '#shared/runtime/concurrency';
-import { isSilenced, planHealth, type EpisodeWrite, type Notice } from '#shared/alerting/agents';
-import type { EpisodeEvent } from '#shared/model/items';
 import type { AgentState } from '#shared/model/agent';
-import { buildDigests, type AckLink, type Digest, type Publisher } from '#shared/notify/digest';
-import type { ReaderPool } from '#shared/vendors/readers';
-import type { Store } from '#shared/store/store';
+import type { EpisodeEvent } from '#shared/model/items';
+import { type AckLink, buildDigests, type Digest, type Publisher } from '#shared/notify/digest';
+import { mapLimit } from '#shared/runtime/concurrency';
 import type { Log } from '#shared/runtime/log';
+import type { Store } from '#shared/store/store';
 import type { SourceConfig } from '#shared/vendors/index';
+import type { ReaderPool } from '#shared/vendors/readers';
 
 export interface SourceOutcome {
   source: string;
@@ -113,7 +113,8 @@ export async function runSourceTick(opts: {
       downAfter: config.sourceDownAfter,
       silenced: isSilenced(config.silences, now, source.id, source.id, []),
     });
-    if (hp.changed && (await store.writeHealth(fn, hp.health, hp.prevVersion))) won.push(...(await commitEpisodes(store, hp.episodeWrites, log)));
+    if (hp.changed && (await store.writeHealth(fn, hp.health, hp.prevVersion)))
+      won.push(...(await commitEpisodes(store, hp.episodeWrites, log)));
     await store.finishRun(fn, source.id, tick, now, outcome.status);
   } catch (err) {
     log.error('storing the run failed; its unstored changes are not notified', { fn, source: source.id, error: (err as Error).message });
@@ -155,7 +156,10 @@ export async function publishNotices(
     try {
       waiting = await deps.store.claimOutbox(fn, channel.id);
     } catch (err) {
-      deps.log.error('could not read the outbox; earlier unsent alerts wait for the next run', { channel: channel.id, error: (err as Error).message });
+      deps.log.error('could not read the outbox; earlier unsent alerts wait for the next run', {
+        channel: channel.id,
+        error: (err as Error).message,
+      });
     }
     const [digest] = buildDigests([...waiting, ...fresh], [channel], now, timezones(config), deps.ackLink);
     if (!digest) continue;
@@ -163,15 +167,32 @@ export async function publishNotices(
       await deps.publisher.publish(digest);
       published.push(digest);
       await deps.store
-        .addEvents(digest.notices.map((n) => ({ episodeId: n.episodeId, source: n.source, at: now, event: 'notified' as const, channel: channel.id, severity: n.severity })))
+        .addEvents(
+          digest.notices.map((n) => ({
+            episodeId: n.episodeId,
+            source: n.source,
+            at: now,
+            event: 'notified' as const,
+            channel: channel.id,
+            severity: n.severity,
+          })),
+        )
         .catch((err: Error) => deps.log.warn('could not record alert history', { error: err.message }));
     } catch (err) {
       failedChannels.push(channel.id);
-      deps.log.error('publish failed; these alerts will be sent on the next run', { channel: channel.id, error: (err as Error).message, alerts: digest.notices.length });
+      deps.log.error('publish failed; these alerts will be sent on the next run', {
+        channel: channel.id,
+        error: (err as Error).message,
+        alerts: digest.notices.length,
+      });
       try {
         await deps.store.putOutbox(fn, channel.id, digest.notices, now);
       } catch (putErr) {
-        deps.log.error('could not keep unsent alerts for the next run; they are lost', { channel: channel.id, error: (putErr as Error).message, episodes: digest.notices.map((n) => n.episodeId) });
+        deps.log.error('could not keep unsent alerts for the next run; they are lost', {
+          channel: channel.id,
+          error: (putErr as Error).message,
+          episodes: digest.notices.map((n) => n.episodeId),
+        });
       }
     }
   }
@@ -188,7 +209,9 @@ export async function runFunctionTick(
 ): Promise<RunReport> {
   const { fn, config, tick, now, deps } = opts;
   const won: EpisodeWrite[] = [];
-  const sources = await mapLimit(opts.sources, 4, (source) => runSourceTick({ fn, source, config, tick, now, deps, won, read: () => read(source, won) }));
+  const sources = await mapLimit(opts.sources, 4, (source) =>
+    runSourceTick({ fn, source, config, tick, now, deps, won, read: () => read(source, won) }),
+  );
   const { digests, failedChannels } = await publishNotices(fn, won, config, now, deps);
   return { tick, sources, digests, failedChannels };
 }

@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { z } from 'zod';
-import { parseConfig, type Config } from '#shared/config/schema';
+import { type Config, parseConfig } from '#shared/config/schema';
 import { formatIssues } from '#shared/vendors/errors';
 
 /**
@@ -32,7 +32,11 @@ export interface Runtime {
 
 /** Read member by member: the bundler replaces `process.env.CCWATCH_CONFIG` with the synthesized config. */
 function currentEnv() {
-  return { CCWATCH_CONFIG: process.env.CCWATCH_CONFIG, CCWATCH_TABLE: process.env.CCWATCH_TABLE, CCWATCH_TOPICS: process.env.CCWATCH_TOPICS };
+  return {
+    CCWATCH_CONFIG: process.env.CCWATCH_CONFIG,
+    CCWATCH_TABLE: process.env.CCWATCH_TABLE,
+    CCWATCH_TOPICS: process.env.CCWATCH_TOPICS,
+  };
 }
 
 export function runtimeFromEnv(env: Record<string, string | undefined> = currentEnv()): Runtime {

@@ -1,15 +1,14 @@
-import type { Context } from 'aws-lambda';
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
-import type { Config } from '#shared/config/schema';
-import type { RunReport } from '#shared/run/tick';
-import type { CoreDeps } from '#shared/run/tick';
-import { parseScheduledEvent } from './schedule-event';
-import { SnsPublisher, type AckLink } from '#shared/notify/digest';
+import type { Context } from 'aws-lambda';
 import { signAckToken } from '#shared/ack/token';
-import { makeLogger, makeMetrics, recordRun } from './observability';
+import type { Config } from '#shared/config/schema';
+import { type AckLink, SnsPublisher } from '#shared/notify/digest';
+import type { CoreDeps, RunReport } from '#shared/run/tick';
+import { Store } from '#shared/store/store';
 import { ReaderPool } from '#shared/vendors/readers';
 import { runtimeFromEnv } from './env';
-import { Store } from '#shared/store/store';
+import { makeLogger, makeMetrics, recordRun } from './observability';
+import { parseScheduledEvent } from './schedule-event';
 
 type Run = (config: Config, tick: string, now: number, deps: CoreDeps) => Promise<RunReport>;
 
@@ -17,7 +16,8 @@ type Run = (config: Config, tick: string, now: number, deps: CoreDeps) => Promis
 const ACK_LINK_TTL_MS = 24 * 3600_000;
 
 export function ackLinkMaker(baseUrl: string, key: string, now: number): AckLink {
-  return (n) => `${baseUrl.replace(/\/$/, '')}/?t=${signAckToken(key, { episodeId: n.episodeId, source: n.source, expiresAt: now + ACK_LINK_TTL_MS })}`;
+  return (n) =>
+    `${baseUrl.replace(/\/$/, '')}/?t=${signAckToken(key, { episodeId: n.episodeId, source: n.source, expiresAt: now + ACK_LINK_TTL_MS })}`;
 }
 
 /**
@@ -49,6 +49,9 @@ export function scheduledHandler(name: string, run: Run) {
     recordRun(metrics, report, Date.now() - started);
     metrics.publishStoredMetrics();
     logger.info('run finished', { tick, sources: report.sources, published: report.digests.length, failedChannels: report.failedChannels });
-    return { tick, sources: report.sources.map(({ source, status, agents, tasks, changes }) => ({ source, status, agents, tasks, changes })) };
+    return {
+      tick,
+      sources: report.sources.map(({ source, status, agents, tasks, changes }) => ({ source, status, agents, tasks, changes })),
+    };
   };
 }

@@ -15,9 +15,17 @@ export function makeMetrics(serviceName: string): Metrics {
 /** The figures the dashboard and alarms read: agents by state, source failures, alerts sent. */
 export function recordRun(metrics: Metrics, report: RunReport, durationMs: number): void {
   metrics.addMetric('RunDuration', MetricUnit.Milliseconds, durationMs);
-  metrics.addMetric('SourcesFailed', MetricUnit.Count, report.sources.filter((s) => s.status === 'failed' || s.status === 'store-error').length);
+  metrics.addMetric(
+    'SourcesFailed',
+    MetricUnit.Count,
+    report.sources.filter((s) => s.status === 'failed' || s.status === 'store-error').length,
+  );
   metrics.addMetric('SourcesOk', MetricUnit.Count, report.sources.filter((s) => s.status === 'ok').length);
-  metrics.addMetric('AlertsPublished', MetricUnit.Count, report.digests.reduce((n, d) => n + d.notices.length, 0));
+  metrics.addMetric(
+    'AlertsPublished',
+    MetricUnit.Count,
+    report.digests.reduce((n, d) => n + d.notices.length, 0),
+  );
   metrics.addMetric('PublishFailures', MetricUnit.Count, report.failedChannels.length);
   for (const s of report.sources) {
     if (s.status !== 'ok') continue;

@@ -14,5 +14,9 @@ export function parseFunctionUrlEvent(event: unknown): { method: string; query: 
   if (!parsed.success) throw new Error(`invalid function URL event: ${formatIssues(parsed.error).join('; ')}`);
   const e = parsed.data;
   const raw = e.body ? (e.isBase64Encoded ? Buffer.from(e.body, 'base64').toString('utf8') : e.body) : '';
-  return { method: e.requestContext.http.method.toUpperCase(), query: e.queryStringParameters ?? {}, form: Object.fromEntries(new URLSearchParams(raw)) };
+  return {
+    method: e.requestContext.http.method.toUpperCase(),
+    query: e.queryStringParameters ?? {},
+    form: Object.fromEntries(new URLSearchParams(raw)),
+  };
 }

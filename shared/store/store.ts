@@ -1,11 +1,35 @@
+import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, BatchWriteCommand, DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, type NativeAttributeValue, type PutCommandInput } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  BatchWriteCommand,
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  type NativeAttributeValue,
+  PutCommand,
+  type PutCommandInput,
+  QueryCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { z } from 'zod';
+import type { AgentWrite, EpisodeWrite } from '#shared/alerting/agents';
+import {
+  type AgentItem,
+  AgentItemSchema,
+  EPISODE_EVENT_TYPES,
+  type Episode,
+  type EpisodeEvent,
+  EpisodeEventSchema,
+  EpisodeSchema,
+  type HealthItem,
+  HealthItemSchema,
+  type Notice,
+  OutboxItemSchema,
+  type TaskItem,
+  TaskItemSchema,
+} from '#shared/model/items';
 import { mapLimit, sleep } from '#shared/runtime/concurrency';
 import { formatIssues } from '#shared/vendors/errors';
-import { randomUUID } from 'node:crypto';
-import { AgentItemSchema, EPISODE_EVENT_TYPES, EpisodeEventSchema, EpisodeSchema, HealthItemSchema, OutboxItemSchema, TaskItemSchema, type AgentItem, type Episode, type EpisodeEvent, type HealthItem, type Notice, type TaskItem } from '#shared/model/items';
-import type { AgentWrite, EpisodeWrite } from '#shared/alerting/agents';
 import { TTL_ATTRIBUTE } from './table';
 
 const DAY_S = 86_400;
@@ -43,7 +67,8 @@ export class StoreError extends Error {
 function parseItem<S extends z.ZodType>(schema: S, raw: Item): z.output<S> {
   const { pk, sk, [TTL_ATTRIBUTE]: _ttl, type: _type, ...rest } = raw;
   const result = schema.safeParse(rest);
-  if (!result.success) throw new StoreError(`stored item ${String(pk)} / ${String(sk)} is damaged: ${formatIssues(result.error).join('; ')}`);
+  if (!result.success)
+    throw new StoreError(`stored item ${String(pk)} / ${String(sk)} is damaged: ${formatIssues(result.error).join('; ')}`);
   return result.data;
 }
 
@@ -57,7 +82,8 @@ async function untilProcessed<R extends object>(what: string, first: R, send: (r
   }
 }
 
-const isConditionFailure = (err: unknown) => err instanceof ConditionalCheckFailedException || (err as { name?: string })?.name === 'ConditionalCheckFailedException';
+const isConditionFailure = (err: unknown) =>
+  err instanceof ConditionalCheckFailedException || (err as { name?: string })?.name === 'ConditionalCheckFailedException';
 
 /**
  * DynamoDB access for the alerting core: one table, items keyed by source. Every state change is a
@@ -75,7 +101,15 @@ export class Store {
     this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   }
 
-  private track(out: { ConsumedCapacity?: { CapacityUnits?: number; ReadCapacityUnits?: number; WriteCapacityUnits?: number } | { CapacityUnits?: number }[] | undefined }, kind: 'read' | 'write'): void {
+  private track(
+    out: {
+      ConsumedCapacity?:
+        | { CapacityUnits?: number; ReadCapacityUnits?: number; WriteCapacityUnits?: number }
+        | { CapacityUnits?: number }[]
+        | undefined;
+    },
+    kind: 'read' | 'write',
+  ): void {
     const list = Array.isArray(out.ConsumedCapacity) ? out.ConsumedCapacity : out.ConsumedCapacity ? [out.ConsumedCapacity] : [];
     for (const c of list) this.consumed[kind] += c.CapacityUnits ?? 0;
   }
@@ -110,7 +144,9 @@ export class Store {
     const out = new Map<string, Episode>();
     const unique = [...new Set(ids)];
     for (let i = 0; i < unique.length; i += 100) {
-      const first = { [this.tableName]: { Keys: unique.slice(i, i + 100).map((id) => ({ pk: keys.episodePk, sk: keys.episodeSk(id, source) })) } };
+      const first = {
+        [this.tableName]: { Keys: unique.slice(i, i + 100).map((id) => ({ pk: keys.episodePk, sk: keys.episodeSk(id, source) })) },
+      };
       await untilProcessed('episode reads', first, async (request) => {
         const res = await this.doc.send(new BatchGetCommand({ RequestItems: request, ReturnConsumedCapacity: 'TOTAL' }));
         this.track(res, 'read');
@@ -125,13 +161,21 @@ export class Store {
   }
 
   async getEpisode(source: string, id: string): Promise<Episode | undefined> {
-    const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { pk: keys.episodePk, sk: keys.episodeSk(id, source) }, ReturnConsumedCapacity: 'TOTAL' }));
+    const out = await this.doc.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: keys.episodePk, sk: keys.episodeSk(id, source) },
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
     this.track(out, 'read');
     return out.Item ? parseItem(EpisodeSchema, out.Item) : undefined;
   }
 
   async loadHealth(fn: string, source: string): Promise<HealthItem | undefined> {
-    const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { pk: keys.source(source), sk: keys.health(fn) }, ReturnConsumedCapacity: 'TOTAL' }));
+    const out = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: keys.source(source), sk: keys.health(fn) }, ReturnConsumedCapacity: 'TOTAL' }),
+    );
     this.track(out, 'read');
     return out.Item ? parseItem(HealthItemSchema, out.Item) : undefined;
   }
@@ -153,7 +197,12 @@ export class Store {
     return this.conditionalPut(
       prevVersion === undefined
         ? { Item: item, ConditionExpression: 'attribute_not_exists(pk)' }
-        : { Item: item, ConditionExpression: '#v = :prev', ExpressionAttributeNames: { '#v': 'version' }, ExpressionAttributeValues: { ':prev': prevVersion } },
+        : {
+            Item: item,
+            ConditionExpression: '#v = :prev',
+            ExpressionAttributeNames: { '#v': 'version' },
+            ExpressionAttributeValues: { ':prev': prevVersion },
+          },
     );
   }
 
@@ -161,7 +210,10 @@ export class Store {
   async writeAgents(writes: readonly AgentWrite[]): Promise<Set<string>> {
     const lost = new Set<string>();
     await mapLimit(writes, WRITE_CONCURRENCY, async (w) => {
-      const ok = await this.putVersioned({ pk: keys.source(w.item.source), sk: keys.agent(w.item.agentId), type: 'agent', ...w.item }, w.prevVersion);
+      const ok = await this.putVersioned(
+        { pk: keys.source(w.item.source), sk: keys.agent(w.item.agentId), type: 'agent', ...w.item },
+        w.prevVersion,
+      );
       if (!ok) lost.add(w.item.agentId);
     });
     return lost;
@@ -176,8 +228,16 @@ export class Store {
     if (!won && !w.prev) {
       // losing a create normally means another run made this very episode; say so loudly if not
       const existing = await this.getEpisode(e.source, e.episodeId);
-      if (existing && (existing.kind !== e.kind || existing.subjectId !== e.subjectId || existing.ruleId !== e.ruleId || existing.startedAt !== e.startedAt)) {
-        console.error(`ccwatch: alert id collision: ${e.episodeId} on ${e.source} is taken by ${existing.kind} ${existing.subjectId} (${existing.ruleId}); ${e.kind} ${e.subjectId} (${e.ruleId}) was not notified`);
+      if (
+        existing &&
+        (existing.kind !== e.kind ||
+          existing.subjectId !== e.subjectId ||
+          existing.ruleId !== e.ruleId ||
+          existing.startedAt !== e.startedAt)
+      ) {
+        console.error(
+          `ccwatch: alert id collision: ${e.episodeId} on ${e.source} is taken by ${existing.kind} ${existing.subjectId} (${existing.ruleId}); ${e.kind} ${e.subjectId} (${e.ruleId}) was not notified`,
+        );
       }
     }
     return won;
@@ -186,7 +246,13 @@ export class Store {
   /** Appends history lines; they expire with the episode's retention. A failure here costs history only. */
   async addEvents(events: readonly EpisodeEvent[]): Promise<void> {
     await this.batchPut(
-      events.map((e) => ({ pk: keys.episodePk, sk: keys.eventSk(e.episodeId, e.source, e.at, e.event), type: 'event', ...e, [TTL_ATTRIBUTE]: Math.floor(e.at / 1000) + EPISODE_TTL_DAYS * DAY_S })),
+      events.map((e) => ({
+        pk: keys.episodePk,
+        sk: keys.eventSk(e.episodeId, e.source, e.at, e.event),
+        type: 'event',
+        ...e,
+        [TTL_ATTRIBUTE]: Math.floor(e.at / 1000) + EPISODE_TTL_DAYS * DAY_S,
+      })),
     );
   }
 
@@ -216,7 +282,8 @@ export class Store {
     delete next.ackedBy;
     delete next.ackedAt;
     delete next.snoozeUntil;
-    if (ack) Object.assign(next, { ackedBy: ack.by, ackedAt: ack.at, ...(ack.snoozeUntil !== undefined ? { snoozeUntil: ack.snoozeUntil } : {}) });
+    if (ack)
+      Object.assign(next, { ackedBy: ack.by, ackedAt: ack.at, ...(ack.snoozeUntil !== undefined ? { snoozeUntil: ack.snoozeUntil } : {}) });
     return this.conditionalPut({
       Item: { pk: keys.episodePk, sk: keys.episodeSk(e.episodeId, e.source), type: 'episode', ...next },
       ConditionExpression: '#v = :prev AND attribute_not_exists(resolvedAt)',
@@ -250,7 +317,13 @@ export class Store {
     for (const raw of items) {
       try {
         const out = await this.doc.send(
-          new DeleteCommand({ TableName: this.tableName, Key: { pk: raw.pk, sk: raw.sk }, ConditionExpression: 'attribute_exists(pk)', ReturnValues: 'ALL_OLD', ReturnConsumedCapacity: 'TOTAL' }),
+          new DeleteCommand({
+            TableName: this.tableName,
+            Key: { pk: raw.pk, sk: raw.sk },
+            ConditionExpression: 'attribute_exists(pk)',
+            ReturnValues: 'ALL_OLD',
+            ReturnConsumedCapacity: 'TOTAL',
+          }),
         );
         this.track(out, 'write');
         if (out.Attributes) claimed.push(parseItem(OutboxItemSchema, out.Attributes).notice);
@@ -279,7 +352,14 @@ export class Store {
    */
   async claimRun(fn: string, source: string, tick: string, now: number): Promise<boolean> {
     return this.conditionalPut({
-      Item: { pk: keys.run(fn, source), sk: tick, type: 'run', status: 'started', startedAt: now, [TTL_ATTRIBUTE]: Math.floor(now / 1000) + RUN_TTL_DAYS * DAY_S },
+      Item: {
+        pk: keys.run(fn, source),
+        sk: tick,
+        type: 'run',
+        status: 'started',
+        startedAt: now,
+        [TTL_ATTRIBUTE]: Math.floor(now / 1000) + RUN_TTL_DAYS * DAY_S,
+      },
       ConditionExpression: 'attribute_not_exists(pk) OR (#s = :started AND startedAt < :stale)',
       ExpressionAttributeNames: { '#s': 'status' },
       ExpressionAttributeValues: { ':started': 'started', ':stale': now - STALE_RUN_MS },
@@ -290,7 +370,15 @@ export class Store {
     const out = await this.doc.send(
       new PutCommand({
         TableName: this.tableName,
-        Item: { pk: keys.run(fn, source), sk: tick, type: 'run', status: 'done', outcome, finishedAt: now, [TTL_ATTRIBUTE]: Math.floor(now / 1000) + RUN_TTL_DAYS * DAY_S },
+        Item: {
+          pk: keys.run(fn, source),
+          sk: tick,
+          type: 'run',
+          status: 'done',
+          outcome,
+          finishedAt: now,
+          [TTL_ATTRIBUTE]: Math.floor(now / 1000) + RUN_TTL_DAYS * DAY_S,
+        },
         ReturnConsumedCapacity: 'TOTAL',
       }),
     );

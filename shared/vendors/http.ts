@@ -1,7 +1,7 @@
 import { Pool, errors as undiciErrors } from 'undici';
 import { z } from 'zod';
-import { SourceError, formatIssues } from './errors';
 import { sleep } from '#shared/runtime/concurrency';
+import { formatIssues, SourceError } from './errors';
 
 export const HttpSettingsSchema = z.object({
   /** Per-request limit for response headers and for the body, each. */
@@ -128,6 +128,13 @@ export function parseResponse<S extends z.ZodType>(source: string, what: string,
 }
 
 /** Integers that vendors send either as numbers or as numeric strings ("1"). */
-export const LooseInt = z.union([z.number().int(), z.string().trim().regex(/^-?\d+$/, 'expected an integer').transform(Number)]);
+export const LooseInt = z.union([
+  z.number().int(),
+  z
+    .string()
+    .trim()
+    .regex(/^-?\d+$/, 'expected an integer')
+    .transform(Number),
+]);
 /** Same, where null also occurs and means "none". */
 export const LooseIntOrNull = z.union([LooseInt, z.null()]);

@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { SourceError } from './errors';
-import { SourceBaseSchema } from './source-base';
-import { VendorHttp, LooseInt, LooseIntOrNull, parseJsonBody, parseResponse, type RawResponse } from './http';
-import { mapLimit } from '#shared/runtime/concurrency';
 import type { AgentState, NormalizedAgent } from '#shared/model/agent';
-import type { AgentReader } from './types';
+import { mapLimit } from '#shared/runtime/concurrency';
+import { SourceError } from './errors';
+import { LooseInt, LooseIntOrNull, parseJsonBody, parseResponse, type RawResponse, VendorHttp } from './http';
 import { huaweiAuthorization, huaweiTimestamp } from './huawei-sign';
+import { SourceBaseSchema } from './source-base';
+import type { AgentReader } from './types';
 
 export const HUAWEI_STATUS_PATH = '/rest/cmsapp/v1/openapi/agentgroup/agentstatusinfobyagentids';
 export const huaweiRestReasonsPath = (ccId: number, vdn: number) => `/rest/cmsapp/v1/openapi/agentgroup/restreasons/${ccId}/${vdn}`;
@@ -48,7 +48,10 @@ export const HuaweiSourceSchema = SourceBaseSchema.extend({
   /** Group name -> the agent ids in it (the status API carries no groups). */
   groups: z.record(z.string(), z.array(AgentIdOrRange)).default({}),
   /** [I] Headers covered by the signature; some deployments expect only `host`. */
-  signedHeaders: z.array(z.enum(['host', 'content-type', 'content-length'])).min(1).default(['content-length', 'content-type', 'host']),
+  signedHeaders: z
+    .array(z.enum(['host', 'content-type', 'content-length']))
+    .min(1)
+    .default(['content-length', 'content-type', 'host']),
   /** [I] Some deployments put milliseconds in the auth timestamp. */
   timestampMillis: z.boolean().default(false),
 });
@@ -183,7 +186,12 @@ export class HuaweiClient implements AgentReader {
     return this.request('POST', HUAWEI_STATUS_PATH, body, what, (json) => {
       const env = parseResponse(this.source, what, StatusEnvelope, json);
       const ok = env.resultCode !== undefined ? env.resultCode === '0100000' : env.result === '0';
-      if (!ok) throw huaweiError(this.source, env.resultCode ?? env.result ?? '?', `${what}: ${typeof env.resultDesc === 'string' ? env.resultDesc : 'failed'}`);
+      if (!ok)
+        throw huaweiError(
+          this.source,
+          env.resultCode ?? env.result ?? '?',
+          `${what}: ${typeof env.resultDesc === 'string' ? env.resultDesc : 'failed'}`,
+        );
       // The same records come in resultDesc (current) and resultDatas (legacy); either will do.
       const [field, records] = Array.isArray(env.resultDesc) ? ['resultDesc', env.resultDesc] : ['resultDatas', env.resultDatas];
       return parseResponse(this.source, what, z.object({ [field]: z.array(StatusRecord) }), { [field]: records })[field] as StatusRecord[];
@@ -196,7 +204,10 @@ export class HuaweiClient implements AgentReader {
     const what = 'restreasons';
     try {
       const names = await this.request('GET', huaweiRestReasonsPath(this.cfg.ccId, this.cfg.vdn), '', what, (json) => {
-        const list = Array.isArray(json) ? json : (json as { resultDesc?: unknown; resultDatas?: unknown } | null)?.resultDesc ?? (json as { resultDatas?: unknown } | null)?.resultDatas;
+        const list = Array.isArray(json)
+          ? json
+          : ((json as { resultDesc?: unknown; resultDatas?: unknown } | null)?.resultDesc ??
+            (json as { resultDatas?: unknown } | null)?.resultDatas);
         return parseResponse(this.source, what, z.array(RestReason), list);
       });
       this.restReasons = { at: now, names: new Map(names.map((r) => [r.restReasonId, r.restReason])) };
@@ -210,7 +221,10 @@ export class HuaweiClient implements AgentReader {
     const ids = expandAgentIds(this.cfg.agentIds);
     const chunks: number[][] = [];
     for (let i = 0; i < ids.length; i += HUAWEI_CHUNK_MAX) chunks.push(ids.slice(i, i + HUAWEI_CHUNK_MAX));
-    const [results, names] = await Promise.all([mapLimit(chunks, this.cfg.http.concurrency, (c, i) => this.readChunk(c, i)), this.reasonNames(now)]);
+    const [results, names] = await Promise.all([
+      mapLimit(chunks, this.cfg.http.concurrency, (c, i) => this.readChunk(c, i)),
+      this.reasonNames(now),
+    ]);
     const byId = new Map<number, StatusRecord>();
     for (const r of results.flat()) byId.set(r.agentId, r);
     return [...byId.values()].map((r) => {
@@ -226,7 +240,9 @@ export class HuaweiClient implements AgentReader {
         state,
         vendorState: String(r.currentState),
         // [C] the reason only means something in the rest state (8)
-        ...(r.currentState === 8 && reasonCode ? { reasonCode: String(reasonCode), reason: reasonName ? `${reasonName} (${reasonCode})` : String(reasonCode) } : {}),
+        ...(r.currentState === 8 && reasonCode
+          ? { reasonCode: String(reasonCode), reason: reasonName ? `${reasonName} (${reasonCode})` : String(reasonCode) }
+          : {}),
         ...(inState !== undefined ? { inStateForSec: inState } : {}),
         observedAt: now,
       };

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { formatIssues } from './errors';
-import { ItnioClient, ItnioCredentialsSchema, ItnioSourceSchema } from './itnio';
 import { HuaweiClient, HuaweiCredentialsSchema, HuaweiSourceSchema } from './huawei';
+import { ItnioClient, ItnioCredentialsSchema, ItnioSourceSchema } from './itnio';
 import { NxClient, NxCredentialsSchema, NxSourceSchema } from './nxcloud';
 import type { AgentReader } from './types';
 
@@ -13,7 +13,11 @@ export type SourceConfig = z.infer<typeof SourceSchema>;
 const CREDENTIALS = { itnio: ItnioCredentialsSchema, huawei: HuaweiCredentialsSchema, nxcloud: NxCredentialsSchema } as const;
 
 /** Checks a secret's shape without ever echoing its values. */
-export function parseCredentials<V extends SourceConfig['vendor']>(vendor: V, secretId: string, raw: unknown): z.infer<(typeof CREDENTIALS)[V]> {
+export function parseCredentials<V extends SourceConfig['vendor']>(
+  vendor: V,
+  secretId: string,
+  raw: unknown,
+): z.infer<(typeof CREDENTIALS)[V]> {
   const result = CREDENTIALS[vendor].safeParse(raw);
   if (!result.success) {
     const fields = formatIssues(result.error).map((l) => l.split(':')[0]);

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { type AgentState, maskPhone, type NormalizedAgent, type TaskContact } from '#shared/model/agent';
 import { SourceError } from './errors';
-import { SourceBaseSchema } from './source-base';
-import { VendorHttp, LooseInt, LooseIntOrNull, parseJsonBody, parseResponse, type RawResponse } from './http';
+import { LooseInt, LooseIntOrNull, parseJsonBody, parseResponse, type RawResponse, VendorHttp } from './http';
 import { readAllPages } from './paging';
-import { maskPhone, type AgentState, type NormalizedAgent, type TaskContact } from '#shared/model/agent';
+import { SourceBaseSchema } from './source-base';
 import type { AgentReader } from './types';
 
 // ---- config and credentials ------------------------------------------------------------------
@@ -23,7 +23,9 @@ export type ItnioCredentials = z.infer<typeof ItnioCredentialsSchema>;
 
 /** [C] Sign = hex MD5 of apiKey + apiSecret + timestamp (Unix seconds). */
 export function itnioSign(apiKey: string, apiSecret: string, timestamp: string): string {
-  return createHash('md5').update(apiKey + apiSecret + timestamp).digest('hex');
+  return createHash('md5')
+    .update(apiKey + apiSecret + timestamp)
+    .digest('hex');
 }
 
 export const ITNIO_PAGE_MAX = 100;
@@ -187,7 +189,12 @@ export class ItnioClient implements AgentReader {
       concurrency: this.cfg.http.concurrency,
       idOf: (r) => String(r.keyId),
       fetchPage: async (current) => {
-        const data = await this.page('/v3/cc/seat/query', { current, size: ITNIO_PAGE_MAX, params, ...window }, SeatRecord, `seat/query page ${current}`);
+        const data = await this.page(
+          '/v3/cc/seat/query',
+          { current, size: ITNIO_PAGE_MAX, params, ...window },
+          SeatRecord,
+          `seat/query page ${current}`,
+        );
         return { items: data.records, total: data.total };
       },
     });
@@ -207,7 +214,12 @@ export class ItnioClient implements AgentReader {
   /** Contacts of one status (or all) counted with one request: size 1, read `total`. */
   async countTaskContacts(taskId: number, status?: number): Promise<number> {
     const params = { taskId, ...(status !== undefined ? { statusList: [status] } : {}) };
-    const data = await this.page('/v3/cc/preview/queryTaskDetail', { current: 1, size: 1, params }, TaskContactRecord, `queryTaskDetail task ${taskId}`);
+    const data = await this.page(
+      '/v3/cc/preview/queryTaskDetail',
+      { current: 1, size: 1, params },
+      TaskContactRecord,
+      `queryTaskDetail task ${taskId}`,
+    );
     return data.total;
   }
 
@@ -240,7 +252,12 @@ export class ItnioClient implements AgentReader {
       concurrency: this.cfg.http.concurrency,
       idOf: (t) => String(t.taskId),
       fetchPage: async (current) => {
-        const data = await this.page('/v3/cc/preview/query', { current, size: ITNIO_PAGE_MAX, params }, PreviewTaskRecord, `preview/query page ${current}`);
+        const data = await this.page(
+          '/v3/cc/preview/query',
+          { current, size: ITNIO_PAGE_MAX, params },
+          PreviewTaskRecord,
+          `preview/query page ${current}`,
+        );
         return { items: data.records, total: data.total };
       },
     });

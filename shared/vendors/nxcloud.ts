@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { SourceError } from './errors';
-import { SourceBaseSchema } from './source-base';
-import { VendorHttp, LooseInt, LooseIntOrNull, parseJsonBody, parseResponse, type RawResponse } from './http';
-import { readAllPages } from './paging';
-import { mapLimit } from '#shared/runtime/concurrency';
 import type { AgentState, NormalizedAgent } from '#shared/model/agent';
+import { mapLimit } from '#shared/runtime/concurrency';
+import { SourceError } from './errors';
+import { LooseInt, LooseIntOrNull, parseJsonBody, parseResponse, type RawResponse, VendorHttp } from './http';
+import { readAllPages } from './paging';
+import { SourceBaseSchema } from './source-base';
 import type { AgentReader } from './types';
 
 export const NX_AGENT_PAGE_PATH = '/saas/cc/openapi/agent/page';
@@ -127,7 +127,14 @@ export class NxClient implements AgentReader {
     return this.http.send(
       () => {
         const ts = String(this.wallClock());
-        const sign = nxSign({ accessKey: this.creds.accessKey, action: 'cc', bizType: '8', ts, body: text, accessSecret: this.creds.accessSecret });
+        const sign = nxSign({
+          accessKey: this.creds.accessKey,
+          action: 'cc',
+          bizType: '8',
+          ts,
+          body: text,
+          accessSecret: this.creds.accessSecret,
+        });
         return {
           method: 'POST',
           path,

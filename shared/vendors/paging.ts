@@ -1,5 +1,5 @@
-import { SourceError } from './errors';
 import { mapLimit } from '#shared/runtime/concurrency';
+import { SourceError } from './errors';
 
 export interface Page<T> {
   items: T[];
@@ -33,12 +33,20 @@ export async function readAllPages<T>(opts: {
   const seen = new Map<string, T>();
   for (const [i, page] of pages.entries()) {
     if (page.total !== first.total) {
-      throw new SourceError(source, 'incomplete', `${what}: total changed while paging (page 1 said ${first.total}, page ${i + 1} said ${page.total})`);
+      throw new SourceError(
+        source,
+        'incomplete',
+        `${what}: total changed while paging (page 1 said ${first.total}, page ${i + 1} said ${page.total})`,
+      );
     }
     for (const item of page.items) seen.set(idOf(item), item);
   }
   if (seen.size !== first.total) {
-    throw new SourceError(source, 'incomplete', `${what}: read ${seen.size} distinct records over ${pageCount} pages but the vendor reported ${first.total}`);
+    throw new SourceError(
+      source,
+      'incomplete',
+      `${what}: read ${seen.size} distinct records over ${pageCount} pages but the vendor reported ${first.total}`,
+    );
   }
   return [...seen.values()];
 }

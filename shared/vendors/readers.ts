@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { SourceError } from './errors';
-import { createAgentReader, type AgentReader, type SourceConfig } from './index';
+import { type AgentReader, createAgentReader, type SourceConfig } from './index';
 import { ItnioClient } from './itnio';
 
 /** Returns a source's credential object (JSON), e.g. from Secrets Manager. */
@@ -25,7 +25,10 @@ export class ReaderPool {
     } catch (err) {
       throw new SourceError(source.id, 'config', `secret "${source.secretId}" could not be read: ${(err as Error).message}`);
     }
-    const fingerprint = createHash('sha256').update(JSON.stringify(source)).update(JSON.stringify(credentials ?? null)).digest('hex');
+    const fingerprint = createHash('sha256')
+      .update(JSON.stringify(source))
+      .update(JSON.stringify(credentials ?? null))
+      .digest('hex');
     const cached = this.readers.get(source.id);
     if (cached?.fingerprint === fingerprint) return cached.reader;
     if (cached) await cached.reader.close();
@@ -42,7 +45,8 @@ export class ReaderPool {
   /** The ITNIO client of a source, for preview tasks. */
   async itnio(source: SourceConfig): Promise<ItnioClient> {
     const reader = await this.get(source);
-    if (!(reader instanceof ItnioClient)) throw new SourceError(source.id, 'config', `preview tasks need an ITNIO source; "${source.id}" is ${source.vendor}`);
+    if (!(reader instanceof ItnioClient))
+      throw new SourceError(source.id, 'config', `preview tasks need an ITNIO source; "${source.id}" is ${source.vendor}`);
     return reader;
   }
 

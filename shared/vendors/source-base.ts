@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { HttpSettingsSchema } from './http';
 import { BusinessWindowSchema, TimezoneSchema } from '#shared/alerting/business-hours';
+import { HttpSettingsSchema } from './http';
 
 /** What every source has, whatever its vendor. */
 export const SourceBaseSchema = z.object({

@@ -1,11 +1,11 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Topic } from 'aws-cdk-lib/aws-sns';
-import { buildApp } from '../../cdk/build';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createTableInput, TTL_ATTRIBUTE } from '#shared/store/table';
+import { buildApp } from '../../cdk/build';
 
 const EXAMPLE = 'ccwatch.config.json';
 // bundling is exercised by `cdk synth` and the benchmark; these tests read the template only
@@ -50,7 +50,11 @@ describe('the deployed stack', () => {
   });
 
   it('has a KMS-encrypted topic per channel with its email and SMS subscribers', () => {
-    expect(resources('AWS::SNS::Topic').map(([, r]) => r.Properties.TopicName).sort()).toEqual(['ccwatch-oncall', 'ccwatch-supervisors']);
+    expect(
+      resources('AWS::SNS::Topic')
+        .map(([, r]) => r.Properties.TopicName)
+        .sort(),
+    ).toEqual(['ccwatch-oncall', 'ccwatch-supervisors']);
     for (const [, r] of resources('AWS::SNS::Topic')) expect(r.Properties.KmsMasterKeyId).toBeDefined();
     t.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'floor-leads@example.com' });
     t.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'sms', Endpoint: '+8613800138000' });
@@ -61,11 +65,24 @@ describe('the deployed stack', () => {
     const fns = resources('AWS::Lambda::Function').filter(([id]) => !id.startsWith('Ack'));
     expect(fns).toHaveLength(2);
     for (const [, f] of fns) {
-      expect(f.Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], ReservedConcurrentExecutions: 1, Handler: 'index.handler', LoggingConfig: { LogFormat: 'JSON' } });
+      expect(f.Properties).toMatchObject({
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        ReservedConcurrentExecutions: 1,
+        Handler: 'index.handler',
+        LoggingConfig: { LogFormat: 'JSON' },
+      });
       expect(f.Properties.Timeout).toBeLessThan(60);
       expect(f.Properties.MemorySize).toBe(512);
       expect(f.Properties.Environment.Variables.NODE_OPTIONS).toContain('--max-old-space-size=192');
-      expect(Object.keys(f.Properties.Environment.Variables).sort()).toEqual(['CCWATCH_ACK_SECRET', 'CCWATCH_ACK_URL', 'CCWATCH_TABLE', 'CCWATCH_TOPICS', 'NODE_OPTIONS', 'POWERTOOLS_SERVICE_NAME']);
+      expect(Object.keys(f.Properties.Environment.Variables).sort()).toEqual([
+        'CCWATCH_ACK_SECRET',
+        'CCWATCH_ACK_URL',
+        'CCWATCH_TABLE',
+        'CCWATCH_TOPICS',
+        'NODE_OPTIONS',
+        'POWERTOOLS_SERVICE_NAME',
+      ]);
     }
     t.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
   });
@@ -83,9 +100,15 @@ describe('the deployed stack', () => {
 
   it('creates a placeholder secret per source and lets each function read only its own sources', () => {
     const secrets = resources('AWS::SecretsManager::Secret');
-    expect(secrets.map(([, s]) => s.Properties.Name).filter(Boolean).sort()).toEqual(['ccwatch/huawei', 'ccwatch/itnio', 'ccwatch/nxcloud']);
+    expect(
+      secrets
+        .map(([, s]) => s.Properties.Name)
+        .filter(Boolean)
+        .sort(),
+    ).toEqual(['ccwatch/huawei', 'ccwatch/itnio', 'ccwatch/nxcloud']);
     const idOf = (name: string) => secrets.find(([, s]) => s.Properties.Name === name)![0];
-    const policyOf = (fnPrefix: string) => JSON.stringify(resources('AWS::IAM::Policy').find(([id]) => id.startsWith(fnPrefix) && id.includes('ServiceRole'))![1]);
+    const policyOf = (fnPrefix: string) =>
+      JSON.stringify(resources('AWS::IAM::Policy').find(([id]) => id.startsWith(fnPrefix) && id.includes('ServiceRole'))![1]);
     const agent = policyOf('AgentStatus');
     const tasks = policyOf('PreviewTasks');
     for (const name of ['ccwatch/itnio', 'ccwatch/huawei', 'ccwatch/nxcloud']) expect(agent).toContain(idOf(name));
@@ -110,12 +133,18 @@ describe('the deployed stack', () => {
     for (const [, a] of alarms) expect(JSON.stringify(a.Properties.AlarmActions)).toContain(oncall);
     const stale = alarms.filter(([, a]) => a.Properties.MetricName === 'SourcesOk');
     expect(stale).toHaveLength(2);
-    expect(stale[0]![1].Properties).toMatchObject({ ComparisonOperator: 'LessThanThreshold', TreatMissingData: 'breaching', Period: 300, Namespace: 'ccwatch' });
+    expect(stale[0]![1].Properties).toMatchObject({
+      ComparisonOperator: 'LessThanThreshold',
+      TreatMissingData: 'breaching',
+      Period: 300,
+      Namespace: 'ccwatch',
+    });
   });
 
   it('has a dashboard of agents by state, active alerts, run duration and vendor errors', () => {
     const body = JSON.stringify(resources('AWS::CloudWatch::Dashboard')[0]![1].Properties.DashboardBody);
-    for (const text of ['Agents by state: itnio', 'Active agent alerts', 'Run duration', 'Vendor errors', 'Agents_break']) expect(body).toContain(text);
+    for (const text of ['Agents by state: itnio', 'Active agent alerts', 'Run duration', 'Vendor errors', 'Agents_break'])
+      expect(body).toContain(text);
   });
 
   it('exposes the acknowledge endpoint throttled, with access to alert episodes and its key only', () => {
@@ -160,22 +189,30 @@ describe('quality gates', () => {
     expect(() => build(file)).toThrow(/agentRules\[1\]\.after: expected a duration like "15m"/);
   });
 
-  it('businessHoursOnly: cron schedules in the sources\' timezone, and closed hours do not page', () => {
+  it("businessHoursOnly: cron schedules in the sources' timezone, and closed hours do not page", () => {
     const file = writeConfig((c) => {
       c.schedule.businessHoursOnly = true;
       c.taskRules = [];
-      for (const s of c.sources) Object.assign(s, { timezone: 'Asia/Shanghai', businessHours: [{ days: ['mon', 'fri'], from: '08:00', to: '20:00' }] });
+      for (const s of c.sources)
+        Object.assign(s, { timezone: 'Asia/Shanghai', businessHours: [{ days: ['mon', 'fri'], from: '08:00', to: '20:00' }] });
     });
     const t = Template.fromStack(build(file).stack);
-    t.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'cron(* 8-19 ? * MON,FRI *)', ScheduleExpressionTimezone: 'Asia/Shanghai' });
+    t.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(* 8-19 ? * MON,FRI *)',
+      ScheduleExpressionTimezone: 'Asia/Shanghai',
+    });
     t.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'SourcesOk', TreatMissingData: 'notBreaching' });
     // the example's sources do not share one timezone: synth says so
-    expect(() => build(writeConfig((c) => (c.schedule.businessHoursOnly = true)))).toThrow(/schedule.businessHoursOnly \(agent-status\): the sources it polls must share one timezone/);
+    expect(() => build(writeConfig((c) => (c.schedule.businessHoursOnly = true)))).toThrow(
+      /schedule.businessHoursOnly \(agent-status\): the sources it polls must share one timezone/,
+    );
   });
 
   it('without task rules there is no preview-tasks function', () => {
     const { stack } = build(writeConfig((c) => (c.taskRules = [])));
-    const services = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function')).map((f: any) => f.Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME);
+    const services = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function')).map(
+      (f: any) => f.Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME,
+    );
     expect(services.sort()).toEqual(['ack', 'agent-status']);
   });
 });

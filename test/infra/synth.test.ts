@@ -11,7 +11,10 @@ describe('npx cdk synth', () => {
   it('works offline with the project CLI: bundles every function locally and passes cdk-nag', async () => {
     const out = mkdtempSync(join(tmpdir(), 'ccwatch-synth-'));
     // the CLI and the library must agree on the cloud-assembly schema; this runs the real command
-    const { stderr } = await run('npx', ['cdk', 'synth', '--quiet', '--no-notices', '--output', out], { env: { ...process.env, CDK_DISABLE_VERSION_CHECK: '1' }, maxBuffer: 1 << 24 });
+    const { stderr } = await run('npx', ['cdk', 'synth', '--quiet', '--no-notices', '--output', out], {
+      env: { ...process.env, CDK_DISABLE_VERSION_CHECK: '1' },
+      maxBuffer: 1 << 24,
+    });
     expect(stderr).not.toMatch(/not compatible|ERROR/);
     const template = JSON.parse(readFileSync(join(out, 'Ccwatch.template.json'), 'utf8'));
     const fns = Object.values(template.Resources as Record<string, { Type: string }>).filter((r) => r.Type === 'AWS::Lambda::Function');

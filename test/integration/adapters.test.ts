@@ -1,10 +1,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ItnioClient, ItnioSourceSchema } from '#shared/vendors/itnio';
-import { HuaweiClient, HuaweiSourceSchema, HUAWEI_STATUS_PATH } from '#shared/vendors/huawei';
-import { NxClient, NxSourceSchema, NX_AGENT_PAGE_PATH, NX_AGENT_STATUS_PATH } from '#shared/vendors/nxcloud';
 import { SourceError } from '#shared/vendors/errors';
+import { HUAWEI_STATUS_PATH, HuaweiClient, HuaweiSourceSchema } from '#shared/vendors/huawei';
+import { ItnioClient, ItnioSourceSchema } from '#shared/vendors/itnio';
+import { NX_AGENT_PAGE_PATH, NX_AGENT_STATUS_PATH, NxClient, NxSourceSchema } from '#shared/vendors/nxcloud';
 import type { VendorSimulator } from '#simulator/server';
-import { FAST_HTTP, TEST_CREDS, population, startSim, testClock } from '../support/sim';
+import { FAST_HTTP, population, startSim, TEST_CREDS, testClock } from '../support/sim';
 
 const clock = testClock();
 const t0 = clock.start;
@@ -20,12 +20,28 @@ const itnio = (creds = TEST_CREDS.itnio, http = FAST_HTTP) =>
 const huawei = (extra: object = {}, creds = TEST_CREDS.huawei) =>
   track(
     new HuaweiClient(
-      HuaweiSourceSchema.parse({ vendor: 'huawei', id: 'hw-main', baseUrl: sim.url, secretId: 's', ccId: 1, vdn: 170, agentIds: ['1001-1250'], groups: { sales: ['1001-1002'] }, http: FAST_HTTP, ...extra }),
+      HuaweiSourceSchema.parse({
+        vendor: 'huawei',
+        id: 'hw-main',
+        baseUrl: sim.url,
+        secretId: 's',
+        ccId: 1,
+        vdn: 170,
+        agentIds: ['1001-1250'],
+        groups: { sales: ['1001-1002'] },
+        http: FAST_HTTP,
+        ...extra,
+      }),
       creds,
     ),
   );
 const nx = (creds = TEST_CREDS.nxcloud) =>
-  track(new NxClient(NxSourceSchema.parse({ vendor: 'nxcloud', id: 'nx-main', baseUrl: sim.url, secretId: 's', tenantId: 144, http: FAST_HTTP }), creds));
+  track(
+    new NxClient(
+      NxSourceSchema.parse({ vendor: 'nxcloud', id: 'nx-main', baseUrl: sim.url, secretId: 's', tenantId: 144, http: FAST_HTTP }),
+      creds,
+    ),
+  );
 
 async function sourceError(p: Promise<unknown>): Promise<SourceError> {
   const err = await p.then(
@@ -53,10 +69,19 @@ describe('ITNIO seat query', () => {
     clock.set(t0 + 120_000);
     const agents = await itnio().readAgents(clock.now());
     expect(agents).toHaveLength(250);
-    const pages = sim.requests('/v3/cc/seat/query').map((r) => r.body.current).sort();
+    const pages = sim
+      .requests('/v3/cc/seat/query')
+      .map((r) => r.body.current)
+      .sort();
     expect(pages).toEqual([1, 2, 3]);
     expect(sim.requests('/v3/cc/seat/query').every((r) => r.body.size === 100)).toBe(true);
-    expect(agents.find((a) => a.agentId === '7')).toMatchObject({ state: 'break', vendorState: '5', name: 'Agent 7', groups: ['sales'], source: 'itnio-main' });
+    expect(agents.find((a) => a.agentId === '7')).toMatchObject({
+      state: 'break',
+      vendorState: '5',
+      name: 'Agent 7',
+      groups: ['sales'],
+      source: 'itnio-main',
+    });
     // the password field in the vendor record never leaves the adapter
     expect(JSON.stringify(agents)).not.toContain('452061e7b50b70001c1e2168632ea56d');
   });
@@ -150,7 +175,6 @@ describe('ITNIO seat query', () => {
     expect(sim.requests('/v3/cc/seat/query')).toHaveLength(3);
     expect(sim.peakInFlight).toBe(2);
   });
-
 });
 
 describe('ITNIO preview task detail', () => {
@@ -163,7 +187,10 @@ describe('ITNIO preview task detail', () => {
         contacts: Array.from({ length: 30 }, (_, i) => ({
           id: 9000 + i,
           called: `91132429${String(26500 + i)}`,
-          timeline: [{ at: t0, status: 5 as const }, ...(i < 12 ? [{ at: t0 + 1000 * i, status: 7 as const, errorReason: i % 2 ? 'busy line' : 'no answer' }] : [])],
+          timeline: [
+            { at: t0, status: 5 as const },
+            ...(i < 12 ? [{ at: t0 + 1000 * i, status: 7 as const, errorReason: i % 2 ? 'busy line' : 'no answer' }] : []),
+          ],
         })),
       },
     ];
@@ -202,7 +229,14 @@ describe('Huawei CC-CMS', () => {
     const agents = await huawei().readAgents(clock.now());
     expect(agents).toHaveLength(250);
     const byId = new Map(agents.map((a) => [a.agentId, a]));
-    expect(byId.get('1001')).toMatchObject({ state: 'break', vendorState: '8', reasonCode: '3', reason: 'Meal (3)', inStateForSec: 600, groups: ['sales'] });
+    expect(byId.get('1001')).toMatchObject({
+      state: 'break',
+      vendorState: '8',
+      reasonCode: '3',
+      reason: 'Meal (3)',
+      inStateForSec: 600,
+      groups: ['sales'],
+    });
     expect(byId.get('1002')).toMatchObject({ state: 'busy', vendorState: '7' });
     expect(byId.get('1003')).toMatchObject({ state: 'offline', vendorState: '0' });
     expect(byId.get('1003')!.reason).toBeUndefined();
@@ -211,7 +245,10 @@ describe('Huawei CC-CMS', () => {
   it('sends at most 6000 ids per request', async () => {
     const ids = Array.from({ length: 7000 }, (_, i) => 2000 + i);
     await huawei({ agentIds: ['2000-8999'] }).readAgents(t0);
-    const bodies = sim.requests(HUAWEI_STATUS_PATH).map((r) => r.body.agentIds.length).sort((a: number, b: number) => b - a);
+    const bodies = sim
+      .requests(HUAWEI_STATUS_PATH)
+      .map((r) => r.body.agentIds.length)
+      .sort((a: number, b: number) => b - a);
     expect(bodies).toEqual([6000, 1000]);
     expect(ids).toHaveLength(7000);
   });
@@ -268,7 +305,12 @@ describe('NXCloud', () => {
     sim.setState('nxcloud', 'nx7', t0 - 120_000, 'offline');
     sim.population.nxcloud!.agents.find((a) => a.id === 'nx8')!.enabled = false;
     const agents = await nx().readAgents(t0);
-    expect(sim.requests(NX_AGENT_PAGE_PATH).map((r) => r.body.page).sort()).toEqual([1, 2, 3]);
+    expect(
+      sim
+        .requests(NX_AGENT_PAGE_PATH)
+        .map((r) => r.body.page)
+        .sort(),
+    ).toEqual([1, 2, 3]);
     expect(sim.requests(NX_AGENT_PAGE_PATH).every((r) => r.body.size === 200)).toBe(true);
     expect(agents).toHaveLength(449);
     expect(sim.requests(NX_AGENT_STATUS_PATH)).toHaveLength(449);
@@ -306,7 +348,19 @@ describe('NXCloud', () => {
 
   it('keeps exactly the source concurrency of status requests in flight', async () => {
     sim.addFault({ path: NX_AGENT_STATUS_PATH, kind: 'latency', ms: 20 });
-    const client = track(new NxClient(NxSourceSchema.parse({ vendor: 'nxcloud', id: 'nx-main', baseUrl: sim.url, secretId: 's', tenantId: 144, http: { ...FAST_HTTP, concurrency: 3 } }), TEST_CREDS.nxcloud));
+    const client = track(
+      new NxClient(
+        NxSourceSchema.parse({
+          vendor: 'nxcloud',
+          id: 'nx-main',
+          baseUrl: sim.url,
+          secretId: 's',
+          tenantId: 144,
+          http: { ...FAST_HTTP, concurrency: 3 },
+        }),
+        TEST_CREDS.nxcloud,
+      ),
+    );
     await client.readAgents(t0);
     expect(sim.requests(NX_AGENT_STATUS_PATH)).toHaveLength(450);
     expect(sim.peakInFlight).toBe(3);
@@ -324,8 +378,20 @@ describe('simulator clock checks', () => {
   it('rejects requests signed with a skewed clock, per vendor', async () => {
     const skewed = () => Date.now() - 10 * 60_000;
     const creds = TEST_CREDS;
-    const i = track(new ItnioClient(ItnioSourceSchema.parse({ vendor: 'itnio', id: 'i', baseUrl: sim.url, secretId: 's', http: FAST_HTTP }), creds.itnio, skewed));
-    const n = track(new NxClient(NxSourceSchema.parse({ vendor: 'nxcloud', id: 'n', baseUrl: sim.url, secretId: 's', tenantId: 144, http: FAST_HTTP }), creds.nxcloud, skewed));
+    const i = track(
+      new ItnioClient(
+        ItnioSourceSchema.parse({ vendor: 'itnio', id: 'i', baseUrl: sim.url, secretId: 's', http: FAST_HTTP }),
+        creds.itnio,
+        skewed,
+      ),
+    );
+    const n = track(
+      new NxClient(
+        NxSourceSchema.parse({ vendor: 'nxcloud', id: 'n', baseUrl: sim.url, secretId: 's', tenantId: 144, http: FAST_HTTP }),
+        creds.nxcloud,
+        skewed,
+      ),
+    );
     expect((await sourceError(i.readAgents(t0))).kind).toBe('clock');
     expect((await sourceError(n.readAgents(t0))).kind).toBe('clock');
   });

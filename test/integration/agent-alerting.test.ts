@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeHarness, TOPICS, emailSection, type Harness } from '../support/harness';
 import { smsLength } from '#shared/notify/sms-length';
+import { emailSection, type Harness, makeHarness, TOPICS } from '../support/harness';
 
 const MIN = 60_000;
 const BREAK_RULE = { id: 'long-break', states: ['break'], after: '15m', repeatEvery: '30m', escalateAfter: '60m' };
@@ -174,7 +174,16 @@ describe('business hours and silences', () => {
     h = await makeHarness({
       config: (url) => ({
         agentRules: [{ ...BREAK_RULE, repeatEvery: undefined, escalateAfter: undefined }],
-        sources: [{ id: 'itnio-main', vendor: 'itnio', baseUrl: url, secretId: 'test/itnio', timezone: 'Asia/Shanghai', businessHours: [{ days: ['mon'], from: '17:30', to: '18:00' }] }],
+        sources: [
+          {
+            id: 'itnio-main',
+            vendor: 'itnio',
+            baseUrl: url,
+            secretId: 'test/itnio',
+            timezone: 'Asia/Shanghai',
+            businessHours: [{ days: ['mon'], from: '17:30', to: '18:00' }],
+          },
+        ],
         silences: [{ scope: { agents: ['itnio-main:4'] }, until: '2026-11-23T09:45:00Z' }],
       }),
     });

@@ -3,8 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { CLI, buildCli, ccwatch } from '../support/cli';
 import type { VendorSimulator } from '#simulator/server';
+import { buildCli, CLI, ccwatch } from '../support/cli';
 import { SECRETS, testSources } from '../support/harness';
 import { population, startSim, testClock } from '../support/sim';
 
@@ -43,7 +43,11 @@ describe('the ccwatch CLI', () => {
 
   it('check-config: exit 0 for a valid file, 2 with every error and its path', async () => {
     expect((await ccwatch(['check-config', config], dir)).code).toBe(0);
-    const bad = cfg('bad.json', { sources: [{ id: 'x', vendor: 'itnio', baseUrl: 'http://vendor.example', secretId: 's' }], channels: [], agentRules: [{ id: 'r', states: ['break'], after: 'soon' }] });
+    const bad = cfg('bad.json', {
+      sources: [{ id: 'x', vendor: 'itnio', baseUrl: 'http://vendor.example', secretId: 's' }],
+      channels: [],
+      agentRules: [{ id: 'r', states: ['break'], after: 'soon' }],
+    });
     const res = await ccwatch(['check-config', bad], dir);
     expect(res.code).toBe(2);
     expect(res.stdout).toContain('sources[0].baseUrl: expected an https URL');
@@ -69,8 +73,24 @@ describe('the ccwatch CLI', () => {
     const lines = first.stdout.trim().split('\n');
     expect(lines).toHaveLength(1);
     const n = JSON.parse(lines[0]!);
-    expect(n).toMatchObject({ channel: 'supervisors', severity: 'warning', subject: expect.stringContaining('1 firing'), sms: expect.any(String), email: expect.stringContaining('1003') });
-    expect(n.alerts).toEqual([expect.objectContaining({ kind: 'agent', source: 'hw-main', id: '1003', state: 'break', status: 'firing', rule: 'long-break', for: 1200 })]);
+    expect(n).toMatchObject({
+      channel: 'supervisors',
+      severity: 'warning',
+      subject: expect.stringContaining('1 firing'),
+      sms: expect.any(String),
+      email: expect.stringContaining('1003'),
+    });
+    expect(n.alerts).toEqual([
+      expect.objectContaining({
+        kind: 'agent',
+        source: 'hw-main',
+        id: '1003',
+        state: 'break',
+        status: 'firing',
+        rule: 'long-break',
+        for: 1200,
+      }),
+    ]);
     expect(first.stderr).toMatch(/run 1 done/);
 
     clock.set(clock.start + 21 * MIN);
@@ -85,11 +105,31 @@ describe('the ccwatch CLI', () => {
     sim.setState('itnio', '2', clock.now() - 30 * MIN, 'break');
     sim.setState('huawei', '1002', clock.now() - 30 * MIN, 'break');
     sim.addFault({ path: '/saas/cc/openapi/agent/page', kind: 'vendorCode', code: 1003 });
-    const res = await ccwatch(['run', '--config', config, '--secrets', secrets, '--dry-run', '--json', '--ddb-endpoint', inject('ddbEndpoint'), '--table', 'cli-fail', '--now', iso(clock.now())], dir);
+    const res = await ccwatch(
+      [
+        'run',
+        '--config',
+        config,
+        '--secrets',
+        secrets,
+        '--dry-run',
+        '--json',
+        '--ddb-endpoint',
+        inject('ddbEndpoint'),
+        '--table',
+        'cli-fail',
+        '--now',
+        iso(clock.now()),
+      ],
+      dir,
+    );
     sim.clearFaults();
     expect(res.code).toBe(3);
     expect(res.stderr).toMatch(/source nx-main failed: .*auth error \(vendor code 1003\)/);
-    const alerts = res.stdout.trim().split('\n').flatMap((l) => JSON.parse(l).alerts);
+    const alerts = res.stdout
+      .trim()
+      .split('\n')
+      .flatMap((l) => JSON.parse(l).alerts);
     expect(alerts.map((a: { id: string }) => a.id)).toContain('1002');
   });
 

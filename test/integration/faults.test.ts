@@ -1,12 +1,12 @@
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { Fault, FaultKind } from '#simulator/server';
-import { makeHarness, TOPICS, emailSection, type Harness } from '../support/harness';
-import { DynamoProxy } from '../support/ddb-proxy';
-import { TEST_CREDS, population } from '../support/sim';
-import { dialerTask } from '#simulator/population';
-import { runPreviewTasks } from '#shared/run/preview-tasks';
-import { SnsPublisher } from '#shared/notify/digest';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { SnsPublisher } from '#shared/notify/digest';
+import { runPreviewTasks } from '#shared/run/preview-tasks';
+import { dialerTask } from '#simulator/population';
+import type { Fault, FaultKind } from '#simulator/server';
+import { DynamoProxy } from '../support/ddb-proxy';
+import { emailSection, type Harness, makeHarness, TOPICS } from '../support/harness';
+import { population, TEST_CREDS } from '../support/sim';
 
 const MIN = 60_000;
 const BREAK_RULE = { id: 'long-break', states: ['break'], after: '15m' };
@@ -43,26 +43,34 @@ describe('vendor faults: the source fails cleanly, state is kept, the others pro
     ['timeouts', { kind: 'timeout' }, /transient error: request failed: timed out/],
     ['connection resets', { kind: 'reset' }, /transient error: request failed/],
     ['malformed JSON', { kind: 'malformed' }, /schema error.*not valid JSON/],
-    ['schema drift', { kind: 'mutate', fn: (j: any) => (j.data.records[0].status = 'BUSY') }, /schema error: seat\/query page 1 data: records\[0\]\.status/],
+    [
+      'schema drift',
+      { kind: 'mutate', fn: (j: any) => (j.data.records[0].status = 'BUSY') },
+      /schema error: seat\/query page 1 data: records\[0\]\.status/,
+    ],
     ['a missing middle page', { kind: 'mutate', match: (b) => b.current === 1, fn: (j: any) => (j.data.total = 150) }, /incomplete error/],
     ['auth failure', { kind: 'vendorCode', code: -1 }, /auth error \(vendor code -1\)/],
     ['clock skew', { kind: 'vendorCode', code: -16 }, /clock error \(vendor code -16\)/],
   ];
 
-  it.each(cases)('%s', async (_name, fault, message) => {
-    const before = await h.store.loadAgents('itnio-main');
-    h.sim.addFault({ path: SEAT, ...fault } as Fault);
-    minute += 1;
-    h.clock.set(h.clock.start + minute * MIN);
-    const report = await h.run();
-    const itnio = report.sources.find((s) => s.source === 'itnio-main')!;
-    expect(itnio.status).toBe('failed');
-    expect(itnio.error).toMatch(message);
-    expect(report.sources.filter((s) => s.source !== 'itnio-main').map((s) => s.status)).toEqual(['ok', 'ok']);
-    // no false resolve of agent 1 and nothing else from ITNIO; stored state untouched
-    expect(names(h.take(), 'RESOLVED')).toEqual([]);
-    expect(await h.store.loadAgents('itnio-main')).toEqual(before);
-  }, 20_000);
+  it.each(cases)(
+    '%s',
+    async (_name, fault, message) => {
+      const before = await h.store.loadAgents('itnio-main');
+      h.sim.addFault({ path: SEAT, ...fault } as Fault);
+      minute += 1;
+      h.clock.set(h.clock.start + minute * MIN);
+      const report = await h.run();
+      const itnio = report.sources.find((s) => s.source === 'itnio-main')!;
+      expect(itnio.status).toBe('failed');
+      expect(itnio.error).toMatch(message);
+      expect(report.sources.filter((s) => s.source !== 'itnio-main').map((s) => s.status)).toEqual(['ok', 'ok']);
+      // no false resolve of agent 1 and nothing else from ITNIO; stored state untouched
+      expect(names(h.take(), 'RESOLVED')).toEqual([]);
+      expect(await h.store.loadAgents('itnio-main')).toEqual(before);
+    },
+    20_000,
+  );
 
   it('after the faults, the next complete answer resolves exactly once', async () => {
     minute += 1;
@@ -80,7 +88,24 @@ describe('DynamoDB errors mid-run', () => {
   let proxy: DynamoProxy;
   beforeAll(async () => {
     proxy = await new DynamoProxy(inject('ddbEndpoint')).start();
-    h = await makeHarness({ ddbEndpoint: proxy.endpoint, config: (url) => ({ agentRules: [BREAK_RULE], sources: [{ id: 'hw-main', vendor: 'huawei', baseUrl: url, secretId: 'test/huawei', ccId: 1, vdn: 170, agentIds: ['1001-1005'], http: { retries: 0 } }] }) });
+    h = await makeHarness({
+      ddbEndpoint: proxy.endpoint,
+      config: (url) => ({
+        agentRules: [BREAK_RULE],
+        sources: [
+          {
+            id: 'hw-main',
+            vendor: 'huawei',
+            baseUrl: url,
+            secretId: 'test/huawei',
+            ccId: 1,
+            vdn: 170,
+            agentIds: ['1001-1005'],
+            http: { retries: 0 },
+          },
+        ],
+      }),
+    });
   });
   afterAll(async () => {
     await h.stop();
@@ -122,7 +147,12 @@ describe('DynamoDB errors mid-run', () => {
 describe('SNS publish failure', () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await makeHarness({ config: (url) => ({ agentRules: [BREAK_RULE], sources: [{ id: 'hw-main', vendor: 'huawei', baseUrl: url, secretId: 'test/huawei', ccId: 1, vdn: 170, agentIds: ['1001-1005'] }] }) });
+    h = await makeHarness({
+      config: (url) => ({
+        agentRules: [BREAK_RULE],
+        sources: [{ id: 'hw-main', vendor: 'huawei', baseUrl: url, secretId: 'test/huawei', ccId: 1, vdn: 170, agentIds: ['1001-1005'] }],
+      }),
+    });
   });
   afterAll(() => h.stop());
 
@@ -145,7 +175,12 @@ describe('SNS publish failure', () => {
 describe('one channel failing of two', () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await makeHarness({ config: (url) => ({ agentRules: [{ ...BREAK_RULE, severity: 'critical' }], sources: [{ id: 'hw-main', vendor: 'huawei', baseUrl: url, secretId: 'test/huawei', ccId: 1, vdn: 170, agentIds: ['1001-1005'] }] }) });
+    h = await makeHarness({
+      config: (url) => ({
+        agentRules: [{ ...BREAK_RULE, severity: 'critical' }],
+        sources: [{ id: 'hw-main', vendor: 'huawei', baseUrl: url, secretId: 'test/huawei', ccId: 1, vdn: 170, agentIds: ['1001-1005'] }],
+      }),
+    });
   });
   afterAll(() => h.stop());
 
@@ -180,7 +215,11 @@ describe('logs', () => {
         pop.itnio!.tasks = [dialerTask({ taskId: 7, name: 'T', t0: t0 - 30 * MIN, contacts: 80, dialEverySec: 20, abnormal: () => true })];
         return pop;
       },
-      config: () => ({ agentRules: [BREAK_RULE], taskRules: [{ id: 't', source: 'itnio-main', taskIds: [7, 8], abnormalCount: 5 }], sourceDownAfter: 1 }),
+      config: () => ({
+        agentRules: [BREAK_RULE],
+        taskRules: [{ id: 't', source: 'itnio-main', taskIds: [7, 8], abnormalCount: 5 }],
+        sourceDownAfter: 1,
+      }),
     });
     try {
       const sns = new SNSClient({ endpoint: h.sns.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'l', secretAccessKey: 'l' } });
@@ -198,7 +237,8 @@ describe('logs', () => {
       sns.destroy();
       const logs = h.log.lines.join('\n');
       expect(logs.length).toBeGreaterThan(100);
-      for (const secret of [TEST_CREDS.itnio.apiSecret, TEST_CREDS.huawei.sk, TEST_CREDS.nxcloud.accessSecret]) expect(logs).not.toContain(secret);
+      for (const secret of [TEST_CREDS.itnio.apiSecret, TEST_CREDS.huawei.sk, TEST_CREDS.nxcloud.accessSecret])
+        expect(logs).not.toContain(secret);
       expect(logs).not.toContain('452061e7b50b70001c1e2168632ea56d');
       expect(logs).not.toMatch(/\d{7,}/);
       const messages = h.sns.published.map((m) => m.message).join('\n');

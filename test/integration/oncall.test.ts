@@ -1,17 +1,16 @@
+import { SNSClient } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { buildCli, ccwatch } from '../support/cli';
 import { handleAckRequest } from '#shared/ack/http';
 import { signAckToken } from '#shared/ack/token';
-import { ackLinkMaker } from '#shared/runtime/handler';
-import { runAgentStatus } from '#shared/run/agent-status';
 import { SnsPublisher } from '#shared/notify/digest';
-import { SNSClient } from '@aws-sdk/client-sns';
-import { makeHarness, TOPICS, type Harness } from '../support/harness';
+import { runAgentStatus } from '#shared/run/agent-status';
+import { ackLinkMaker } from '#shared/runtime/handler';
+import { buildCli, ccwatch } from '../support/cli';
+import { type Harness, makeHarness, TOPICS } from '../support/harness';
 
 const MIN = 60_000;
 const KEY = 'test-signing-key-'.repeat(4);
 const RULE = { id: 'long-break', states: ['break'], after: '15m', repeatEvery: '10m', escalateIfNotAckedAfter: '20m' };
-
 
 describe('the on-call loop', () => {
   let h: Harness;
@@ -21,19 +20,36 @@ describe('the on-call loop', () => {
   const state = () => [...stateOpts, '--now', new Date(h.clock.now()).toISOString()];
   const runAt = async (minute: number) => {
     h.clock.set(h.clock.start + minute * MIN);
-    const deps = { store: h.store, publisher: new SnsPublisher(sns, TOPICS), readers: h.readers, log: h.log, ackLink: ackLinkMaker('https://ack.example/', KEY, h.clock.now()) };
+    const deps = {
+      store: h.store,
+      publisher: new SnsPublisher(sns, TOPICS),
+      readers: h.readers,
+      log: h.log,
+      ackLink: ackLinkMaker('https://ack.example/', KEY, h.clock.now()),
+    };
     await runAgentStatus(h.config, new Date(h.clock.now()).toISOString(), h.clock.now(), deps);
     return h.take();
   };
-  const statuses = (msgs: ReturnType<Harness['take']>) => msgs.filter((m) => m.topicArn === TOPICS.supervisors).map((m) => m.subject!.replace(/^\[ccwatch supervisors\] \w+: /, '').split(' - ')[0]);
-  const idIn = (msgs: ReturnType<Harness['take']>, name: string) => msgs.map((m) => m.bodies!.email!).join('\n').match(new RegExp(`(\\w{6})\\s+${name}`))![1]!;
+  const statuses = (msgs: ReturnType<Harness['take']>) =>
+    msgs
+      .filter((m) => m.topicArn === TOPICS.supervisors)
+      .map((m) => m.subject!.replace(/^\[ccwatch supervisors\] \w+: /, '').split(' - ')[0]);
+  const idIn = (msgs: ReturnType<Harness['take']>, name: string) =>
+    msgs
+      .map((m) => m.bodies!.email!)
+      .join('\n')
+      .match(new RegExp(`(\\w{6})\\s+${name}`))![1]!;
 
   beforeAll(async () => {
     await buildCli();
-    h = await makeHarness({ config: (url) => ({ agentRules: [RULE], sources: [{ id: 'hw-main', vendor: 'huawei', baseUrl: url, secretId: 'test/huawei', ccId: 1, vdn: 170, agentIds: ['1001-1005'] }] }) });
+    h = await makeHarness({
+      config: (url) => ({
+        agentRules: [RULE],
+        sources: [{ id: 'hw-main', vendor: 'huawei', baseUrl: url, secretId: 'test/huawei', ccId: 1, vdn: 170, agentIds: ['1001-1005'] }],
+      }),
+    });
     sns = new SNSClient({ endpoint: h.sns.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'l', secretAccessKey: 'l' } });
     stateOpts = ['--ddb-endpoint', inject('ddbEndpoint'), '--table', h.store.tableName];
-
   });
   afterAll(async () => {
     sns.destroy();
@@ -73,7 +89,10 @@ describe('the on-call loop', () => {
     expect(statuses(await runAt(40))).toEqual(['1 resolved']);
     const hist = await ccwatch(['history', acked, ...stateOpts]);
     expect(hist.code).toBe(0);
-    const events = hist.stdout.split('\n').slice(1).map((l) => l.trim().split(/\s{2,}/)[1]);
+    const events = hist.stdout
+      .split('\n')
+      .slice(1)
+      .map((l) => l.trim().split(/\s{2,}/)[1]);
     expect(events).toEqual(['fired', 'notified', 'acked', 'resolved', 'notified', undefined]);
     expect(hist.stdout).toMatch(/acked {2}by Ann/);
     expect(hist.stdout).toMatch(/notified {2}warning to supervisors/);
@@ -95,9 +114,12 @@ describe('the on-call loop', () => {
   describe('the acknowledge link', () => {
     let id: string;
     const now = () => h.clock.now();
-    const token = (over: Partial<{ episodeId: string; source: string; expiresAt: number }> = {}) => signAckToken(KEY, { episodeId: id, source: 'hw-main', expiresAt: now() + 3600_000, ...over });
-    const get = (t?: string) => handleAckRequest({ method: 'GET', query: t ? { t } : {}, form: {} }, { store: h.store, key: KEY, now: now() });
-    const post = (form: Record<string, string>) => handleAckRequest({ method: 'POST', query: {}, form }, { store: h.store, key: KEY, now: now() });
+    const token = (over: Partial<{ episodeId: string; source: string; expiresAt: number }> = {}) =>
+      signAckToken(KEY, { episodeId: id, source: 'hw-main', expiresAt: now() + 3600_000, ...over });
+    const get = (t?: string) =>
+      handleAckRequest({ method: 'GET', query: t ? { t } : {}, form: {} }, { store: h.store, key: KEY, now: now() });
+    const post = (form: Record<string, string>) =>
+      handleAckRequest({ method: 'POST', query: {}, form }, { store: h.store, key: KEY, now: now() });
     const episode = async () => (await h.store.findEpisode(id))[0]!.episode;
 
     beforeAll(async () => {

@@ -1,10 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { contactStatusAt, dialerTask, type SimTask } from '#simulator/population';
-import { runPreviewTasks } from '#shared/run/preview-tasks';
-import { SnsPublisher } from '#shared/notify/digest';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SnsPublisher } from '#shared/notify/digest';
+import { runPreviewTasks } from '#shared/run/preview-tasks';
 import type { RunReport } from '#shared/run/tick';
-import { makeHarness, TOPICS, type Harness } from '../support/harness';
+import { contactStatusAt, dialerTask, type SimTask } from '#simulator/population';
+import { type Harness, makeHarness, TOPICS } from '../support/harness';
 import { population } from '../support/sim';
 
 const MIN = 60_000;
@@ -17,7 +17,16 @@ const DETAIL = '/v3/cc/preview/queryTaskDetail';
  */
 function tasks(t0: number) {
   return [
-    dialerTask({ taskId: 700, name: 'Win-back', t0, contacts: 200, dialEverySec: 30, agents: ['Ann'], abnormal: (i, at) => (at >= t0 + 10 * MIN && at < t0 + 20 * MIN ? i % 4 !== 0 : false), endAt: t0 + 40 * MIN }),
+    dialerTask({
+      taskId: 700,
+      name: 'Win-back',
+      t0,
+      contacts: 200,
+      dialEverySec: 30,
+      agents: ['Ann'],
+      abnormal: (i, at) => (at >= t0 + 10 * MIN && at < t0 + 20 * MIN ? i % 4 !== 0 : false),
+      endAt: t0 + 40 * MIN,
+    }),
     dialerTask({ taskId: 701, name: 'Survey', t0, contacts: 50, dialEverySec: 60, abnormal: () => false }),
   ];
 }
@@ -40,8 +49,22 @@ describe('preview-task alerting', () => {
       config: (url) => ({
         sources: [{ id: 'itnio-main', vendor: 'itnio', baseUrl: url, secretId: 'test/itnio', http: { retries: 0, timeoutMs: 1000 } }],
         taskRules: [
-          { id: 'winback-count', source: 'itnio-main', taskIds: [700], abnormalCount: 10, escalateAt: { abnormalCount: 14 }, repeatEvery: '10m' },
-          { id: 'any-growth', source: 'itnio-main', discoverRunning: true, growth: { by: 5, within: '5m' }, sampleSize: 20, notifyResolved: true },
+          {
+            id: 'winback-count',
+            source: 'itnio-main',
+            taskIds: [700],
+            abnormalCount: 10,
+            escalateAt: { abnormalCount: 14 },
+            repeatEvery: '10m',
+          },
+          {
+            id: 'any-growth',
+            source: 'itnio-main',
+            discoverRunning: true,
+            growth: { by: 5, within: '5m' },
+            sampleSize: 20,
+            notifyResolved: true,
+          },
           { id: 'bad-id', source: 'itnio-main', taskIds: [999], abnormalCount: 1 },
         ],
       }),
@@ -51,7 +74,15 @@ describe('preview-task alerting', () => {
     for (let m = 0; m <= 45; m++) {
       h.clock.set(h.clock.start + m * MIN);
       h.sim.clearLog();
-      reports.set(m, await runPreviewTasks(h.config, new Date(h.clock.now()).toISOString(), h.clock.now(), { store: h.store, publisher, readers: h.readers, log: h.log }));
+      reports.set(
+        m,
+        await runPreviewTasks(h.config, new Date(h.clock.now()).toISOString(), h.clock.now(), {
+          store: h.store,
+          publisher,
+          readers: h.readers,
+          log: h.log,
+        }),
+      );
       requestsPerTick.set(m, h.sim.requests(DETAIL));
       msgs.set(m, h.take());
     }
@@ -67,7 +98,9 @@ describe('preview-task alerting', () => {
   /** The first whole minute at which the simulated task shows at least n abnormal contacts. */
   const minuteReaching = (n: number) => {
     const task = h.sim.population.itnio!.tasks!.find((t) => t.taskId === 700) as SimTask;
-    return [...reports.keys()].find((m) => task.contacts.filter((c) => contactStatusAt(c, h.clock.start + m * MIN).status === 7).length >= n);
+    return [...reports.keys()].find(
+      (m) => task.contacts.filter((c) => contactStatusAt(c, h.clock.start + m * MIN).status === 7).length >= n,
+    );
   };
 
   it('counts each task with one size=1 request per contact status', () => {
@@ -117,7 +150,10 @@ describe('preview-task alerting', () => {
   });
 
   it('never shows a full phone number in any message', () => {
-    const all = [...msgs.values()].flat().map((m) => `${m.subject}\n${m.bodies!.email}\n${m.bodies!.sms}`).join('\n');
+    const all = [...msgs.values()]
+      .flat()
+      .map((m) => `${m.subject}\n${m.bodies!.email}\n${m.bodies!.sms}`)
+      .join('\n');
     expect(all).toMatch(/\*{9}\d{4}/);
     expect(all).not.toMatch(/\d{7,}/);
   });
@@ -160,18 +196,32 @@ describe('a stalled task above its threshold', () => {
         taskRules: [{ id: 'stalled', source: 'itnio-main', taskIds: [800], abnormalCount: 5, repeatEvery: '5m' }],
       }),
     });
-    const snsClient = new SNSClient({ endpoint: h.sns.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'l', secretAccessKey: 'l' } });
+    const snsClient = new SNSClient({
+      endpoint: h.sns.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'l', secretAccessKey: 'l' },
+    });
     try {
       const seen: string[] = [];
       for (let m = 0; m <= 30; m++) {
         h.clock.set(h.clock.start + m * MIN);
-        const r = await runPreviewTasks(h.config, new Date(h.clock.now()).toISOString(), h.clock.now(), { store: h.store, publisher: new SnsPublisher(snsClient, TOPICS), readers: h.readers, log: h.log });
+        const r = await runPreviewTasks(h.config, new Date(h.clock.now()).toISOString(), h.clock.now(), {
+          store: h.store,
+          publisher: new SnsPublisher(snsClient, TOPICS),
+          readers: h.readers,
+          log: h.log,
+        });
         for (const d of r.digests) for (const n of d.notices) seen.push(`${m}:${n.status}`);
       }
       const fired = Number(seen[0]!.split(':')[0]);
       expect(seen[0]).toMatch(/:firing$/);
       // repeats every 5 minutes, including long after the last contact ended (minute ~11)
-      expect(seen.slice(1)).toEqual([5, 10, 15, 20, 25].map((k) => fired + k).filter((m) => m <= 30).map((m) => `${m}:repeat`));
+      expect(seen.slice(1)).toEqual(
+        [5, 10, 15, 20, 25]
+          .map((k) => fired + k)
+          .filter((m) => m <= 30)
+          .map((m) => `${m}:repeat`),
+      );
     } finally {
       snsClient.destroy();
       await h.stop();

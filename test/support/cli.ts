@@ -11,7 +11,10 @@ export const buildCli = () => run('node', ['scripts/build-cli.mjs']);
 /** Runs the built CLI as a process; never throws, returns what a shell would see. */
 export async function ccwatch(args: string[], cwd?: string): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run('node', [CLI, ...args], { ...(cwd ? { cwd } : {}), env: { ...process.env, AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local', AWS_REGION: 'us-east-1' } });
+    const { stdout, stderr } = await run('node', [CLI, ...args], {
+      ...(cwd ? { cwd } : {}),
+      env: { ...process.env, AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local', AWS_REGION: 'us-east-1' },
+    });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };

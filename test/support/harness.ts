@@ -1,18 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { inject } from 'vitest';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { createTableInput } from '#shared/store/table';
-import { parseConfig, type Config } from '#shared/config/schema';
-import { Store } from '#shared/store/store';
+import { inject } from 'vitest';
+import { type Config, parseConfig } from '#shared/config/schema';
 import { SnsPublisher } from '#shared/notify/digest';
-import { ReaderPool } from '#shared/vendors/readers';
-import { runAgentStatus, type RunReport } from '#shared/run/agent-status';
+import { type RunReport, runAgentStatus } from '#shared/run/agent-status';
 import type { Log } from '#shared/runtime/log';
-import { SnsEndpoint, type ReceivedPublish } from '../../local/sns-endpoint';
-import type { VendorSimulator } from '#simulator/server';
-import type { SimPopulation } from '#simulator/server';
-import { FAST_HTTP, TEST_CREDS, population, startSim, testClock } from './sim';
+import { Store } from '#shared/store/store';
+import { createTableInput } from '#shared/store/table';
+import { ReaderPool } from '#shared/vendors/readers';
+import type { SimPopulation, VendorSimulator } from '#simulator/server';
+import { type ReceivedPublish, SnsEndpoint } from '../../local/sns-endpoint';
+import { FAST_HTTP, population, startSim, TEST_CREDS, testClock } from './sim';
 
 const LOCAL_CREDS = { accessKeyId: 'local', secretAccessKey: 'local' };
 export const TOPICS = {
@@ -40,7 +39,17 @@ export const SECRETS: Record<string, unknown> = {
 export function testSources(simUrl: string) {
   return [
     { id: 'itnio-main', vendor: 'itnio', baseUrl: simUrl, secretId: 'test/itnio', http: FAST_HTTP },
-    { id: 'hw-main', vendor: 'huawei', baseUrl: simUrl, secretId: 'test/huawei', ccId: 1, vdn: 170, agentIds: ['1001-1005'], groups: { hotline: ['1001-1003'] }, http: FAST_HTTP },
+    {
+      id: 'hw-main',
+      vendor: 'huawei',
+      baseUrl: simUrl,
+      secretId: 'test/huawei',
+      ccId: 1,
+      vdn: 170,
+      agentIds: ['1001-1005'],
+      groups: { hotline: ['1001-1003'] },
+      http: FAST_HTTP,
+    },
     { id: 'nx-main', vendor: 'nxcloud', baseUrl: simUrl, secretId: 'test/nxcloud', tenantId: 144, windowSec: 60, http: FAST_HTTP },
   ] as const;
 }
@@ -52,7 +61,8 @@ export const CHANNELS = [
 
 export function captureLog(): Log & { lines: string[] } {
   const lines: string[] = [];
-  const put = (level: string) => (message: string, extra: Record<string, unknown>) => void lines.push(`${level} ${message} ${JSON.stringify(extra)}`);
+  const put = (level: string) => (message: string, extra: Record<string, unknown>) =>
+    void lines.push(`${level} ${message} ${JSON.stringify(extra)}`);
   return { lines, debug: put('debug'), info: put('info'), warn: put('warn'), error: put('error') };
 }
 
@@ -72,16 +82,30 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
-export async function makeHarness(opts: { config?: (simUrl: string) => Record<string, unknown>; population?: (t0: number) => SimPopulation; ddbEndpoint?: string; snsMaxAttempts?: number } = {}): Promise<Harness> {
+export async function makeHarness(
+  opts: {
+    config?: (simUrl: string) => Record<string, unknown>;
+    population?: (t0: number) => SimPopulation;
+    ddbEndpoint?: string;
+    snsMaxAttempts?: number;
+  } = {},
+): Promise<Harness> {
   const clock = testClock();
   const sim = await startSim(opts.population?.(clock.start) ?? population(clock.start), clock.now);
   const sns = await new SnsEndpoint().start();
   const client = ddbClient();
   const table = await freshTable(client);
   // the store may talk through a proxy (fault tests); the table is made directly
-  const storeClient = opts.ddbEndpoint ? new DynamoDBClient({ endpoint: opts.ddbEndpoint, region: 'us-east-1', credentials: LOCAL_CREDS, maxAttempts: 2 }) : client;
+  const storeClient = opts.ddbEndpoint
+    ? new DynamoDBClient({ endpoint: opts.ddbEndpoint, region: 'us-east-1', credentials: LOCAL_CREDS, maxAttempts: 2 })
+    : client;
   const store = new Store(storeClient, table);
-  const snsClient = new SNSClient({ endpoint: sns.endpoint, region: 'us-east-1', credentials: LOCAL_CREDS, maxAttempts: opts.snsMaxAttempts ?? 1 });
+  const snsClient = new SNSClient({
+    endpoint: sns.endpoint,
+    region: 'us-east-1',
+    credentials: LOCAL_CREDS,
+    maxAttempts: opts.snsMaxAttempts ?? 1,
+  });
   const publisher = new SnsPublisher(snsClient, TOPICS);
   const readers = new ReaderPool(async (id) => SECRETS[id]);
   const config = parseConfig({ sources: testSources(sim.url), channels: CHANNELS, ...opts.config?.(sim.url) }, 'test');
@@ -96,7 +120,8 @@ export async function makeHarness(opts: { config?: (simUrl: string) => Record<st
     config,
     log,
     readers,
-    run: (o = {}) => runAgentStatus(o.config ?? config, o.tick ?? new Date(clock.now()).toISOString(), clock.now(), { store, publisher, readers, log }),
+    run: (o = {}) =>
+      runAgentStatus(o.config ?? config, o.tick ?? new Date(clock.now()).toISOString(), clock.now(), { store, publisher, readers, log }),
     take: () => {
       const out = sns.published.slice(seen);
       seen = sns.published.length;

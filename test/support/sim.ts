@@ -1,5 +1,5 @@
-import { VendorSimulator, type SimPopulation } from '#simulator/server';
 import { generateAgents } from '#simulator/population';
+import { type SimPopulation, VendorSimulator } from '#simulator/server';
 
 /** Credentials the test simulator accepts; fake values, local only. */
 export const TEST_CREDS = {
@@ -32,7 +32,11 @@ export function population(t0: number, counts: { itnio?: number; huawei?: number
         { id: 4, name: 'Training' },
       ],
     },
-    nxcloud: { ...TEST_CREDS.nxcloud, tenantId: 144, agents: generateAgents({ count: counts.nxcloud ?? 5, t0, firstId: 1, idPrefix: 'nx' }) },
+    nxcloud: {
+      ...TEST_CREDS.nxcloud,
+      tenantId: 144,
+      agents: generateAgents({ count: counts.nxcloud ?? 5, t0, firstId: 1, idPrefix: 'nx' }),
+    },
   };
 }
 

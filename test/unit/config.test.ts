@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { isOpen } from '#shared/alerting/business-hours';
 import { ConfigError, parseConfig, parseConfigText } from '#shared/config/schema';
 import { parseDuration } from '#shared/model/duration';
-import { isOpen } from '#shared/alerting/business-hours';
 
 const base = {
   sources: [{ id: 'itn', vendor: 'itnio', baseUrl: 'https://api.itniotech.com', secretId: 'ccwatch/itnio' }],
@@ -26,13 +26,23 @@ describe('config validation', () => {
   });
 
   it('names the path of a bad duration', () => {
-    expect(problems({ ...base, agentRules: [{ id: 'a', states: ['break'], after: '15m' }, { id: 'b', states: ['busy'], after: '15m' }, { id: 'c', states: ['break'], after: 'soon' }] })).toEqual([
-      'agentRules[2].after: expected a duration like "15m", "90s" or "2h", got "soon"',
-    ]);
+    expect(
+      problems({
+        ...base,
+        agentRules: [
+          { id: 'a', states: ['break'], after: '15m' },
+          { id: 'b', states: ['busy'], after: '15m' },
+          { id: 'c', states: ['break'], after: 'soon' },
+        ],
+      }),
+    ).toEqual(['agentRules[2].after: expected a duration like "15m", "90s" or "2h", got "soon"']);
   });
 
   it('names vendor-specific fields', () => {
-    const p = problems({ ...base, sources: [{ id: 'hw', vendor: 'huawei', baseUrl: 'https://10.0.0.1:28080', secretId: 'x', ccId: 0, vdn: 170, agentIds: ['50-60'] }] });
+    const p = problems({
+      ...base,
+      sources: [{ id: 'hw', vendor: 'huawei', baseUrl: 'https://10.0.0.1:28080', secretId: 'x', ccId: 0, vdn: 170, agentIds: ['50-60'] }],
+    });
     expect(p.some((l) => l.startsWith('sources[0].ccId:'))).toBe(true);
     expect(p.some((l) => l.startsWith('sources[0].agentIds[0]:') && l.includes('101-59999'))).toBe(true);
   });
@@ -64,23 +74,40 @@ describe('config validation', () => {
   });
 
   it('channel filters must name known sources', () => {
-    expect(problems({ ...base, channels: [{ ...base.channels[0], sources: ['itn', 'gone'] }] })).toEqual(['channels[0].sources[1]: unknown source "gone"']);
+    expect(problems({ ...base, channels: [{ ...base.channels[0], sources: ['itn', 'gone'] }] })).toEqual([
+      'channels[0].sources[1]: unknown source "gone"',
+    ]);
   });
 
   it('says when a rule severity reaches no channel', () => {
-    expect(problems({ ...base, channels: [{ id: 'sup', severities: ['warning'] }], agentRules: [{ id: 'b', states: ['break'], after: '15m', escalateAfter: '1h' }] })).toContain(
-      'channels: no channel receives severity "critical", which a rule uses',
-    );
+    expect(
+      problems({
+        ...base,
+        channels: [{ id: 'sup', severities: ['warning'] }],
+        agentRules: [{ id: 'b', states: ['break'], after: '15m', escalateAfter: '1h' }],
+      }),
+    ).toContain('channels: no channel receives severity "critical", which a rule uses');
   });
 
   it('reports JSON syntax errors with the file name', () => {
-    expect(() => parseConfigText('{"sources": [', 'ccwatch.json')).toThrow(/invalid config \(ccwatch.json\):\n {2}\(root\): not valid JSON/);
+    expect(() => parseConfigText('{"sources": [', 'ccwatch.json')).toThrow(
+      /invalid config \(ccwatch.json\):\n {2}\(root\): not valid JSON/,
+    );
   });
 });
 
 describe('durations', () => {
   it('parses human durations', () => {
-    expect(['90s', '15m', '2h', '1d', '1.5h', '15', '-1m', '0m'].map(parseDuration)).toEqual([90, 900, 7200, 86400, 5400, undefined, undefined, undefined]);
+    expect(['90s', '15m', '2h', '1d', '1.5h', '15', '-1m', '0m'].map(parseDuration)).toEqual([
+      90,
+      900,
+      7200,
+      86400,
+      5400,
+      undefined,
+      undefined,
+      undefined,
+    ]);
   });
 });
 
@@ -88,8 +115,20 @@ describe('business hours', () => {
   const mon0830 = Date.UTC(2026, 10, 23, 0, 30); // Monday 08:30 in Shanghai
   it('opens inside a weekly window in the source timezone', () => {
     const w = [{ days: ['mon', 'tue'] as const, from: '08:00', to: '18:00' }];
-    expect(isOpen(mon0830, 'Asia/Shanghai', w.map((x) => ({ ...x, days: [...x.days] })))).toBe(true);
-    expect(isOpen(mon0830, 'UTC', w.map((x) => ({ ...x, days: [...x.days] })))).toBe(false);
+    expect(
+      isOpen(
+        mon0830,
+        'Asia/Shanghai',
+        w.map((x) => ({ ...x, days: [...x.days] })),
+      ),
+    ).toBe(true);
+    expect(
+      isOpen(
+        mon0830,
+        'UTC',
+        w.map((x) => ({ ...x, days: [...x.days] })),
+      ),
+    ).toBe(false);
   });
   it('handles windows across midnight and no windows at all', () => {
     const night = [{ days: ['sun' as const], from: '22:00', to: '06:00' }];

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { AgentRuleSchema, type AgentRule } from '#shared/config/schema';
-import { episodeIdFor, pickRule, planAgents, planHealth, stateSince, type AgentPlanInput } from '#shared/alerting/agents';
-import type { AgentItem, Episode } from '#shared/model/items';
+import { type AgentPlanInput, episodeIdFor, pickRule, planAgents, planHealth, stateSince } from '#shared/alerting/agents';
+import { type AgentRule, AgentRuleSchema } from '#shared/config/schema';
 import type { NormalizedAgent } from '#shared/model/agent';
+import type { AgentItem, Episode } from '#shared/model/items';
 
 const MIN = 60_000;
 const T = Date.UTC(2026, 10, 23, 9, 0);
@@ -39,7 +39,14 @@ function simulate(
     for (const w of plan.agentWrites) items = [...items.filter((i) => i.agentId !== w.item.agentId), w.item];
     for (const w of plan.episodeWrites) {
       episodes.set(w.next.episodeId, w.next);
-      if (w.notice) notices.push({ at: (step.at - T) / MIN, status: w.notice.status, rule: w.notice.ruleId, forMin: Math.round(w.notice.forSec / 60), severity: w.notice.severity });
+      if (w.notice)
+        notices.push({
+          at: (step.at - T) / MIN,
+          status: w.notice.status,
+          rule: w.notice.ruleId,
+          forMin: Math.round(w.notice.forSec / 60),
+          severity: w.notice.severity,
+        });
     }
   }
   return { notices, items };
@@ -88,7 +95,10 @@ describe('episode lifecycle', () => {
   it('fires at 15, repeats at 45, escalates at 60, resolves when back', () => {
     const { notices } = simulate(
       [r],
-      minutes(70).map((m) => ({ at: T + m * MIN, agent: { state: m >= 1 && m < 66 ? 'break' : 'idle', vendorState: m >= 1 && m < 66 ? '5' : '2' } })),
+      minutes(70).map((m) => ({
+        at: T + m * MIN,
+        agent: { state: m >= 1 && m < 66 ? 'break' : 'idle', vendorState: m >= 1 && m < 66 ? '5' : '2' },
+      })),
     );
     expect(notices).toEqual([
       { at: 16, status: 'firing', rule: 'long-break', forMin: 15, severity: 'warning' },
@@ -102,7 +112,10 @@ describe('episode lifecycle', () => {
     const onCall = rule({ id: 'on-call', states: ['busy', 'wrapup'], after: '30m' });
     const { notices } = simulate(
       [onCall],
-      minutes(40).map((m) => ({ at: T + m * MIN, agent: m < 20 ? { state: 'busy', vendorState: '3' } : m < 35 ? { state: 'wrapup', vendorState: '4' } : { state: 'idle' } })),
+      minutes(40).map((m) => ({
+        at: T + m * MIN,
+        agent: m < 20 ? { state: 'busy', vendorState: '3' } : m < 35 ? { state: 'wrapup', vendorState: '4' } : { state: 'idle' },
+      })),
     );
     expect(notices.map((n) => [n.at, n.status])).toEqual([
       [30, 'firing'],
@@ -111,11 +124,14 @@ describe('episode lifecycle', () => {
   });
 
   it('an agent missing from a complete answer counts as offline and resolves', () => {
-    const { notices, items } = simulate([r], [
-      { at: T, agent: { state: 'break', vendorState: '5' } },
-      { at: T + 15 * MIN, agent: { state: 'break', vendorState: '5' } },
-      { at: T + 16 * MIN, agent: null },
-    ]);
+    const { notices, items } = simulate(
+      [r],
+      [
+        { at: T, agent: { state: 'break', vendorState: '5' } },
+        { at: T + 15 * MIN, agent: { state: 'break', vendorState: '5' } },
+        { at: T + 16 * MIN, agent: null },
+      ],
+    );
     expect(notices.map((n) => n.status)).toEqual(['firing', 'resolved']);
     expect(items[0]).toMatchObject({ state: 'offline', vendorState: 'absent' });
   });
@@ -126,8 +142,26 @@ describe('episode lifecycle', () => {
   });
 
   it('nothing is written when nothing changed', () => {
-    const first = planAgents({ now: T, source: 's', observed: [obs()], previous: [], episodes: new Map(), rules: [r], silences: [], open: true });
-    const again = planAgents({ now: T + MIN, source: 's', observed: [obs({ observedAt: T + MIN })], previous: first.agentWrites.map((w) => w.item), episodes: new Map(), rules: [r], silences: [], open: true });
+    const first = planAgents({
+      now: T,
+      source: 's',
+      observed: [obs()],
+      previous: [],
+      episodes: new Map(),
+      rules: [r],
+      silences: [],
+      open: true,
+    });
+    const again = planAgents({
+      now: T + MIN,
+      source: 's',
+      observed: [obs({ observedAt: T + MIN })],
+      previous: first.agentWrites.map((w) => w.item),
+      episodes: new Map(),
+      rules: [r],
+      silences: [],
+      open: true,
+    });
     expect(first.agentWrites).toHaveLength(1);
     expect(again.agentWrites).toHaveLength(0);
   });
@@ -141,10 +175,22 @@ describe('episode lifecycle', () => {
 });
 
 describe('acknowledging', () => {
-  const minutes = (n: number) => Array.from({ length: n }, (_, i) => ({ at: T + i * MIN, agent: { state: i < 70 ? 'break' : 'idle', vendorState: i < 70 ? '5' : '2' } as Partial<NormalizedAgent> }));
+  const minutes = (n: number) =>
+    Array.from({ length: n }, (_, i) => ({
+      at: T + i * MIN,
+      agent: { state: i < 70 ? 'break' : 'idle', vendorState: i < 70 ? '5' : '2' } as Partial<NormalizedAgent>,
+    }));
   const ackAt = (minute: number, snoozeMin?: number) => (at: number, episodes: Map<string, Episode>) => {
     if (at !== T + minute * MIN) return;
-    for (const [id, e] of episodes) if (!e.resolvedAt) episodes.set(id, { ...e, ackedBy: 'Ann', ackedAt: at, ...(snoozeMin ? { snoozeUntil: at + snoozeMin * MIN } : {}), version: e.version + 1 });
+    for (const [id, e] of episodes)
+      if (!e.resolvedAt)
+        episodes.set(id, {
+          ...e,
+          ackedBy: 'Ann',
+          ackedAt: at,
+          ...(snoozeMin ? { snoozeUntil: at + snoozeMin * MIN } : {}),
+          version: e.version + 1,
+        });
   };
   const rule = (r: object) => AgentRuleSchema.parse({ id: 'long-break', states: ['break'], after: '15m', ...r });
   const steps = (notices: { at: number; status: string }[]) => notices.map((n) => `${n.at}:${n.status}`);
@@ -155,7 +201,12 @@ describe('acknowledging', () => {
   });
 
   it('acknowledging in time stops the escalation and the repeats; the alert still resolves', () => {
-    const { notices } = simulate([rule({ escalateIfNotAckedAfter: '10m', repeatEvery: '5m', escalateAfter: '40m' })], minutes(72), {}, ackAt(18));
+    const { notices } = simulate(
+      [rule({ escalateIfNotAckedAfter: '10m', repeatEvery: '5m', escalateAfter: '40m' })],
+      minutes(72),
+      {},
+      ackAt(18),
+    );
     expect(steps(notices)).toEqual(['15:firing', '70:resolved']);
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ChannelSchema } from '#shared/config/schema';
 import type { Notice } from '#shared/alerting/agents';
+import { ChannelSchema } from '#shared/config/schema';
 import { renderEmail, renderSms, renderSubject } from '#shared/notify/render';
 import { smsLength } from '#shared/notify/sms-length';
 
@@ -26,7 +26,10 @@ function notice(i: number, p: Partial<Notice> = {}): Notice {
 
 describe('SMS digest', () => {
   it('fits one GSM-7 segment with the display-name prefix, and says how many more', () => {
-    const sms = renderSms(Array.from({ length: 12 }, (_, i) => notice(i)), channel);
+    const sms = renderSms(
+      Array.from({ length: 12 }, (_, i) => notice(i)),
+      channel,
+    );
     expect(smsLength(`CCWATCH> ${sms}`)).toMatchObject({ ucs2: false });
     expect(smsLength(`CCWATCH> ${sms}`).units).toBeLessThanOrEqual(160);
     expect(sms).toMatch(/^CRIT 12 open: Agent 11 break 31m \[E0011\]/);
@@ -48,14 +51,21 @@ describe('SMS digest', () => {
 
 describe('email digest', () => {
   it('has an ASCII subject under 100 characters even for long non-ASCII names', () => {
-    const s = renderSubject([notice(1, { subjectName: '王芳'.repeat(40) }), ...Array.from({ length: 50 }, (_, i) => notice(i + 2))], channel);
+    const s = renderSubject(
+      [notice(1, { subjectName: '王芳'.repeat(40) }), ...Array.from({ length: 50 }, (_, i) => notice(i + 2))],
+      channel,
+    );
     expect(s.length).toBeLessThan(100);
     expect(s).toMatch(/^[\x20-\x7e]+$/);
     expect(s).toContain('CRITICAL: 51 firing');
   });
 
   it('tables every alert with state, duration, local start time, rule and severity', () => {
-    const body = renderEmail([notice(1), notice(2, { status: 'resolved', severity: 'warning' })], { channel, now: T, timezones: { 'itnio-main': 'Asia/Shanghai' } });
+    const body = renderEmail([notice(1), notice(2, { status: 'resolved', severity: 'warning' })], {
+      channel,
+      now: T,
+      timezones: { 'itnio-main': 'Asia/Shanghai' },
+    });
     expect(body).toContain('FIRING (1)');
     expect(body).toContain('RESOLVED (1)');
     expect(body).toMatch(/E0001\s+Agent 1 \(101\)\s+itnio-main\s+sales\s+break\(5\)\s+21m\s+23 Nov, 16:39\s+long-break\s+critical/);
@@ -87,7 +97,11 @@ describe('channel routing', () => {
     const notices = [
       notice(1, { severity: 'warning' }),
       notice(2, { severity: 'critical', source: 'hw-main' }),
-      notice(3, { severity: 'warning', kind: 'task', task: { counts: { '7': 5 }, attempted: 10, share: 0.5, topReasons: [], examples: [] } }),
+      notice(3, {
+        severity: 'warning',
+        kind: 'task',
+        task: { counts: { '7': 5 }, attempted: 10, share: 0.5, topReasons: [], examples: [] },
+      }),
     ];
     const routed = Object.fromEntries(buildDigests(notices, channels, T, {}).map((d) => [d.channel.id, d.notices.map((n) => n.subjectId)]));
     expect(routed).toEqual({ all: ['101', '102', '103'], 'huawei-floor': ['102'], dialer: ['103'], oncall: ['102'] });

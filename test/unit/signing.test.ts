@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { huaweiAuthorization, huaweiNorm, huaweiTimestamp } from '#shared/vendors/huawei-sign';
 import { itnioSign } from '#shared/vendors/itnio';
 import { nxSign } from '#shared/vendors/nxcloud';
-import { huaweiAuthorization, huaweiNorm, huaweiTimestamp } from '#shared/vendors/huawei-sign';
 
 // Vendor test vectors from ../shared/vendors.md: each one a test.
 describe('ITNIO signing', () => {

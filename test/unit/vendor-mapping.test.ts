@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { mapItnioStatus, itnioStatsWindow } from '#shared/vendors/itnio';
-import { expandAgentIds, huaweiValue, mapHuaweiState } from '#shared/vendors/huawei';
-import { inferNxState } from '#shared/vendors/nxcloud';
 import { maskPhone } from '#shared/model/agent';
+import { expandAgentIds, huaweiValue, mapHuaweiState } from '#shared/vendors/huawei';
+import { itnioStatsWindow, mapItnioStatus } from '#shared/vendors/itnio';
+import { inferNxState } from '#shared/vendors/nxcloud';
 
 describe('ITNIO status codes', () => {
   it('maps the documented codes and keeps unknown ones as other', () => {
@@ -10,19 +10,40 @@ describe('ITNIO status codes', () => {
   });
   it("sends today's window in the source timezone", () => {
     // 23:30 UTC is already the next day in Shanghai
-    expect(itnioStatsWindow(Date.UTC(2026, 10, 23, 23, 30), 'Asia/Shanghai')).toEqual({ strTime: '2026-11-24 00:00:00', endTime: '2026-11-24 23:59:59' });
+    expect(itnioStatsWindow(Date.UTC(2026, 10, 23, 23, 30), 'Asia/Shanghai')).toEqual({
+      strTime: '2026-11-24 00:00:00',
+      endTime: '2026-11-24 23:59:59',
+    });
   });
 });
 
 describe('Huawei CTI states', () => {
   it('maps every documented code', () => {
     expect(Array.from({ length: 11 }, (_, i) => mapHuaweiState(i))).toEqual([
-      'offline', 'idle', 'busy', 'busy', 'busy', 'busy', 'wrapup', 'busy', 'break', 'break', 'wrapup',
+      'offline',
+      'idle',
+      'busy',
+      'busy',
+      'busy',
+      'busy',
+      'wrapup',
+      'busy',
+      'break',
+      'break',
+      'wrapup',
     ]);
     expect(mapHuaweiState(42)).toBe('other');
   });
   it('treats the sentinels as none', () => {
-    expect([4294967295, 4294967295000, 65535, null, undefined, 0, 120].map(huaweiValue)).toEqual([undefined, undefined, undefined, undefined, undefined, 0, 120]);
+    expect([4294967295, 4294967295000, 65535, null, undefined, 0, 120].map(huaweiValue)).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      0,
+      120,
+    ]);
   });
   it('expands ids and ranges without duplicates', () => {
     expect(expandAgentIds([1003, '1001-1004', 1002])).toEqual([1001, 1002, 1003, 1004]);
