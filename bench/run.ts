@@ -1,5 +1,6 @@
 // `npm run bench`: scale and cost figures, printed as a table and written to bench/results.json.
 // No assertion here: the figures are compared with their goals and reported.
+
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,6 +9,7 @@ import { parseArgs, promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { build } from 'esbuild';
+import { ENV, FN } from '#shared/contracts/names';
 import { createTableInput } from '#shared/store/table';
 import { dialerTask, generateAgents } from '#simulator/population';
 import { type SimPopulation, VendorSimulator } from '#simulator/server';
@@ -147,7 +149,7 @@ async function agentBench(ddbEndpoint: string, sns: SnsEndpoint): Promise<Row[]>
         const published = sns.published.length;
         log(`  ${vendor} ${n}: ${name}...`);
         const r = await tick({
-          fn: 'agent-status',
+          fn: FN.agentStatus,
           config,
           secrets: { [`bench/${vendor}`]: CREDS[vendor] },
           ddbEndpoint,
@@ -204,7 +206,7 @@ async function taskBench(ddbEndpoint: string, sns: SnsEndpoint) {
     now += MIN;
     sim.clearLog();
     const r = await tick({
-      fn: 'preview-tasks',
+      fn: FN.previewTasks,
       config,
       secrets: { 'bench/itnio': CREDS.itnio },
       ddbEndpoint,
@@ -232,7 +234,7 @@ async function taskBench(ddbEndpoint: string, sns: SnsEndpoint) {
 async function bundleBench() {
   const { runtimeJson } = loadConfig('ccwatch.config.json');
   const out = [];
-  for (const fn of ['agent-status', 'preview-tasks']) {
+  for (const fn of [FN.agentStatus, FN.previewTasks]) {
     // inside the project, so the external SDK resolves from node_modules as the runtime's would
     const outfile = join('bench', '.out', fn, 'index.mjs');
     await build({
@@ -264,8 +266,8 @@ async function bundleBench() {
         {
           env: {
             ...process.env,
-            CCWATCH_TABLE: 'ccwatch-bench',
-            CCWATCH_TOPICS: JSON.stringify(TOPICS),
+            [ENV.table]: 'ccwatch-bench',
+            [ENV.topics]: JSON.stringify(TOPICS),
             AWS_REGION: 'us-east-1',
             NODE_NO_WARNINGS: '1',
           },

@@ -1,10 +1,12 @@
 // One function run in a fresh process (like a cold Lambda), so its peak RSS is its own.
 // Input: a JSON file path; output: one JSON line with what the run cost.
+
 import { readFileSync } from 'node:fs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { parseConfig } from '#shared/config/schema';
-import { SnsPublisher } from '#shared/notify/digest';
+import { parseConfig } from '#shared/config/parse';
+import { FN } from '#shared/contracts/names';
+import { SnsPublisher } from '#shared/notify/publishers';
 import { runAgentStatus } from '#shared/run/agent-status';
 import { runPreviewTasks } from '#shared/run/preview-tasks';
 import { silentLog } from '#shared/runtime/log';
@@ -20,7 +22,7 @@ const readers = new ReaderPool(async (id) => job.secrets[id]);
 const deps = { store, publisher: new SnsPublisher(sns, job.topics), readers, log: silentLog };
 const config = parseConfig(job.config, 'bench');
 const started = performance.now();
-const report = await (job.fn === 'preview-tasks' ? runPreviewTasks : runAgentStatus)(config, job.tick, job.now, deps);
+const report = await (job.fn === FN.previewTasks ? runPreviewTasks : runAgentStatus)(config, job.tick, job.now, deps);
 const ms = performance.now() - started;
 await readers.closeAll();
 ddb.destroy();

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { type Config, parseConfig } from '#shared/config/schema';
+import { parseConfig, parseConfigJson } from '#shared/config/parse';
+import type { Config } from '#shared/config/schema';
 
 export interface LoadedConfig {
   /** Validated, with defaults and durations in seconds: what the stack is built from. */
@@ -19,12 +20,7 @@ export function loadConfig(path: string): LoadedConfig {
   } catch (err) {
     throw new Error(`cannot read the ccwatch config "${path}": ${(err as Error).message}`);
   }
-  let raw: { channels?: Record<string, unknown>[] };
-  try {
-    raw = JSON.parse(text);
-  } catch (err) {
-    throw new Error(`invalid config (${path}):\n  (root): not valid JSON: ${(err as Error).message}`);
-  }
+  const raw = parseConfigJson(text, path) as { channels?: Record<string, unknown>[] };
   const config = parseConfig(raw, path);
   const runtime = { ...raw, channels: (raw.channels ?? []).map(({ emails: _e, sms: _s, ...channel }) => channel) };
   return { config, runtimeJson: JSON.stringify(runtime) };

@@ -3,6 +3,7 @@ import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { Config } from '#shared/config/schema';
+import { ENV, FN, type ScheduledFunctionId } from '#shared/contracts/names';
 import type { SourceConfig } from '#shared/vendors/index';
 import { AckEndpoint } from './constructs/ack-endpoint';
 import { AlertChannels } from './constructs/alert-channels';
@@ -66,14 +67,14 @@ export class CcwatchStack extends Stack {
         'Rotating the link-signing key invalidates every acknowledge link in sent emails; it is rotated by hand (delete and redeploy).',
     });
     const environment = {
-      CCWATCH_TABLE: table.tableName,
-      CCWATCH_TOPICS: Stack.of(this).toJsonString(channels.arns()),
-      CCWATCH_ACK_URL: ack.url.url,
-      CCWATCH_ACK_SECRET: ack.key.secretArn,
+      [ENV.table]: table.tableName,
+      [ENV.topics]: Stack.of(this).toJsonString(channels.arns()),
+      [ENV.ackUrl]: ack.url.url,
+      [ENV.ackSecret]: ack.key.secretArn,
     };
     const alarmTopics = channels.forSeverity(config.channels, 'critical');
-    const make = (name: string, sources: readonly SourceConfig[]) => {
-      const f = new ScheduledFunction(this, name === 'agent-status' ? 'AgentStatus' : 'PreviewTasks', {
+    const make = (name: ScheduledFunctionId, sources: readonly SourceConfig[]) => {
+      const f = new ScheduledFunction(this, name === FN.agentStatus ? 'AgentStatus' : 'PreviewTasks', {
         name,
         runtimeJson: props.runtimeJson,
         environment,
@@ -90,14 +91,14 @@ export class CcwatchStack extends Stack {
       ack.key.grantRead(f.fn);
       return f;
     };
-    const functions = [make('agent-status', config.sources)];
+    const functions = [make(FN.agentStatus, config.sources)];
     const taskSources = config.sources.filter((s) => config.taskRules.some((r) => r.source === s.id));
-    if (taskSources.length) functions.push(make('preview-tasks', taskSources));
+    if (taskSources.length) functions.push(make(FN.previewTasks, taskSources));
 
     new CcwatchDashboard(this, 'Dashboard', {
       agentSources: config.sources.map((s) => s.id),
       taskSources: taskSources.map((s) => s.id),
-      functions: functions.map((_, i) => (i === 0 ? 'agent-status' : 'preview-tasks')),
+      functions: functions.map((f) => f.name),
     });
 
     for (const [id, topic] of channels.topics)

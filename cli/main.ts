@@ -1,26 +1,22 @@
 // ccwatch: the operator CLI. Runs the same core as the Lambda functions, on this machine.
 import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import { type ParseArgsConfig, parseArgs } from 'node:util';
+import type { ParseArgsConfig } from 'node:util';
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { describeEpisode, setAcknowledgment } from '#shared/ack/acknowledge';
-import { type Config, ConfigError, parseConfigText } from '#shared/config/schema';
+import { ConfigError, parseConfigText } from '#shared/config/parse';
+import type { Config } from '#shared/config/schema';
 import { parseDuration } from '#shared/model/duration';
-import { CollectingPublisher, type Publisher, SnsPublisher } from '#shared/notify/digest';
+import { CollectingPublisher, type Publisher, SnsPublisher } from '#shared/notify/publishers';
 import { type RunReport, runAgentStatus } from '#shared/run/agent-status';
 import { runPreviewTasks } from '#shared/run/preview-tasks';
 import type { Log } from '#shared/runtime/log';
 import { Store } from '#shared/store/store';
 import { ReaderPool, type SecretLoader } from '#shared/vendors/readers';
-import { SCENARIOS, type Scenario } from '#simulator/scenarios';
-import { VendorSimulator } from '#simulator/server';
 import { localState } from './local-state';
 import { notificationJson, notificationText } from './notifications';
-
-const EXIT = { ok: 0, usage: 1, invalid: 2, sourceFailed: 3 } as const;
-
-class UsageError extends Error {}
+import { EXIT, parseFlags, UsageError } from './usage';
 
 const HELP: Record<string, string> = {
   main: `ccwatch — call-center alerting, run locally
@@ -86,11 +82,6 @@ ${'STATE'}`,
 Prints an alert's events in order: fired, notified (which channel), acked/snoozed (by whom),
 escalated, resolved.
 ${'STATE'}`,
-  sim: `Usage: ccwatch sim [--port N] [--scenario <name|file>]
-
-Starts the vendor simulator (ITNIO, Huawei CC-CMS and NXCloud contracts) on 127.0.0.1.
-Scenarios: ${Object.keys(SCENARIOS).join(', ')}, or a JSON file: a population whose timeline
-"at" values are minutes from start. Ctrl-C stops it.`,
 };
 
 const STATE_HELP = `State options:
@@ -102,11 +93,7 @@ for (const k of ['ack', 'unack', 'alerts', 'history']) HELP[k] = HELP[k]!.replac
 const STATE_OPTIONS = { aws: { type: 'boolean' }, table: { type: 'string' }, 'ddb-endpoint': { type: 'string' } } as const;
 
 function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T, command: string) {
-  try {
-    return parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
-  } catch (err) {
-    throw new UsageError(`${(err as Error).message}\n\n${HELP[command]}`);
-  }
+  return parseFlags(args, options, HELP[command] ?? HELP.main!);
 }
 
 function parseNow(text: string): number {
@@ -136,7 +123,10 @@ function readConfig(file: string): Config {
 
 function checkConfig(args: string[]): number {
   const { values, positionals } = parse(args, {}, 'check-config');
-  if (values.help) return (void console.log(HELP['check-config']), EXIT.ok);
+  if (values.help) {
+    console.log(HELP['check-config']);
+    return EXIT.ok;
+  }
   if (positionals.length !== 1) throw new UsageError(`check-config takes one file\n\n${HELP['check-config']}`);
   try {
     const cfg = readConfig(positionals[0]!);
@@ -183,7 +173,10 @@ async function runCommand(args: string[]): Promise<number> {
     },
     'run',
   );
-  if (values.help) return (void console.log(HELP.run), EXIT.ok);
+  if (values.help) {
+    console.log(HELP.run);
+    return EXIT.ok;
+  }
   if (!values.config) throw new UsageError(`--config is required\n\n${HELP.run}`);
   if (values.once && values.every) throw new UsageError('--once and --every exclude each other');
   if (values.json && !values['dry-run']) throw new UsageError('--json prints notifications instead of sending them: use it with --dry-run');
@@ -217,7 +210,7 @@ async function runCommand(args: string[]): Promise<number> {
 
   const state = await localState(values['ddb-endpoint'], values.table, progress);
   const readers = new ReaderPool(loadSecret);
-  const deps = { store: new Store(state.client, state.table), publisher, readers, log };
+  const deps = { store: new Store(state.client, state.table, log), publisher, readers, log };
   let stop = false;
   process.once('SIGINT', () => {
     stop = true;
@@ -251,17 +244,6 @@ async function runCommand(args: string[]): Promise<number> {
   return code;
 }
 
-function scenarioFromFile(file: string): Scenario {
-  const raw = JSON.parse(readFileSync(file, 'utf8'));
-  return {
-    description: `from ${file}`,
-    minutes: 0,
-    // timeline "at" values in the file are minutes from start
-    population: (t0) =>
-      JSON.parse(JSON.stringify(raw), (key, value) => (key === 'at' && typeof value === 'number' ? t0 + value * 60_000 : value)),
-  };
-}
-
 async function withStore<T>(
   values: { aws?: boolean | undefined; table?: string | undefined; 'ddb-endpoint'?: string | undefined },
   fn: (store: Store) => Promise<T>,
@@ -284,7 +266,10 @@ async function ackCommand(args: string[], clear: boolean): Promise<number> {
     { ...STATE_OPTIONS, for: { type: 'string' }, by: { type: 'string' }, source: { type: 'string' }, now: { type: 'string' } },
     command,
   );
-  if (values.help) return (void console.log(HELP[command]), EXIT.ok);
+  if (values.help) {
+    console.log(HELP[command]);
+    return EXIT.ok;
+  }
   if (positionals.length !== 1) throw new UsageError(`${command} takes one alert id\n\n${HELP[command]}`);
   if (clear && values.for) throw new UsageError('unack takes no --for');
   const snoozeSec = values.for !== undefined ? parseDuration(values.for) : undefined;
@@ -311,13 +296,19 @@ async function ackCommand(args: string[], clear: boolean): Promise<number> {
 
 async function alertsCommand(args: string[]): Promise<number> {
   const { values } = parse(args, { ...STATE_OPTIONS, json: { type: 'boolean' } }, 'alerts');
-  if (values.help) return (void console.log(HELP.alerts), EXIT.ok);
-  const open = await withStore(values, (store) => store.openEpisodes());
+  if (values.help) {
+    console.log(HELP.alerts);
+    return EXIT.ok;
+  }
+  const open = await withStore(values, (store) => store.episodes.openEpisodes());
   if (values.json) {
     for (const e of open) console.log(JSON.stringify(e));
     return EXIT.ok;
   }
-  if (!open.length) return (void console.log('no open alerts'), EXIT.ok);
+  if (!open.length) {
+    console.log('no open alerts');
+    return EXIT.ok;
+  }
   const now = Date.now();
   for (const e of open) {
     const ack = e.ackedBy
@@ -330,9 +321,12 @@ async function alertsCommand(args: string[]): Promise<number> {
 
 async function historyCommand(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, { ...STATE_OPTIONS, json: { type: 'boolean' } }, 'history');
-  if (values.help) return (void console.log(HELP.history), EXIT.ok);
+  if (values.help) {
+    console.log(HELP.history);
+    return EXIT.ok;
+  }
   if (positionals.length !== 1) throw new UsageError(`history takes one alert id\n\n${HELP.history}`);
-  const found = await withStore(values, (store) => store.findEpisode(positionals[0]!.toUpperCase()));
+  const found = await withStore(values, (store) => store.episodes.findEpisode(positionals[0]!.toUpperCase()));
   if (!found.length) {
     process.stderr.write(`ccwatch: no alert ${positionals[0]} (resolved alerts are kept 30 days)\n`);
     return EXIT.invalid;
@@ -356,30 +350,6 @@ async function historyCommand(args: string[]): Promise<number> {
   return EXIT.ok;
 }
 
-async function simCommand(args: string[]): Promise<number> {
-  const { values } = parse(args, { port: { type: 'string' }, scenario: { type: 'string' } }, 'sim');
-  if (values.help) return (void console.log(HELP.sim), EXIT.ok);
-  const name = values.scenario ?? 'demo';
-  const scenario = SCENARIOS[name] ?? (name.endsWith('.json') ? scenarioFromFile(name) : undefined);
-  if (!scenario) throw new UsageError(`unknown scenario "${name}"; known: ${Object.keys(SCENARIOS).join(', ')}, or a .json file`);
-  const port = values.port !== undefined ? Number(values.port) : undefined;
-  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535))
-    throw new UsageError(`--port: expected a port number, got "${values.port}"`);
-  const sim = await new VendorSimulator({
-    population: scenario.population(Date.now()),
-    clock: Date.now,
-    ...(port !== undefined ? { port } : {}),
-  }).start();
-  process.stderr.write(`vendor simulator (${name}) listening on ${sim.url}; Ctrl-C to stop\n`);
-  console.log(sim.url);
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
-  await sim.stop();
-  return EXIT.ok;
-}
-
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
@@ -389,7 +359,8 @@ export async function main(argv: string[]): Promise<number> {
       case 'run':
         return await runCommand(rest);
       case 'sim':
-        return await simCommand(rest);
+        // loaded only here: run, ack and the rest never parse the simulator
+        return await (await import('./sim')).simCommand(rest);
       case 'ack':
         return await ackCommand(rest, false);
       case 'unack':

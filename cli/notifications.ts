@@ -1,5 +1,5 @@
-import type { Notice } from '#shared/alerting/agents';
-import { SEVERITIES } from '#shared/config/schema';
+import type { Notice } from '#shared/model/items';
+import { SEVERITIES } from '#shared/model/severity';
 import type { Digest } from '#shared/notify/digest';
 
 /** One notification (a channel's digest) as one JSON line: the contract scripts rely on. */

@@ -1,11 +1,16 @@
 // Builds the `ccwatch` bin (dist/ccwatch.mjs). Runs on `npm ci` (prepare); dependencies stay external.
+// Split so that `ccwatch sim` code (the simulator) is a chunk loaded only by that command.
 
-import { chmodSync } from 'node:fs';
+import { chmodSync, rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
+rmSync('dist', { recursive: true, force: true });
 await build({
-  entryPoints: ['cli/main.ts'],
-  outfile: 'dist/ccwatch.mjs',
+  entryPoints: { ccwatch: 'cli/main.ts' },
+  outdir: 'dist',
+  outExtension: { '.js': '.mjs' },
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
   bundle: true,
   platform: 'node',
   format: 'esm',

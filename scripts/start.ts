@@ -3,8 +3,8 @@
 // SNS client to a loopback endpoint, and what an on-call person would receive is printed.
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { parseConfig } from '#shared/config/schema';
-import { SnsPublisher } from '#shared/notify/digest';
+import { parseConfig } from '#shared/config/parse';
+import { SnsPublisher } from '#shared/notify/publishers';
 import { runAgentStatus } from '#shared/run/agent-status';
 import { runPreviewTasks } from '#shared/run/preview-tasks';
 import { silentLog } from '#shared/runtime/log';

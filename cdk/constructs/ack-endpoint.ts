@@ -4,7 +4,8 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { type FunctionUrl, FunctionUrlAuthType } from 'aws-cdk-lib/aws-lambda';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { keys } from '#shared/store/store';
+import { ENV, FN } from '#shared/contracts/names';
+import { keys } from '#shared/store/table';
 import { CcwatchFunction } from './function';
 
 /**
@@ -24,8 +25,8 @@ export class AckEndpoint extends Construct {
       removalPolicy: RemovalPolicy.DESTROY,
     });
     const { fn } = new CcwatchFunction(this, 'Fn', {
-      name: 'ack',
-      environment: { CCWATCH_TABLE: props.table.tableName, CCWATCH_ACK_SECRET: this.key.secretArn },
+      name: FN.ack,
+      environment: { [ENV.table]: props.table.tableName, [ENV.ackSecret]: this.key.secretArn },
       timeout: Duration.seconds(10),
       // throttling: a flood of requests cannot run more than two at once
       reservedConcurrency: 2,

@@ -4,7 +4,8 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription, SmsSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import type { Channel, Severity } from '#shared/config/schema';
+import type { Channel } from '#shared/config/schema';
+import type { Severity } from '#shared/model/severity';
 
 /** One KMS-encrypted SNS topic per configured channel, with its email and SMS subscribers. */
 export class AlertChannels extends Construct {

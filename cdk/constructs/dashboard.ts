@@ -1,8 +1,8 @@
 import { Duration } from 'aws-cdk-lib';
 import { Dashboard, GraphWidget, Metric } from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
+import { FN, METRIC, METRICS_NAMESPACE } from '#shared/contracts/names';
 import { AGENT_STATES } from '#shared/model/agent';
-import { METRICS_NAMESPACE } from '#shared/runtime/observability';
 
 /** Agents by state per source, active alerts, run duration and vendor errors, from the functions' EMF metrics. */
 export class CcwatchDashboard extends Construct {
@@ -25,7 +25,7 @@ export class CcwatchDashboard extends Construct {
             title: `Agents by state: ${source}`,
             stacked: true,
             width: 12,
-            left: AGENT_STATES.map((s) => m(`Agents_${s}`, 'agent-status', { source }).with({ label: s })),
+            left: AGENT_STATES.map((s) => m(METRIC.agentsInState(s), FN.agentStatus, { source }).with({ label: s })),
           }),
       ),
     );
@@ -33,21 +33,25 @@ export class CcwatchDashboard extends Construct {
       new GraphWidget({
         title: 'Active agent alerts',
         width: 8,
-        left: props.agentSources.map((source) => m('ActiveAlerts', 'agent-status', { source }, 'Maximum')),
+        left: props.agentSources.map((source) => m(METRIC.activeAlerts, FN.agentStatus, { source }, 'Maximum')),
       }),
       new GraphWidget({
         title: 'Active task alerts',
         width: 8,
-        left: props.taskSources.map((source) => m('ActiveAlerts', 'preview-tasks', { source }, 'Maximum')),
+        left: props.taskSources.map((source) => m(METRIC.activeAlerts, FN.previewTasks, { source }, 'Maximum')),
       }),
-      new GraphWidget({ title: 'Alerts published', width: 8, left: props.functions.map((fn) => m('AlertsPublished', fn, {}, 'Sum')) }),
+      new GraphWidget({ title: 'Alerts published', width: 8, left: props.functions.map((fn) => m(METRIC.alertsPublished, fn, {}, 'Sum')) }),
     );
     dashboard.addWidgets(
-      new GraphWidget({ title: 'Run duration (ms)', width: 12, left: props.functions.map((fn) => m('RunDuration', fn, {}, 'Maximum')) }),
+      new GraphWidget({
+        title: 'Run duration (ms)',
+        width: 12,
+        left: props.functions.map((fn) => m(METRIC.runDuration, fn, {}, 'Maximum')),
+      }),
       new GraphWidget({
         title: 'Vendor errors (failed sources per run)',
         width: 12,
-        left: props.functions.map((fn) => m('SourcesFailed', fn, {}, 'Sum')),
+        left: props.functions.map((fn) => m(METRIC.sourcesFailed, fn, {}, 'Sum')),
       }),
     );
   }

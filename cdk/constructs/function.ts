@@ -1,17 +1,18 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { type Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { ApplicationLogLevel, Architecture, LoggingFormat, Runtime, SystemLogLevel } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import type { FunctionId } from '#shared/contracts/names';
 import { BUNDLING, FUNCTION_MEMORY_MB, RUNTIME_NODE_OPTIONS } from '../bundling';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export interface CcwatchFunctionProps {
   /** Folder under functions/ and the Powertools service name. */
-  name: string;
+  name: FunctionId;
   environment: Record<string, string>;
   timeout: Duration;
   reservedConcurrency: number;

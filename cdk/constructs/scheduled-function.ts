@@ -1,5 +1,5 @@
 import { Duration, TimeZone } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { type Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { ContextAttribute, Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
@@ -7,14 +7,14 @@ import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { METRICS_NAMESPACE } from '#shared/runtime/observability';
+import { METRIC, METRICS_NAMESPACE, type ScheduledFunctionId } from '#shared/contracts/names';
 import { configDefine } from '../bundling';
 import type { CronSchedule } from '../schedule';
 import { CcwatchFunction } from './function';
 
 export interface ScheduledFunctionProps {
   /** Folder under functions/ and the Powertools service name. */
-  name: string;
+  name: ScheduledFunctionId;
   /** The validated config as the function will re-read it (inlined at bundling). */
   runtimeJson: string;
   environment: Record<string, string>;
@@ -32,12 +32,14 @@ export interface ScheduledFunctionProps {
  * scheduled time as the tick id, retried into a dead-letter queue, and watched by alarms.
  */
 export class ScheduledFunction extends Construct {
+  readonly name: ScheduledFunctionId;
   readonly fn: NodejsFunction;
   readonly dlq: Queue;
   readonly alarms: Alarm[] = [];
 
   constructor(scope: Construct, id: string, props: ScheduledFunctionProps) {
     super(scope, id);
+    this.name = props.name;
     const interval = Duration.seconds(props.everySeconds);
     this.fn = new CcwatchFunction(this, 'Fn', {
       name: props.name,
@@ -68,14 +70,13 @@ export class ScheduledFunction extends Construct {
           expr: ScheduleExpression.expression(c.expression, TimeZone.of(c.timezone)),
         }))
       : [{ what: `every ${props.everySeconds / 60} min`, expr: ScheduleExpression.rate(interval) }];
-    expressions.forEach(
-      ({ what, expr }, i) =>
-        new Schedule(this, i === 0 ? 'Schedule' : `Schedule${i + 1}`, {
-          description: `ccwatch ${props.name}: ${what}`,
-          schedule: expr,
-          target,
-        }),
-    );
+    for (const [i, { what, expr }] of expressions.entries()) {
+      new Schedule(this, i === 0 ? 'Schedule' : `Schedule${i + 1}`, {
+        description: `ccwatch ${props.name}: ${what}`,
+        schedule: expr,
+        target,
+      });
+    }
 
     const page = (alarm: Alarm) => {
       for (const t of props.alarmTopics) alarm.addAlarmAction(new SnsAction(t));
@@ -109,7 +110,7 @@ export class ScheduledFunction extends Construct {
     // a watcher that stops watching must page someone: no successful source read for K intervals
     const sourcesOk = new Metric({
       namespace: METRICS_NAMESPACE,
-      metricName: 'SourcesOk',
+      metricName: METRIC.sourcesOk,
       dimensionsMap: { service: props.name },
       statistic: 'Sum',
       period: Duration.seconds(props.everySeconds * props.staleAfterRuns),

@@ -1,18 +1,19 @@
-import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { handleAckRequest } from '#shared/ack/http';
+import { loadAckKey } from '#shared/ack/key';
+import { FN } from '#shared/contracts/names';
+import { ackRuntimeFromEnv } from '#shared/runtime/env';
 import { makeLogger } from '#shared/runtime/observability';
 import { parseFunctionUrlEvent } from '#shared/runtime/url-event';
 import { Store } from '#shared/store/store';
 
-const logger = makeLogger('ack');
-const store = new Store(new DynamoDBClient({}), process.env.CCWATCH_TABLE ?? '');
-const secretId = process.env.CCWATCH_ACK_SECRET ?? '';
+const logger = makeLogger(FN.ack);
+const runtime = ackRuntimeFromEnv();
+const store = new Store(new DynamoDBClient({}), runtime.table, logger);
 
 export const handler = async (event: unknown) => {
   const req = parseFunctionUrlEvent(event);
-  const key = await getSecret(secretId, { maxAge: 300 });
-  if (typeof key !== 'string' || key.length < 32) throw new Error('the acknowledge signing key is missing or too short');
+  const key = await loadAckKey(runtime.secretId);
   const reply = await handleAckRequest(req, { store, key, now: Date.now() });
   // the token is never logged: it is a credential for one alert
   logger.info('ack request', { method: req.method, status: reply.status });

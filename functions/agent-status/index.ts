@@ -1,4 +1,5 @@
+import { FN } from '#shared/contracts/names';
 import { runAgentStatus } from '#shared/run/agent-status';
 import { scheduledHandler } from '#shared/runtime/handler';
 
-export const handler = scheduledHandler('agent-status', runAgentStatus);
+export const handler = scheduledHandler(FN.agentStatus, runAgentStatus);

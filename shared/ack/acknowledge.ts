@@ -25,7 +25,7 @@ export interface AckRequest {
 export async function setAcknowledgment(store: Store, req: AckRequest): Promise<AckResult> {
   const id = req.episodeId.toUpperCase();
   for (let attempt = 0; attempt < 5; attempt++) {
-    const found = (await store.findEpisode(id)).filter((f) => !req.source || f.episode.source === req.source);
+    const found = (await store.episodes.findEpisode(id)).filter((f) => !req.source || f.episode.source === req.source);
     if (found.length === 0) return { ok: false, reason: 'not-found', message: `no alert ${id}${req.source ? ` on ${req.source}` : ''}` };
     if (found.length > 1)
       return {
@@ -42,7 +42,7 @@ export async function setAcknowledgment(store: Store, req: AckRequest): Promise<
       };
     const snoozeUntil = req.snoozeSec !== undefined ? req.now + req.snoozeSec * 1000 : undefined;
     const ack = req.clear ? undefined : { by: req.by, at: req.now, ...(snoozeUntil !== undefined ? { snoozeUntil } : {}) };
-    if (await store.setAck(episode, ack)) {
+    if (await store.episodes.setAck(episode, ack)) {
       const action = req.clear ? 'unacked' : snoozeUntil !== undefined ? 'snoozed' : 'acked';
       const event: EpisodeEvent = {
         episodeId: episode.episodeId,
@@ -52,7 +52,7 @@ export async function setAcknowledgment(store: Store, req: AckRequest): Promise<
         by: req.by,
         ...(snoozeUntil !== undefined ? { until: snoozeUntil } : {}),
       };
-      await store.addEvents([event]);
+      await store.episodes.addEvents([event]);
       return {
         ok: true,
         episode: { ...episode, version: episode.version + 1, ...(ack ? { ackedBy: ack.by, ackedAt: ack.at, snoozeUntil } : {}) },

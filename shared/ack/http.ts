@@ -36,7 +36,7 @@ export async function handleAckRequest(
       : refuse(403, 'Link not valid', 'This acknowledge link is not valid. Nothing was changed.');
   }
   const { episodeId, source } = check.claims;
-  const [found] = await deps.store.findEpisode(episodeId).then((all) => all.filter((f) => f.episode.source === source));
+  const [found] = await deps.store.episodes.findEpisode(episodeId).then((all) => all.filter((f) => f.episode.source === source));
   if (!found) return refuse(404, 'Alert not found', `Alert ${episodeId} is no longer kept. Nothing was changed.`);
   if (found.episode.resolvedAt !== undefined)
     return refuse(409, 'Already resolved', `Alert ${episodeId} has already resolved. Nothing was changed.`);

@@ -25,7 +25,7 @@ export function verifyAckToken(key: string, token: string | undefined, now: numb
   const expected = sign(key, payload);
   const given = Buffer.from(sig, 'base64url');
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'signature' };
-  let claims;
+  let claims: z.infer<typeof ClaimsSchema>;
   try {
     claims = ClaimsSchema.parse(JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')));
   } catch {

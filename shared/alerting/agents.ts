@@ -1,7 +1,10 @@
-import { createHash } from 'node:crypto';
-import type { AgentRule, Scope, Severity, Silence } from '#shared/config/schema';
+import type { AgentRule, Silence } from '#shared/config/schema';
 import type { AgentState, NormalizedAgent } from '#shared/model/agent';
-import { type AgentItem, type Episode, type HealthItem, isQuiet, type Notice } from '#shared/model/items';
+import { type AgentItem, type Episode, isQuiet } from '#shared/model/items';
+import { episodeIdFor } from './episode-id';
+import type { EpisodeWrite } from './episode-write';
+import { escalationDue } from './escalation';
+import { isSilenced, scopeMatches } from './scope';
 
 /**
  * A vendor-reported start that moves later by more than this means the agent left the state and
@@ -9,15 +12,6 @@ import { type AgentItem, type Episode, type HealthItem, isQuiet, type Notice } f
  * resolve and page again; a restart hidden inside a state's first 90 s costs nothing.
  */
 const RESTART_THRESHOLD_MS = 90_000;
-
-export type { Notice, NoticeStatus, TaskNoticeDetail } from '#shared/model/items';
-
-/** A change to an episode, guarded by its previous version; the notice goes out only if the write wins. */
-export interface EpisodeWrite {
-  next: Episode;
-  prev?: Episode;
-  notice?: Notice;
-}
 
 export interface AgentWrite {
   item: AgentItem;
@@ -30,26 +24,6 @@ export interface AgentPlan {
   byState: Record<AgentState, number>;
   /** Agents with an open alert episode after this run. */
   openAlerts: number;
-}
-
-const ALPHABET = '23456789ABCDEFGHJKMNPQRSTUVWXYZ';
-/**
- * Short, stable, readable id ("K7M2QX"): the same episode gets the same id in any run. Six
- * characters of 31 (no 0/O/1/I/L): 887 million ids, so two stored episodes of one source sharing
- * one is a once-in-years event even at thousands of alerts a month (and is detected if it happens).
- */
-export function episodeIdFor(...parts: (string | number)[]): string {
-  const digest = createHash('sha256').update(parts.join('\u0000')).digest();
-  let id = '';
-  for (let i = 0; i < 6; i++) id += ALPHABET[(digest[i] as number) % ALPHABET.length];
-  return id;
-}
-
-export function scopeMatches(scope: Scope, source: string, subjectId: string, groups: readonly string[]): boolean {
-  if (scope.sources.length && !scope.sources.includes(source)) return false;
-  if (scope.groups.length && !scope.groups.some((g) => groups.includes(g))) return false;
-  if (scope.agents.length && !scope.agents.some((a) => a === subjectId || a === `${source}:${subjectId}`)) return false;
-  return true;
 }
 
 /** Agents over groups over sources over everyone; narrower state filters break ties. */
@@ -80,16 +54,6 @@ export function pickRule(
   return best;
 }
 
-export function isSilenced(
-  silences: readonly Silence[],
-  now: number,
-  source: string,
-  subjectId: string,
-  groups: readonly string[],
-): boolean {
-  return silences.some((s) => s.until > now && scopeMatches(s.scope, source, subjectId, groups));
-}
-
 /** When the current state began: kept while unchanged, vendor-reported where the vendor says. */
 export function stateSince(prev: AgentItem | undefined, obs: NormalizedAgent): number {
   const vendorSince = obs.inStateForSec !== undefined ? obs.observedAt - obs.inStateForSec * 1000 : undefined;
@@ -101,25 +65,6 @@ export function stateSince(prev: AgentItem | undefined, obs: NormalizedAgent): n
     return prev.since;
   }
   return vendorSince ?? obs.observedAt - (obs.inStateAtLeastSec ?? 0) * 1000;
-}
-
-const RESOLVED_TIER_SEVERITY = (e: Episode): Severity => e.severity;
-
-/**
- * Escalate a tier-1 episode (not while acknowledged; the caller checks) when it has lasted
- * `escalateAfter`, or when nobody acknowledged it within `escalateIfNotAckedAfter` of firing
- * (or of a snooze's end).
- */
-export function escalationDue(
-  rule: { escalateAfter?: number | undefined; escalateIfNotAckedAfter?: number | undefined },
-  episode: Episode,
-  forSec: number,
-  now: number,
-): boolean {
-  if (episode.tier >= 2) return false;
-  if (rule.escalateAfter !== undefined && forSec >= rule.escalateAfter) return true;
-  const unackedSince = Math.max(episode.firedAt, episode.snoozeUntil ?? 0);
-  return rule.escalateIfNotAckedAfter !== undefined && now - unackedSince >= rule.escalateIfNotAckedAfter * 1000;
 }
 
 export interface AgentPlanInput {
@@ -206,7 +151,7 @@ export function planAgents(input: AgentPlanInput): AgentPlan {
               notice: {
                 ...base,
                 status: 'resolved',
-                severity: RESOLVED_TIER_SEVERITY(episode),
+                severity: episode.severity,
                 ruleId: episode.ruleId,
                 episodeId: episode.episodeId,
                 startedAt: episode.startedAt,
@@ -282,96 +227,4 @@ export function planAgents(input: AgentPlanInput): AgentPlan {
     if (!prev || !sameItem(prev, item)) plan.agentWrites.push({ item, ...(prev ? { prevVersion: prev.version } : {}) });
   }
   return plan;
-}
-
-export interface HealthPlan {
-  health: HealthItem;
-  prevVersion?: number;
-  changed: boolean;
-  episodeWrites: EpisodeWrite[];
-}
-
-/**
- * After K consecutive failed runs a source is down: one critical alert, resolved by the first
- * complete answer. Source errors never touch agent state.
- */
-export function planHealth(input: {
-  now: number;
-  /** The function whose runs these are (agent-status, preview-tasks). */
-  fn: string;
-  source: string;
-  prev: HealthItem | undefined;
-  episode: Episode | undefined;
-  error: string | undefined;
-  downAfter: number;
-  silenced: boolean;
-}): HealthPlan {
-  const { now, source, prev, error, downAfter } = input;
-  const episodeWrites: EpisodeWrite[] = [];
-  const base = { kind: 'source' as const, source, subjectId: source, subjectName: `${source} (${input.fn})`, ruleId: 'source-down' };
-  const failures = error ? (prev?.consecutiveFailures ?? 0) + 1 : 0;
-  let episode = input.episode && !input.episode.resolvedAt ? input.episode : undefined;
-  if (error && !episode && failures >= downAfter && !input.silenced) {
-    const startedAt = now;
-    const next: Episode = {
-      episodeId: episodeIdFor(source, 'source', input.fn, startedAt),
-      source,
-      kind: 'source',
-      subjectId: source,
-      ruleId: 'source-down',
-      startedAt,
-      tier: 2,
-      severity: 'critical',
-      firedAt: now,
-      lastNotifiedAt: now,
-      subjectName: source,
-      version: 1,
-    };
-    episodeWrites.push({
-      next,
-      notice: {
-        ...base,
-        status: 'firing',
-        severity: 'critical',
-        episodeId: next.episodeId,
-        startedAt,
-        forSec: 0,
-        detail: `${failures} failed runs in a row; last: ${error}`,
-      },
-    });
-    episode = next;
-  } else if (!error && episode) {
-    episodeWrites.push({
-      next: { ...episode, resolvedAt: now, version: episode.version + 1 },
-      prev: episode,
-      ...(input.silenced
-        ? {}
-        : {
-            notice: {
-              ...base,
-              status: 'resolved' as const,
-              severity: episode.severity,
-              episodeId: episode.episodeId,
-              startedAt: episode.startedAt,
-              forSec: (now - episode.startedAt) / 1000,
-              detail: 'source answers completely again',
-            },
-          }),
-    });
-    episode = undefined;
-  }
-  const health: HealthItem = {
-    source,
-    consecutiveFailures: failures,
-    ...(error ? { lastError: error.slice(0, 500) } : {}),
-    ...(episode ? { episodeId: episode.episodeId } : {}),
-    version: (prev?.version ?? 0) + 1,
-  };
-  // a healthy source that stays healthy costs no write
-  const changed =
-    !prev ||
-    prev.consecutiveFailures !== health.consecutiveFailures ||
-    prev.lastError !== health.lastError ||
-    prev.episodeId !== health.episodeId;
-  return { health, ...(prev ? { prevVersion: prev.version } : {}), changed, episodeWrites };
 }

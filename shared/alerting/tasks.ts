@@ -1,19 +1,9 @@
 import type { TaskRule } from '#shared/config/schema';
-import { CONTACT_STATUS } from '#shared/model/agent';
-import { type Episode, isQuiet, type TaskItem } from '#shared/model/items';
-import { type EpisodeWrite, episodeIdFor, escalationDue, type TaskNoticeDetail } from './agents';
-
-/** ITNIO taskStatus codes [C], for notes people read. */
-export const TASK_STATUS_NAMES: Record<number, string> = {
-  1: 'enabled',
-  2: 'disabled',
-  11: 'calling',
-  12: 'completed',
-  13: 'submit failed',
-  14: 'cancelled',
-  15: 'suspended',
-  16: 'submitting',
-};
+import { type Episode, isQuiet, type TaskItem, type TaskNoticeDetail } from '#shared/model/items';
+import { CONTACT_STATUS, contactCount, TASK_STATUS } from '#shared/model/task';
+import { episodeIdFor } from './episode-id';
+import type { EpisodeWrite } from './episode-write';
+import { escalationDue } from './escalation';
 
 /** What this run learned about one watched task. */
 export type TaskObservation =
@@ -47,8 +37,8 @@ export function evaluateTask(
   ring: readonly [number, number][],
   now: number,
 ): TaskCondition {
-  const abnormal = counts[String(CONTACT_STATUS.abnormal)] ?? 0;
-  const called = counts[String(CONTACT_STATUS.called)] ?? 0;
+  const abnormal = contactCount(counts, CONTACT_STATUS.abnormal);
+  const called = contactCount(counts, CONTACT_STATUS.called);
   const attempted = abnormal + called;
   const share = attempted > 0 ? abnormal / attempted : 0;
   const why: string[] = [];
@@ -122,7 +112,10 @@ export function planTask(input: TaskPlanInput): TaskPlan {
   let episode = input.episode && !input.episode.resolvedAt ? input.episode : undefined;
   let configEpisode = input.configEpisode && !input.configEpisode.resolvedAt ? input.configEpisode : undefined;
   const counts = obs.kind === 'running' ? obs.counts : (prev?.counts ?? {});
-  const ring = obs.kind === 'running' ? nextRing(prev?.ring ?? [], now, counts['7'] ?? 0, rule.growth?.within) : (prev?.ring ?? []);
+  const ring =
+    obs.kind === 'running'
+      ? nextRing(prev?.ring ?? [], now, contactCount(counts, CONTACT_STATUS.abnormal), rule.growth?.within)
+      : (prev?.ring ?? []);
   const cond = evaluateTask(rule, counts, ring, now);
   const detail = (note?: string): TaskNoticeDetail => ({
     counts,
@@ -212,7 +205,7 @@ export function planTask(input: TaskPlanInput): TaskPlan {
       });
       episode = undefined;
     } else if (holds && !silenced) {
-      const abnormal = counts['7'] ?? 0;
+      const abnormal = contactCount(counts, CONTACT_STATUS.abnormal);
       const escalated = rule.escalateAt !== undefined && abnormal >= rule.escalateAt.abnormalCount;
       const common = { ...base, ruleId: rule.id, forSec: 0, task: detail(cond.why.join('; ')) };
       if (!episode) {
@@ -284,7 +277,7 @@ export function planTask(input: TaskPlanInput): TaskPlan {
     ...(obs.kind === 'ended' && obs.taskStatus !== undefined
       ? { taskStatus: obs.taskStatus }
       : obs.kind === 'running'
-        ? { taskStatus: 11 }
+        ? { taskStatus: TASK_STATUS.calling }
         : prev?.taskStatus !== undefined
           ? { taskStatus: prev.taskStatus }
           : {}),

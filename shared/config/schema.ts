@@ -1,12 +1,8 @@
 import { z } from 'zod';
 import { AgentStateSchema } from '#shared/model/agent';
 import { DurationSchema } from '#shared/model/duration';
-import { formatIssues } from '#shared/vendors/errors';
+import { SEVERITIES, SeveritySchema } from '#shared/model/severity';
 import { SourceSchema } from '#shared/vendors/index';
-
-export const SEVERITIES = ['info', 'warning', 'critical'] as const;
-export const SeveritySchema = z.enum(SEVERITIES);
-export type Severity = z.infer<typeof SeveritySchema>;
 
 /** Who a rule or a silence covers. Empty lists mean "any". Agents are "agentId" or "source:agentId". */
 export const ScopeSchema = z
@@ -146,16 +142,16 @@ export const ConfigSchema = z
     dup(cfg.taskRules, (r) => r.id, 'taskRules');
     dup(cfg.channels, (c) => c.id, 'channels');
     const ids = new Set(cfg.sources.map((s) => s.id));
-    cfg.channels.forEach((c, i) =>
+    cfg.channels.forEach((c, i) => {
       c.sources.forEach((s, j) => {
         if (!ids.has(s)) ctx.addIssue({ code: 'custom', path: ['channels', i, 'sources', j], message: `unknown source "${s}"` });
-      }),
-    );
-    cfg.agentRules.forEach((r, i) =>
+      });
+    });
+    cfg.agentRules.forEach((r, i) => {
       r.scope.sources.forEach((s, j) => {
         if (!ids.has(s)) ctx.addIssue({ code: 'custom', path: ['agentRules', i, 'scope', 'sources', j], message: `unknown source "${s}"` });
-      }),
-    );
+      });
+    });
     cfg.taskRules.forEach((r, i) => {
       const src = cfg.sources.find((s) => s.id === r.source);
       if (!src) ctx.addIssue({ code: 'custom', path: ['taskRules', i, 'source'], message: `unknown source "${r.source}"` });
@@ -176,32 +172,3 @@ export const ConfigSchema = z
     }
   });
 export type Config = z.infer<typeof ConfigSchema>;
-export type ConfigInput = z.input<typeof ConfigSchema>;
-
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-  constructor(
-    readonly origin: string,
-    readonly problems: string[],
-  ) {
-    super(`invalid config (${origin}):\n${problems.map((p) => `  ${p}`).join('\n')}`);
-  }
-}
-
-/** Parses a config object; the error lists every problem with its path, e.g. `agentRules[2].after: ...`. */
-export function parseConfig(raw: unknown, origin = 'config'): Config {
-  const result = ConfigSchema.safeParse(raw);
-  if (!result.success) throw new ConfigError(origin, formatIssues(result.error));
-  return result.data;
-}
-
-/** Parses config JSON text, reporting a syntax error with the file name. */
-export function parseConfigText(text: string, origin: string): Config {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (err) {
-    throw new ConfigError(origin, [`(root): not valid JSON: ${(err as Error).message}`]);
-  }
-  return parseConfig(raw, origin);
-}

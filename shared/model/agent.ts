@@ -5,10 +5,6 @@ export const AGENT_STATES = ['offline', 'idle', 'busy', 'wrapup', 'break', 'othe
 export const AgentStateSchema = z.enum(AGENT_STATES);
 export type AgentState = z.infer<typeof AgentStateSchema>;
 
-export const VENDORS = ['itnio', 'huawei', 'nxcloud'] as const;
-export const VendorSchema = z.enum(VENDORS);
-export type Vendor = z.infer<typeof VendorSchema>;
-
 /** An agent as every vendor adapter reports it. */
 export const NormalizedAgentSchema = z.object({
   source: z.string(),
@@ -32,22 +28,3 @@ export const NormalizedAgentSchema = z.object({
   observedAt: z.number(),
 });
 export type NormalizedAgent = z.infer<typeof NormalizedAgentSchema>;
-
-export const CONTACT_STATUS = { inProgress: 1, notCalled: 5, abnormal: 7, called: 9 } as const;
-
-/** A preview-task contact with the called number already masked: raw numbers never leave the adapter. */
-export interface TaskContact {
-  id: string;
-  calledMasked: string;
-  status: number;
-  errorReason?: string;
-  agentName?: string;
-}
-
-/** Keeps the last 4 digits: "+86 138 0013 8000" -> "*******8000". */
-export function maskPhone(raw: string | null | undefined): string {
-  if (!raw) return '';
-  const digits = raw.replace(/\D/g, '');
-  if (digits.length <= 4) return '*'.repeat(digits.length);
-  return '*'.repeat(digits.length - 4) + digits.slice(-4);
-}

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { SeveritySchema } from '#shared/config/schema';
 import { AgentStateSchema, NormalizedAgentSchema } from './agent';
+import { SeveritySchema } from './severity';
 
 /**
  * The shapes kept in DynamoDB. The engine reads and plans them; the store validates them on the
@@ -31,7 +31,6 @@ export const AgentItemSchema = NormalizedAgentSchema.pick({
 export type AgentItem = z.infer<typeof AgentItemSchema>;
 
 export const SubjectKindSchema = z.enum(['agent', 'task', 'source']);
-export type SubjectKind = z.infer<typeof SubjectKindSchema>;
 
 /** One alert episode: the notification log that conditional writes move forward. */
 export const EpisodeSchema = z.object({
@@ -153,4 +152,3 @@ export type Notice = z.infer<typeof NoticeSchema>;
 
 /** Notices a channel did not get because its publish failed; the next run sends them. */
 export const OutboxItemSchema = z.object({ fn: z.string(), channel: z.string(), notice: NoticeSchema });
-export type OutboxItem = z.infer<typeof OutboxItemSchema>;

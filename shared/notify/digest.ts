@@ -1,7 +1,8 @@
-import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
-import type { Notice } from '#shared/alerting/agents';
+import type { AckLink } from '#shared/ack/link';
 import type { Channel } from '#shared/config/schema';
-import { type RenderedMessage, renderDigest } from './render';
+import type { Notice } from '#shared/model/items';
+import { EMAIL_MAX_ROWS, type RenderContext, renderEmail, renderSubject } from './email';
+import { renderSms } from './sms';
 
 /** Everything one channel is told in one run: one publish. */
 export interface Digest {
@@ -9,9 +10,6 @@ export interface Digest {
   notices: Notice[];
   message: RenderedMessage;
 }
-
-/** Makes the acknowledge link of an open alert (undefined where there is none). */
-export type AckLink = (notice: Notice) => string | undefined;
 
 /** Whether a channel takes a notice: its severity, and the channel's source and kind filters. */
 export function channelTakes(channel: Channel, n: Notice): boolean {
@@ -39,47 +37,28 @@ export function buildDigests(
   return out;
 }
 
-export interface Publisher {
-  publish(digest: Digest): Promise<void>;
+export interface RenderedMessage {
+  subject: string;
+  email: string;
+  sms: string;
 }
 
-/**
- * One SNS publish per channel, with a body per protocol (email gets the table, SMS the
- * one-segment summary). In this JSON message-structure mode SNS does not deliver message
- * attributes to subscribers, so nothing here relies on attribute filter policies.
- */
-export class SnsPublisher implements Publisher {
-  constructor(
-    private readonly sns: SNSClient,
-    /** Channel id -> topic ARN. */
-    private readonly topics: Record<string, string>,
-  ) {}
+/** SNS takes at most 256 KiB per message; the JSON of all protocol bodies must fit, with room to spare. */
+export const SNS_MESSAGE_BUDGET = 240 * 1024;
 
-  async publish(digest: Digest): Promise<void> {
-    const topicArn = this.topics[digest.channel.id];
-    if (!topicArn) throw new Error(`no SNS topic configured for channel "${digest.channel.id}"`);
-    const { subject, email, sms } = digest.message;
-    await this.sns.send(
-      new PublishCommand({
-        TopicArn: topicArn,
-        Subject: subject,
-        MessageStructure: 'json',
-        Message: JSON.stringify({ default: email, email, sms }),
-        MessageAttributes: {
-          // honoured for SMS deliveries: alerts must not be sent as cheaper, slower Promotional
-          'AWS.SNS.SMS.SMSType': { DataType: 'String', StringValue: 'Transactional' },
-        },
-      }),
-    );
-  }
+export function snsMessageBytes(m: RenderedMessage): number {
+  return Buffer.byteLength(JSON.stringify({ default: m.email, email: m.email, sms: m.sms }));
 }
 
-/** Collects digests instead of sending them (dry runs, the local demo). */
-export class CollectingPublisher implements Publisher {
-  readonly sent: Digest[] = [];
-  constructor(private readonly onDigest?: (d: Digest) => void) {}
-  async publish(digest: Digest): Promise<void> {
-    this.sent.push(digest);
-    this.onDigest?.(digest);
+/** One channel's message, with the email cut to fit SNS's limit however many alerts changed. */
+export function renderDigest(notices: readonly Notice[], ctx: RenderContext): RenderedMessage {
+  const subject = renderSubject(notices, ctx.channel);
+  const sms = renderSms(notices, ctx.channel);
+  let rows = EMAIL_MAX_ROWS;
+  let message = { subject, email: renderEmail(notices, ctx, rows), sms };
+  while (snsMessageBytes(message) > SNS_MESSAGE_BUDGET && rows > 1) {
+    rows = Math.floor(rows / 2);
+    message = { subject, email: renderEmail(notices, ctx, rows), sms };
   }
+  return message;
 }

@@ -1,20 +1,19 @@
 import { planAgents } from '#shared/alerting/agents';
 import { isOpen } from '#shared/alerting/business-hours';
 import type { Config } from '#shared/config/schema';
+import { FN } from '#shared/contracts/names';
 import { type CoreDeps, commitEpisodes, type RunReport, runFunctionTick } from './tick';
 
 export type { CoreDeps, RunReport } from './tick';
 
-export const AGENT_STATUS_FN = 'agent-status';
-
 /** One scheduled tick of the agent-status function: every source, isolated from the others. */
 export function runAgentStatus(config: Config, tick: string, now: number, deps: CoreDeps): Promise<RunReport> {
   const { store, log } = deps;
-  return runFunctionTick({ fn: AGENT_STATUS_FN, sources: config.sources, config, tick, now, deps }, async (source, won) => {
+  return runFunctionTick({ fn: FN.agentStatus, sources: config.sources, config, tick, now, deps }, async (source, won) => {
     const observed = await (await deps.readers.get(source)).readAgents(now);
     return async () => {
-      const previous = await store.loadAgents(source.id);
-      const episodes = await store.loadEpisodes(
+      const previous = await store.snapshots.loadAgents(source.id);
+      const episodes = await store.episodes.loadEpisodes(
         source.id,
         previous.flatMap((p) => (p.episodeId ? [p.episodeId] : [])),
       );
@@ -28,7 +27,7 @@ export function runAgentStatus(config: Config, tick: string, now: number, deps: 
         silences: config.silences,
         open: isOpen(now, source.timezone, source.businessHours),
       });
-      const lost = await store.writeAgents(plan.agentWrites);
+      const lost = await store.snapshots.writeAgents(plan.agentWrites);
       if (lost.size) log.warn('another run updated some agents first; leaving them to it', { source: source.id, agents: lost.size });
       won.push(
         ...(await commitEpisodes(

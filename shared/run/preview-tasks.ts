@@ -1,15 +1,15 @@
-import type { EpisodeWrite } from '#shared/alerting/agents';
-import { isSilenced } from '#shared/alerting/agents';
-import { planTask, TASK_STATUS_NAMES, type TaskObservation } from '#shared/alerting/tasks';
+import type { EpisodeWrite } from '#shared/alerting/episode-write';
+import { isSilenced } from '#shared/alerting/scope';
+import { planTask, type TaskObservation } from '#shared/alerting/tasks';
 import type { Config, TaskRule } from '#shared/config/schema';
-import { CONTACT_STATUS } from '#shared/model/agent';
+import { FN } from '#shared/contracts/names';
 import type { TaskItem } from '#shared/model/items';
+import { CONTACT_STATUS, TASK_STATUS, TASK_STATUS_NAMES } from '#shared/model/task';
 import { mapLimit } from '#shared/runtime/concurrency';
 import { SourceError } from '#shared/vendors/errors';
 import type { ItnioClient, PreviewTask } from '#shared/vendors/itnio';
 import { type CoreDeps, commitEpisodes, type RunReport, runFunctionTick } from './tick';
 
-export const PREVIEW_TASKS_FN = 'preview-tasks';
 /** Every contact status is counted with one size=1 request: 1 in progress, 5 not called, 7 abnormal, 9 called. */
 export const COUNTED_STATUSES = [
   CONTACT_STATUS.inProgress,
@@ -17,7 +17,6 @@ export const COUNTED_STATUSES = [
   CONTACT_STATUS.abnormal,
   CONTACT_STATUS.called,
 ] as const;
-const RUNNING = 11;
 const EXAMPLES = 5;
 
 async function observe(
@@ -88,11 +87,11 @@ export function runPreviewTasks(config: Config, tick: string, now: number, deps:
   const { store, log } = deps;
   const sourceIds = [...new Set(config.taskRules.map((r) => r.source))];
   const sources = config.sources.filter((s) => sourceIds.includes(s.id));
-  return runFunctionTick({ fn: PREVIEW_TASKS_FN, sources, config, tick, now, deps }, async (source, won) => {
-    const client = await deps.readers.itnio(source);
+  return runFunctionTick({ fn: FN.previewTasks, sources, config, tick, now, deps }, async (source, won) => {
+    const client = await deps.readers.taskClient(source);
     const rules = config.taskRules.filter((r) => r.source === source.id);
-    const running = new Map((await client.listPreviewTasks({ taskStatus: [RUNNING] })).map((t) => [t.taskId, t]));
-    const previous = await store.loadTasks(source.id);
+    const running = new Map((await client.listPreviewTasks({ taskStatus: [TASK_STATUS.calling] })).map((t) => [t.taskId, t]));
+    const previous = await store.snapshots.loadTasks(source.id);
     const prevOf = new Map(previous.map((p) => [`${p.ruleId}#${p.taskId}`, p]));
     const watched = rules.flatMap((rule) => {
       const ids = new Set([
@@ -104,7 +103,7 @@ export function runPreviewTasks(config: Config, tick: string, now: number, deps:
     });
     const observations = await mapLimit(watched, source.http.concurrency, (w) => observe(client, w.taskId, running, w.prev));
     return async () => {
-      const episodes = await store.loadEpisodes(
+      const episodes = await store.episodes.loadEpisodes(
         source.id,
         previous.flatMap((p) => [p.episodeId, p.configEpisodeId].filter((x): x is string => !!x)),
       );
@@ -130,7 +129,7 @@ export function runPreviewTasks(config: Config, tick: string, now: number, deps:
         });
         if (plan.item.episodeId || plan.item.configEpisodeId) openAlerts++;
         if (plan.changed) {
-          if (!(await store.writeTask(plan.item, plan.prevVersion))) {
+          if (!(await store.snapshots.writeTask(plan.item, plan.prevVersion))) {
             log.warn('another run updated this task first; leaving it to it', { source: source.id, task: w.taskId });
             continue;
           }

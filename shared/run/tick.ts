@@ -1,13 +1,18 @@
-import { type EpisodeWrite, isSilenced, type Notice, planHealth } from '#shared/alerting/agents';
+import type { AckLink } from '#shared/ack/link';
+import type { EpisodeWrite } from '#shared/alerting/episode-write';
+import { planHealth } from '#shared/alerting/health';
+import { isSilenced } from '#shared/alerting/scope';
 import type { Config } from '#shared/config/schema';
 import type { AgentState } from '#shared/model/agent';
 import type { EpisodeEvent } from '#shared/model/items';
-import { type AckLink, buildDigests, type Digest, type Publisher } from '#shared/notify/digest';
+import type { Digest } from '#shared/notify/digest';
+import type { Publisher } from '#shared/notify/publishers';
 import { mapLimit } from '#shared/runtime/concurrency';
 import type { Log } from '#shared/runtime/log';
 import type { Store } from '#shared/store/store';
 import type { SourceConfig } from '#shared/vendors/index';
 import type { ReaderPool } from '#shared/vendors/readers';
+import { publishNotices } from './publish';
 
 export interface SourceOutcome {
   source: string;
@@ -40,10 +45,10 @@ export interface CoreDeps {
  * parallel, bounded); returns those whose write won: their notices are to be sent.
  */
 export async function commitEpisodes(store: Store, writes: readonly EpisodeWrite[], log?: Log): Promise<EpisodeWrite[]> {
-  const results = await mapLimit(writes, 16, (w) => store.writeEpisode(w));
+  const results = await mapLimit(writes, 16, (w) => store.episodes.writeEpisode(w));
   const won = writes.filter((_, i) => results[i]);
   try {
-    await store.addEvents(won.map(historyEvent));
+    await store.episodes.addEvents(won.map(historyEvent));
   } catch (err) {
     log?.warn('could not record alert history', { error: (err as Error).message });
   }
@@ -80,7 +85,7 @@ export async function runSourceTick(opts: {
   const { store, log } = deps;
   let outcome: SourceOutcome = { source: source.id, status: 'ok' };
   try {
-    if (!(await store.claimRun(fn, source.id, tick, now))) {
+    if (!(await store.runs.claimRun(fn, source.id, tick, now))) {
       log.info('tick already processed for this source; standing down', { fn, source: source.id, tick });
       return { source: source.id, status: 'duplicate' };
     }
@@ -101,8 +106,8 @@ export async function runSourceTick(opts: {
   try {
     const storeStart = performance.now();
     if (commit) outcome = { ...outcome, ...(await commit()), storeMs: Math.round(performance.now() - storeStart) };
-    const health = await store.loadHealth(fn, source.id);
-    const healthEpisode = health?.episodeId ? await store.getEpisode(source.id, health.episodeId) : undefined;
+    const health = await store.snapshots.loadHealth(fn, source.id);
+    const healthEpisode = health?.episodeId ? await store.episodes.getEpisode(source.id, health.episodeId) : undefined;
     const hp = planHealth({
       now,
       fn,
@@ -113,9 +118,9 @@ export async function runSourceTick(opts: {
       downAfter: config.sourceDownAfter,
       silenced: isSilenced(config.silences, now, source.id, source.id, []),
     });
-    if (hp.changed && (await store.writeHealth(fn, hp.health, hp.prevVersion)))
+    if (hp.changed && (await store.snapshots.writeHealth(fn, hp.health, hp.prevVersion)))
       won.push(...(await commitEpisodes(store, hp.episodeWrites, log)));
-    await store.finishRun(fn, source.id, tick, now, outcome.status);
+    await store.runs.finishRun(fn, source.id, tick, now, outcome.status);
   } catch (err) {
     log.error('storing the run failed; its unstored changes are not notified', { fn, source: source.id, error: (err as Error).message });
     return { ...outcome, status: 'store-error', error: (err as Error).message };
@@ -130,73 +135,6 @@ export interface RunReport {
   digests: Digest[];
   /** Channels whose publish failed; their notices go out on the next run. */
   failedChannels: string[];
-}
-
-export function timezones(config: Config): Record<string, string> {
-  return Object.fromEntries(config.sources.map((s) => [s.id, s.timezone]));
-}
-
-/**
- * Publishes one digest per channel, with whatever that channel missed before. A channel whose
- * publish fails keeps its notices in its outbox for the next run, so nothing is lost and the
- * channels that did get them are not sent them again.
- */
-export async function publishNotices(
-  fn: string,
-  won: readonly EpisodeWrite[],
-  config: Config,
-  now: number,
-  deps: Pick<CoreDeps, 'store' | 'publisher' | 'log' | 'ackLink'>,
-): Promise<{ digests: Digest[]; failedChannels: string[] }> {
-  const fresh = won.flatMap((w) => (w.notice ? [w.notice] : []));
-  const published: Digest[] = [];
-  const failedChannels: string[] = [];
-  for (const channel of config.channels) {
-    let waiting: Notice[] = [];
-    try {
-      waiting = await deps.store.claimOutbox(fn, channel.id);
-    } catch (err) {
-      deps.log.error('could not read the outbox; earlier unsent alerts wait for the next run', {
-        channel: channel.id,
-        error: (err as Error).message,
-      });
-    }
-    const [digest] = buildDigests([...waiting, ...fresh], [channel], now, timezones(config), deps.ackLink);
-    if (!digest) continue;
-    try {
-      await deps.publisher.publish(digest);
-      published.push(digest);
-      await deps.store
-        .addEvents(
-          digest.notices.map((n) => ({
-            episodeId: n.episodeId,
-            source: n.source,
-            at: now,
-            event: 'notified' as const,
-            channel: channel.id,
-            severity: n.severity,
-          })),
-        )
-        .catch((err: Error) => deps.log.warn('could not record alert history', { error: err.message }));
-    } catch (err) {
-      failedChannels.push(channel.id);
-      deps.log.error('publish failed; these alerts will be sent on the next run', {
-        channel: channel.id,
-        error: (err as Error).message,
-        alerts: digest.notices.length,
-      });
-      try {
-        await deps.store.putOutbox(fn, channel.id, digest.notices, now);
-      } catch (putErr) {
-        deps.log.error('could not keep unsent alerts for the next run; they are lost', {
-          channel: channel.id,
-          error: (putErr as Error).message,
-          episodes: digest.notices.map((n) => n.episodeId),
-        });
-      }
-    }
-  }
-  return { digests: published, failedChannels };
 }
 
 /**

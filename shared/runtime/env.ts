@@ -1,18 +1,20 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { z } from 'zod';
-import { type Config, parseConfig } from '#shared/config/schema';
-import { formatIssues } from '#shared/vendors/errors';
+import { type Config, parseConfig } from '#shared/config/parse';
+import { ENV } from '#shared/contracts/names';
+import { formatIssues } from '#shared/model/issues';
 
 /**
  * What a deployed function is told by its environment. The config is inlined into the bundle at
- * synth (already validated there) and checked again here; topic ARNs and the table name are
- * plain environment values. No secret is ever in the environment.
+ * synth (already validated there) and checked again here; topic ARNs, the table name and the
+ * acknowledge endpoint are plain environment values. No secret is ever in the environment: the
+ * ack key is named by its Secrets Manager id.
  */
 const EnvSchema = z.object({
-  CCWATCH_CONFIG: z.string().min(2),
-  CCWATCH_TABLE: z.string().min(3),
-  CCWATCH_TOPICS: z.string().transform((s, ctx) => {
+  [ENV.config]: z.string().min(2),
+  [ENV.table]: z.string().min(3),
+  [ENV.topics]: z.string().transform((s, ctx) => {
     try {
       return z.record(z.string(), z.string()).parse(JSON.parse(s));
     } catch {
@@ -20,34 +22,52 @@ const EnvSchema = z.object({
       return z.NEVER;
     }
   }),
+  [ENV.ackUrl]: z.url().optional(),
+  [ENV.ackSecret]: z.string().min(1).optional(),
 });
 
 export interface Runtime {
   config: Config;
   table: string;
   topics: Record<string, string>;
+  /** Where acknowledge links point and the secret id of their signing key, when deployed with the endpoint. */
+  ack?: { url: string; secretId: string } | undefined;
   ddb: DynamoDBClient;
   sns: SNSClient;
 }
 
-/** Read member by member: the bundler replaces `process.env.CCWATCH_CONFIG` with the synthesized config. */
-function currentEnv() {
+/** Read member by member: the bundler replaces the literal `process.env.CCWATCH_CONFIG` with the synthesized config. */
+function currentEnv(): Record<string, string | undefined> {
   return {
-    CCWATCH_CONFIG: process.env.CCWATCH_CONFIG,
-    CCWATCH_TABLE: process.env.CCWATCH_TABLE,
-    CCWATCH_TOPICS: process.env.CCWATCH_TOPICS,
+    [ENV.config]: process.env.CCWATCH_CONFIG,
+    [ENV.table]: process.env[ENV.table],
+    [ENV.topics]: process.env[ENV.topics],
+    [ENV.ackUrl]: process.env[ENV.ackUrl],
+    [ENV.ackSecret]: process.env[ENV.ackSecret],
   };
 }
 
 export function runtimeFromEnv(env: Record<string, string | undefined> = currentEnv()): Runtime {
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) throw new Error(`function environment is incomplete: ${formatIssues(parsed.error).join('; ')}`);
-  const { CCWATCH_CONFIG, CCWATCH_TABLE, CCWATCH_TOPICS } = parsed.data;
+  const e = parsed.data;
+  const ackUrl = e[ENV.ackUrl];
+  const ackSecret = e[ENV.ackSecret];
   return {
-    config: parseConfig(JSON.parse(CCWATCH_CONFIG), 'CCWATCH_CONFIG'),
-    table: CCWATCH_TABLE,
-    topics: CCWATCH_TOPICS,
+    config: parseConfig(JSON.parse(e[ENV.config]), ENV.config),
+    table: e[ENV.table],
+    topics: e[ENV.topics],
+    ack: ackUrl && ackSecret ? { url: ackUrl, secretId: ackSecret } : undefined,
     ddb: new DynamoDBClient({}),
     sns: new SNSClient({}),
   };
+}
+
+/** The ack function needs only the table and its signing key. */
+const AckEnvSchema = z.object({ [ENV.table]: z.string().min(3), [ENV.ackSecret]: z.string().min(1) });
+
+export function ackRuntimeFromEnv(env: Record<string, string | undefined> = process.env): { table: string; secretId: string } {
+  const parsed = AckEnvSchema.safeParse(env);
+  if (!parsed.success) throw new Error(`function environment is incomplete: ${formatIssues(parsed.error).join('; ')}`);
+  return { table: parsed.data[ENV.table], secretId: parsed.data[ENV.ackSecret] };
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { formatIssues } from '#shared/vendors/errors';
+import { formatIssues } from '#shared/model/issues';
 
 /**
  * What EventBridge Scheduler sends (our input template puts `<aws.scheduler.scheduled-time>` in

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { formatIssues } from '#shared/vendors/errors';
+import { formatIssues } from '#shared/model/issues';
 
 /** The parts of a Lambda function URL request the acknowledge endpoint reads. */
 const FunctionUrlEventSchema = z.object({

@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import { EPISODE_EVENT_TYPES, type EpisodeEvent } from '#shared/model/items';
 
 /**
  * The one table's shape. The CDK stack and the test/local setup both build it from here, so the
@@ -24,3 +26,19 @@ export function createTableInput(tableName: string): CreateTableCommandInput {
     ],
   };
 }
+
+/** Every key the functions write, in one place (the ack endpoint's IAM condition reads `episodePk`). */
+export const keys = {
+  source: (source: string) => `SRC#${source}`,
+  agent: (agentId: string) => `AGENT#${agentId}`,
+  /** All episodes share one partition, so an id alone finds one (its events sort beside it). */
+  episodePk: 'EPISODE',
+  episodeSk: (episodeId: string, source: string) => `${episodeId}#${source}#EPISODE`,
+  /** Unique per event; events of the same millisecond sort in lifecycle order (fired before notified). */
+  eventSk: (episodeId: string, source: string, at: number, event: EpisodeEvent['event']) =>
+    `${episodeId}#${source}#EVENT#${String(at).padStart(15, '0')}#${EPISODE_EVENT_TYPES.indexOf(event)}#${randomUUID().slice(0, 8)}`,
+  health: (fn: string) => `HEALTH#${fn}`,
+  task: (ruleId: string, taskId: number | string) => `TASK#${ruleId}#${taskId}`,
+  outbox: (fn: string, channel: string) => `OUTBOX#${fn}#${channel}`,
+  run: (fn: string, source: string) => `RUN#${fn}#${source}`,
+};

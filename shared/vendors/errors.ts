@@ -1,5 +1,3 @@
-import type { z } from 'zod';
-
 /**
  * What went wrong with a source, in the terms an operator acts on.
  * - auth: credentials rejected (check key/secret) — never retried
@@ -40,22 +38,4 @@ export class SourceError extends Error {
   get retryable(): boolean {
     return this.kind === 'transient';
   }
-}
-
-/** `records[3].status` from a zod path. */
-export function formatPath(path: ReadonlyArray<PropertyKey>): string {
-  let out = '';
-  for (const part of path) {
-    if (typeof part === 'number') out += `[${part}]`;
-    else out += out === '' ? String(part) : `.${String(part)}`;
-  }
-  return out === '' ? '(root)' : out;
-}
-
-/** One line per issue, each naming the field path: `data.records[3].status: expected ...`. */
-export function formatIssues(error: z.ZodError, prefix = ''): string[] {
-  return error.issues.map((issue) => {
-    const path = formatPath([...(prefix ? [prefix] : []), ...issue.path]);
-    return `${path}: ${issue.message}`;
-  });
 }

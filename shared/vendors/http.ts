@@ -1,7 +1,8 @@
 import { Pool, errors as undiciErrors } from 'undici';
 import { z } from 'zod';
+import { formatIssues } from '#shared/model/issues';
 import { sleep } from '#shared/runtime/concurrency';
-import { formatIssues, SourceError } from './errors';
+import { SourceError } from './errors';
 
 export const HttpSettingsSchema = z.object({
   /** Per-request limit for response headers and for the body, each. */

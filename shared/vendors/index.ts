@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { formatIssues } from './errors';
+import { formatIssues } from '#shared/model/issues';
 import { HuaweiClient, HuaweiCredentialsSchema, HuaweiSourceSchema } from './huawei';
 import { ItnioClient, ItnioCredentialsSchema, ItnioSourceSchema } from './itnio';
 import { NxClient, NxCredentialsSchema, NxSourceSchema } from './nxcloud';

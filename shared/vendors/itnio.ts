@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { type AgentState, maskPhone, type NormalizedAgent, type TaskContact } from '#shared/model/agent';
+import type { AgentState, NormalizedAgent } from '#shared/model/agent';
+import { maskPhone } from '#shared/model/phone';
+import type { TaskContact } from '#shared/model/task';
 import { SourceError } from './errors';
 import { LooseInt, LooseIntOrNull, parseJsonBody, parseResponse, type RawResponse, VendorHttp } from './http';
 import { readAllPages } from './paging';

@@ -43,7 +43,7 @@ export class ReaderPool {
   }
 
   /** The ITNIO client of a source, for preview tasks. */
-  async itnio(source: SourceConfig): Promise<ItnioClient> {
+  async taskClient(source: SourceConfig): Promise<ItnioClient> {
     const reader = await this.get(source);
     if (!(reader instanceof ItnioClient))
       throw new SourceError(source.id, 'config', `preview tasks need an ITNIO source; "${source.id}" is ${source.vendor}`);

@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { FN } from '#shared/contracts/names';
 import { createTableInput, TTL_ATTRIBUTE } from '#shared/store/table';
-import { buildApp } from '../../cdk/build';
+import { buildApp } from '../../cdk/ccwatch-app';
 
 const EXAMPLE = 'ccwatch.config.json';
 // bundling is exercised by `cdk synth` and the benchmark; these tests read the template only
@@ -213,6 +214,6 @@ describe('quality gates', () => {
     const services = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function')).map(
       (f: any) => f.Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME,
     );
-    expect(services.sort()).toEqual(['ack', 'agent-status']);
+    expect(services.sort()).toEqual([FN.ack, FN.agentStatus]);
   });
 });

@@ -1,6 +1,6 @@
 import { SNSClient } from '@aws-sdk/client-sns';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { SnsPublisher } from '#shared/notify/digest';
+import { SnsPublisher } from '#shared/notify/publishers';
 import { runPreviewTasks } from '#shared/run/preview-tasks';
 import { dialerTask } from '#simulator/population';
 import type { Fault, FaultKind } from '#simulator/server';
@@ -56,7 +56,7 @@ describe('vendor faults: the source fails cleanly, state is kept, the others pro
   it.each(cases)(
     '%s',
     async (_name, fault, message) => {
-      const before = await h.store.loadAgents('itnio-main');
+      const before = await h.store.snapshots.loadAgents('itnio-main');
       h.sim.addFault({ path: SEAT, ...fault } as Fault);
       minute += 1;
       h.clock.set(h.clock.start + minute * MIN);
@@ -67,7 +67,7 @@ describe('vendor faults: the source fails cleanly, state is kept, the others pro
       expect(report.sources.filter((s) => s.source !== 'itnio-main').map((s) => s.status)).toEqual(['ok', 'ok']);
       // no false resolve of agent 1 and nothing else from ITNIO; stored state untouched
       expect(names(h.take(), 'RESOLVED')).toEqual([]);
-      expect(await h.store.loadAgents('itnio-main')).toEqual(before);
+      expect(await h.store.snapshots.loadAgents('itnio-main')).toEqual(before);
     },
     20_000,
   );

@@ -1,10 +1,10 @@
 import { SNSClient } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { handleAckRequest } from '#shared/ack/http';
+import { ackLinkMaker } from '#shared/ack/link';
 import { signAckToken } from '#shared/ack/token';
-import { SnsPublisher } from '#shared/notify/digest';
+import { SnsPublisher } from '#shared/notify/publishers';
 import { runAgentStatus } from '#shared/run/agent-status';
-import { ackLinkMaker } from '#shared/runtime/handler';
 import { buildCli, ccwatch } from '../support/cli';
 import { type Harness, makeHarness, TOPICS } from '../support/harness';
 
@@ -84,7 +84,7 @@ describe('the on-call loop', () => {
   });
 
   it('acknowledged alerts still resolve, and history tells the whole story', async () => {
-    const acked = (await h.store.openEpisodes()).find((e) => e.subjectId === '1001')!.episodeId;
+    const acked = (await h.store.episodes.openEpisodes()).find((e) => e.subjectId === '1001')!.episodeId;
     h.sim.setState('huawei', '1001', h.clock.start + 39 * MIN, 'idle');
     expect(statuses(await runAt(40))).toEqual(['1 resolved']);
     const hist = await ccwatch(['history', acked, ...stateOpts]);
@@ -103,7 +103,7 @@ describe('the on-call loop', () => {
   });
 
   it('snooze and un-snooze from the CLI', async () => {
-    const id = (await h.store.openEpisodes()).find((e) => e.subjectId === '1002')!.episodeId;
+    const id = (await h.store.episodes.openEpisodes()).find((e) => e.subjectId === '1002')!.episodeId;
     const snoozed = await ccwatch(['ack', id, '--for', '30m', '--by', 'Bo', ...state()]);
     expect(snoozed.stdout).toMatch(/snoozed by Bo until/);
     expect(await runAt(45)).toEqual([]);
@@ -120,12 +120,12 @@ describe('the on-call loop', () => {
       handleAckRequest({ method: 'GET', query: t ? { t } : {}, form: {} }, { store: h.store, key: KEY, now: now() });
     const post = (form: Record<string, string>) =>
       handleAckRequest({ method: 'POST', query: {}, form }, { store: h.store, key: KEY, now: now() });
-    const episode = async () => (await h.store.findEpisode(id))[0]!.episode;
+    const episode = async () => (await h.store.episodes.findEpisode(id))[0]!.episode;
 
     beforeAll(async () => {
       h.sim.setState('huawei', '1003', h.clock.now() - 20 * MIN, 'break');
       await runAt(47);
-      id = (await h.store.openEpisodes()).find((e) => e.subjectId === '1003')!.episodeId;
+      id = (await h.store.episodes.openEpisodes()).find((e) => e.subjectId === '1003')!.episodeId;
     });
 
     it('opening it shows the alert and asks; it changes nothing by itself', async () => {

@@ -1,6 +1,6 @@
 import { SNSClient } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SnsPublisher } from '#shared/notify/digest';
+import { SnsPublisher } from '#shared/notify/publishers';
 import { runPreviewTasks } from '#shared/run/preview-tasks';
 import type { RunReport } from '#shared/run/tick';
 import { contactStatusAt, dialerTask, type SimTask } from '#simulator/population';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isOpen } from '#shared/alerting/business-hours';
-import { ConfigError, parseConfig, parseConfigText } from '#shared/config/schema';
+import { ConfigError, parseConfig, parseConfigText } from '#shared/config/parse';
 import { parseDuration } from '#shared/model/duration';
 
 const base = {

@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { type AgentPlanInput, episodeIdFor, pickRule, planAgents, planHealth, stateSince } from '#shared/alerting/agents';
+import { type AgentPlanInput, pickRule, planAgents, stateSince } from '#shared/alerting/agents';
+import { episodeIdFor } from '#shared/alerting/episode-id';
+import { planHealth } from '#shared/alerting/health';
 import { type AgentRule, AgentRuleSchema } from '#shared/config/schema';
+import { FN } from '#shared/contracts/names';
 import type { NormalizedAgent } from '#shared/model/agent';
-import type { AgentItem, Episode } from '#shared/model/items';
+import type { AgentItem, Episode, HealthItem } from '#shared/model/items';
 
 const MIN = 60_000;
 const T = Date.UTC(2026, 10, 23, 9, 0);
@@ -219,11 +222,11 @@ describe('acknowledging', () => {
 
 describe('source health', () => {
   it('opens after K failures, once, and resolves on the first success', () => {
-    let prev;
-    let episode;
+    let prev: HealthItem | undefined;
+    let episode: Episode | undefined;
     const statuses: string[] = [];
     for (const [i, error] of ['x', 'x', 'x', 'x', undefined].entries()) {
-      const p = planHealth({ now: T + i * MIN, fn: 'agent-status', source: 's', prev, episode, error, downAfter: 3, silenced: false });
+      const p = planHealth({ now: T + i * MIN, fn: FN.agentStatus, source: 's', prev, episode, error, downAfter: 3, silenced: false });
       prev = p.health;
       for (const w of p.episodeWrites) {
         episode = w.next;

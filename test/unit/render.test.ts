@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { Notice } from '#shared/alerting/agents';
 import { ChannelSchema } from '#shared/config/schema';
-import { renderEmail, renderSms, renderSubject } from '#shared/notify/render';
+import type { Notice } from '#shared/model/items';
+import { renderEmail, renderSubject } from '#shared/notify/email';
+import { renderSms } from '#shared/notify/sms';
 import { smsLength } from '#shared/notify/sms-length';
 
 const T = Date.UTC(2026, 10, 23, 9, 0);
@@ -74,7 +75,7 @@ describe('email digest', () => {
 
 describe('digest size', () => {
   it('fits SNS however many alerts changed, listing the worst and counting the rest', async () => {
-    const { renderDigest, snsMessageBytes, SNS_MESSAGE_BUDGET } = await import('#shared/notify/render');
+    const { renderDigest, snsMessageBytes, SNS_MESSAGE_BUDGET } = await import('#shared/notify/digest');
     const many = Array.from({ length: 10_000 }, (_, i) => notice(i, { subjectName: `Agent with a rather long display name ${i}` }));
     const m = renderDigest(many, { channel, now: T, timezones: {} });
     expect(snsMessageBytes(m)).toBeLessThanOrEqual(SNS_MESSAGE_BUDGET);

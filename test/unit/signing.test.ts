@@ -3,7 +3,7 @@ import { huaweiAuthorization, huaweiNorm, huaweiTimestamp } from '#shared/vendor
 import { itnioSign } from '#shared/vendors/itnio';
 import { nxSign } from '#shared/vendors/nxcloud';
 
-// Vendor test vectors from ../shared/vendors.md: each one a test.
+// Vendor test vectors, as listed in docs/vendors.md ("Signing test vectors"): each one a test.
 describe('ITNIO signing', () => {
   it('matches the vendor account-page vector', () => {
     expect(itnioSign('bDqJFiq9', '7bz1lzh9', '1630468800')).toBe('05d7a50893e22a5c4bb3216ae3396c7c');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { maskPhone } from '#shared/model/agent';
+import { maskPhone } from '#shared/model/phone';
 import { expandAgentIds, huaweiValue, mapHuaweiState } from '#shared/vendors/huawei';
 import { itnioStatsWindow, mapItnioStatus } from '#shared/vendors/itnio';
 import { inferNxState } from '#shared/vendors/nxcloud';

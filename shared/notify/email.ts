@@ -1,57 +1,10 @@
-import type { Notice, NoticeStatus } from '#shared/alerting/agents';
 import type { Channel } from '#shared/config/schema';
 import { formatDuration } from '#shared/model/duration';
-import { fitsOneSegment } from './sms-length';
+import type { Notice } from '#shared/model/items';
+import { CONTACT_STATUS, contactCount } from '#shared/model/task';
+import { asciiSafe, HEADINGS, localTime, ORDER, sortNotices, stateLabel, subjectName } from './format';
 
-export interface RenderedMessage {
-  subject: string;
-  email: string;
-  sms: string;
-}
-
-const ORDER: NoticeStatus[] = ['escalated', 'firing', 'repeat', 'resolved'];
-const HEADINGS: Record<NoticeStatus, string> = { escalated: 'ESCALATED', firing: 'FIRING', repeat: 'STILL FIRING', resolved: 'RESOLVED' };
-
-/** Worst first: escalations, new alerts, repeats, then the longest-running. */
-export function sortNotices(notices: readonly Notice[]): Notice[] {
-  return [...notices].sort(
-    (a, b) => ORDER.indexOf(a.status) - ORDER.indexOf(b.status) || b.forSec - a.forSec || a.subjectId.localeCompare(b.subjectId),
-  );
-}
-
-function stateLabel(n: Notice): string {
-  if (n.kind === 'source') return 'source down';
-  if (n.kind === 'task' && n.task) return `${n.task.counts['7'] ?? 0} abnormal`;
-  if (!n.agent) return '';
-  const code = n.agent.vendorState !== n.agent.state ? `(${n.agent.vendorState})` : '';
-  const reason = n.agent.reason ? ` ${n.agent.reason}` : '';
-  return `${n.status === 'resolved' ? 'now ' : ''}${n.agent.state}${code}${reason}${n.agent.inferred ? ' ~' : ''}`;
-}
-
-/** Subjects must be ASCII, one line, under 100 characters. */
-function asciiSafe(text: string): string {
-  return text
-    .replace(/[^\x20-\x7e]/g, '')
-    .replace(/\s+/g, ' ')
-    .trim();
-}
-
-function subjectName(n: Notice): string {
-  const ascii = asciiSafe(n.subjectName);
-  return ascii || n.subjectId;
-}
-
-function localTime(ms: number, timezone: string): string {
-  return new Intl.DateTimeFormat('en-GB', {
-    timeZone: timezone,
-    month: 'short',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  }).format(ms);
-}
-
+/** A plain-text table; column widths by code point so CJK names line up as well as they can. */
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => [...(r[c] ?? '')].length)));
   return rows
@@ -154,7 +107,7 @@ function renderTaskBlock(n: Notice): string[] {
   const t = n.task!;
   const out = [
     `${n.episodeId}  task ${n.subjectName === n.subjectId ? n.subjectId : `${n.subjectName} (${n.subjectId})`} on ${n.source}, rule ${n.ruleId}, ${n.severity}`,
-    `  contacts: not called ${t.counts['5'] ?? 0}, in progress ${t.counts['1'] ?? 0}, called ${t.counts['9'] ?? 0}, abnormal ${t.counts['7'] ?? 0}`,
+    `  contacts: not called ${contactCount(t.counts, CONTACT_STATUS.notCalled)}, in progress ${contactCount(t.counts, CONTACT_STATUS.inProgress)}, called ${contactCount(t.counts, CONTACT_STATUS.called)}, abnormal ${contactCount(t.counts, CONTACT_STATUS.abnormal)}`,
     `  abnormal share of attempted: ${(t.share * 100).toFixed(1)}% of ${t.attempted}` +
       (t.growth ? `; +${t.growth.by} in the last ${formatDuration(t.growth.withinSec)}` : ''),
   ];
@@ -165,61 +118,4 @@ function renderTaskBlock(n: Notice): string[] {
     out.push(...t.examples.map((e) => `    ${e.calledMasked}  ${e.errorReason ?? ''}${e.agentName ? `  agent ${e.agentName}` : ''}`));
   }
   return out;
-}
-
-function smsItem(n: Notice): string {
-  if (n.kind === 'task' && n.task)
-    return `task ${n.subjectId} ${n.task.counts['7'] ?? 0} abn${n.task.growth ? ` +${n.task.growth.by}/${formatDuration(n.task.growth.withinSec)}` : ''} [${n.episodeId}]`;
-  if (n.kind === 'source') return `${n.source} DOWN [${n.episodeId}]`;
-  return `${n.subjectName} ${n.agent?.state ?? ''} ${formatDuration(n.forSec)} [${n.episodeId}]`;
-}
-
-/**
- * One SMS segment: counts, then the worst cases while they fit, then "+K more".
- * The budget includes the "DisplayName> " prefix SNS adds, and drops to 70 when any
- * character (a Chinese agent name, say) forces UCS-2.
- */
-export function renderSms(notices: readonly Notice[], channel: Channel): string {
-  const sorted = sortNotices(notices);
-  const open = sorted.filter((n) => n.status !== 'resolved');
-  const resolved = sorted.length - open.length;
-  const head = open.some((n) => n.severity === 'critical') ? 'CRIT' : open.length ? 'WARN' : 'OK';
-  const counts = [open.length ? `${open.length} open` : '', resolved ? `${resolved} resolved` : ''].filter(Boolean).join(', ');
-  let text = `${head} ${counts}`;
-  const items = open.length ? open : sorted;
-  let shown = 0;
-  for (const n of items) {
-    const rest = items.length - shown - 1;
-    const candidate = `${text}${shown === 0 ? ': ' : '; '}${smsItem(n)}`;
-    const withMore = rest > 0 ? `${candidate} +${rest} more` : candidate;
-    if (!fitsOneSegment(withMore, channel.displayName)) break;
-    text = candidate;
-    shown++;
-  }
-  const more = items.length - shown;
-  if (more > 0 && shown < items.length) {
-    const withMore = `${text} +${more} more`;
-    text = fitsOneSegment(withMore, channel.displayName) ? withMore : text;
-  }
-  return text;
-}
-
-/** SNS takes at most 256 KiB per message; the JSON of all protocol bodies must fit, with room to spare. */
-export const SNS_MESSAGE_BUDGET = 240 * 1024;
-
-export function snsMessageBytes(m: RenderedMessage): number {
-  return Buffer.byteLength(JSON.stringify({ default: m.email, email: m.email, sms: m.sms }));
-}
-
-/** One channel's message, with the email cut to fit SNS's limit however many alerts changed. */
-export function renderDigest(notices: readonly Notice[], ctx: RenderContext): RenderedMessage {
-  const subject = renderSubject(notices, ctx.channel);
-  const sms = renderSms(notices, ctx.channel);
-  let rows = EMAIL_MAX_ROWS;
-  let message = { subject, email: renderEmail(notices, ctx, rows), sms };
-  while (snsMessageBytes(message) > SNS_MESSAGE_BUDGET && rows > 1) {
-    rows = Math.floor(rows / 2);
-    message = { subject, email: renderEmail(notices, ctx, rows), sms };
-  }
-  return message;
 }

@@ -1,0 +1,16 @@
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+
+/** Exit codes operators' scripts rely on: a contract, changed only by adding. */
+export const EXIT = { ok: 0, usage: 1, invalid: 2, sourceFailed: 3 } as const;
+
+/** A wrong command line: printed with the command's help, exit 1. */
+export class UsageError extends Error {}
+
+/** Strict flags plus -h/--help; an unknown or malformed flag is a UsageError carrying `help`. */
+export function parseFlags<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T, help: string) {
+  try {
+    return parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message}\n\n${help}`);
+  }
+}

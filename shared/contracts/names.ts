@@ -1,0 +1,42 @@
+/**
+ * Names that cross the boundary between the CDK app and the running functions: function ids,
+ * metric names, environment variables. Spelled once, here; no SDK or runtime import, so `cdk/`
+ * can read it without bundling anything.
+ */
+
+/** Function ids: the folder under functions/, the Powertools service name, the metric dimension. */
+export const FN = {
+  agentStatus: 'agent-status',
+  previewTasks: 'preview-tasks',
+  ack: 'ack',
+} as const;
+export type FunctionId = (typeof FN)[keyof typeof FN];
+/** The scheduled functions that read sources. */
+export type ScheduledFunctionId = typeof FN.agentStatus | typeof FN.previewTasks;
+
+export const METRICS_NAMESPACE = 'ccwatch';
+
+/** Metric names the functions emit and the dashboard and alarms read. */
+export const METRIC = {
+  runDuration: 'RunDuration',
+  sourcesFailed: 'SourcesFailed',
+  sourcesOk: 'SourcesOk',
+  alertsPublished: 'AlertsPublished',
+  publishFailures: 'PublishFailures',
+  activeAlerts: 'ActiveAlerts',
+  /** Per agent state: `Agents_busy`, `Agents_break`, ... */
+  agentsInState: (state: string) => `Agents_${state}`,
+} as const;
+
+/** Environment variables the stack sets and the functions read. None ever holds a secret value. */
+export const ENV = {
+  /** The validated config, inlined into the bundle at synth. */
+  config: 'CCWATCH_CONFIG',
+  table: 'CCWATCH_TABLE',
+  /** JSON: channel id -> SNS topic ARN. */
+  topics: 'CCWATCH_TOPICS',
+  /** Base URL of the acknowledge endpoint. */
+  ackUrl: 'CCWATCH_ACK_URL',
+  /** Secrets Manager id (ARN) of the key that signs acknowledge links: the id, never the key. */
+  ackSecret: 'CCWATCH_ACK_SECRET',
+} as const;

@@ -1,0 +1,51 @@
+import type { Notice, NoticeStatus } from '#shared/model/items';
+import { CONTACT_STATUS, contactCount } from '#shared/model/task';
+
+/** What every renderer shares: order of statuses, state labels, ASCII-safe text, local times. */
+export const ORDER: NoticeStatus[] = ['escalated', 'firing', 'repeat', 'resolved'];
+export const HEADINGS: Record<NoticeStatus, string> = {
+  escalated: 'ESCALATED',
+  firing: 'FIRING',
+  repeat: 'STILL FIRING',
+  resolved: 'RESOLVED',
+};
+
+/** Worst first: escalations, new alerts, repeats, then the longest-running. */
+export function sortNotices(notices: readonly Notice[]): Notice[] {
+  return [...notices].sort(
+    (a, b) => ORDER.indexOf(a.status) - ORDER.indexOf(b.status) || b.forSec - a.forSec || a.subjectId.localeCompare(b.subjectId),
+  );
+}
+
+export function stateLabel(n: Notice): string {
+  if (n.kind === 'source') return 'source down';
+  if (n.kind === 'task' && n.task) return `${contactCount(n.task.counts, CONTACT_STATUS.abnormal)} abnormal`;
+  if (!n.agent) return '';
+  const code = n.agent.vendorState !== n.agent.state ? `(${n.agent.vendorState})` : '';
+  const reason = n.agent.reason ? ` ${n.agent.reason}` : '';
+  return `${n.status === 'resolved' ? 'now ' : ''}${n.agent.state}${code}${reason}${n.agent.inferred ? ' ~' : ''}`;
+}
+
+/** Subjects must be ASCII, one line, under 100 characters. */
+export function asciiSafe(text: string): string {
+  return text
+    .replace(/[^\x20-\x7e]/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+export function subjectName(n: Notice): string {
+  const ascii = asciiSafe(n.subjectName);
+  return ascii || n.subjectId;
+}
+
+export function localTime(ms: number, timezone: string): string {
+  return new Intl.DateTimeFormat('en-GB', {
+    timeZone: timezone,
+    month: 'short',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).format(ms);
+}
