@@ -15,6 +15,8 @@ export function notificationJson(d: Digest) {
     sms: d.message.sms,
     email: d.message.email,
     alerts: d.notices.map(alertJson),
+    /** `K7M2QX#3`: the alert steps this notification delivers; a repeated delivery carries the same. */
+    steps: d.notices.map((n) => `${n.episodeId}#${n.step}`),
   };
 }
 
@@ -26,7 +28,10 @@ function alertJson(n: Notice) {
     status: n.status,
     rule: n.ruleId,
     episode: n.episodeId,
+    step: n.step,
     severity: n.severity,
+    // first due in an earlier run that could not send it
+    ...(n.dueAt !== undefined ? { delayed: true, dueAt: new Date(n.dueAt).toISOString() } : {}),
   };
   if (n.kind === 'agent')
     return { ...base, name: n.subjectName, state: n.agent?.state, vendorState: n.agent?.vendorState, for: Math.round(n.forSec) };

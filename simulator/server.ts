@@ -29,7 +29,25 @@ export type FaultKind =
   /** Answers with the vendor's own error envelope and this code. */
   | { kind: 'vendorCode'; code: string | number }
   /** Changes the parsed answer before it is sent (schema drift, lying totals). */
-  | { kind: 'mutate'; fn: (json: any) => void };
+  | { kind: 'mutate'; fn: (json: any) => void }
+  /**
+   * The Huawei status answer leaves out requested agents: those in `ids`, and about `fraction` of
+   * the requested ids, spread evenly over the request (every tenth for 0.1).
+   */
+  | { kind: 'omitIds'; ids?: number[]; fraction?: number }
+  /**
+   * Sends the real answer `bytesPerChunk` bytes every `everyMs`. Keep `everyMs` under the client's
+   * body timeout: no single gap then times out, only a whole-request deadline can end it.
+   */
+  | { kind: 'trickle'; bytesPerChunk: number; everyMs: number }
+  /** The page claims this total (ITNIO `data.total`, NXCloud `total`), whatever records it carries. */
+  | { kind: 'hugeTotal'; total: number }
+  /**
+   * Streams a JSON answer of `bytes` bytes, never held in memory: the real answer with its first
+   * record's name padded to size (a top-level `padding` field where there is no record). Sent
+   * chunked unless `declareLength`, which sends content-length so a client can refuse it unread.
+   */
+  | { kind: 'hugeBody'; bytes: number; declareLength?: boolean };
 
 export type Fault = FaultKind & {
   /** Exact path or pattern the fault applies to. */
@@ -216,9 +234,69 @@ export class VendorSimulator {
     let json = reply.json;
     if (fault?.kind === 'wrongType') json = wrongType(json);
     if (fault?.kind === 'mutate') fault.fn(json);
+    if (fault?.kind === 'omitIds') omitIds(json, body, fault);
+    if (fault?.kind === 'hugeTotal') claimTotal(json, fault.total);
+    if (fault?.kind === 'hugeBody') return this.sendHuge(res, reply.status, json, fault);
     const text = JSON.stringify(json);
     if (fault?.kind === 'truncated') return this.sendText(res, reply.status, text.slice(0, Math.floor(text.length / 2)));
+    if (fault?.kind === 'trickle') return this.trickle(res, reply.status, text, fault);
     this.sendText(res, reply.status, text);
+  }
+
+  /** A chunk every `everyMs` until done or the connection closes (the client gave up, or stop()). */
+  private trickle(res: ServerResponse, status: number, text: string, f: { bytesPerChunk: number; everyMs: number }): void {
+    const buf = Buffer.from(text);
+    const step = Math.max(1, f.bytesPerChunk);
+    let offset = 0;
+    let timer: NodeJS.Timeout | undefined;
+    res.once('close', () => clearTimeout(timer));
+    res.writeHead(status, { 'content-type': 'application/json;charset=UTF-8', 'content-length': buf.length });
+    const next = () => {
+      if (res.destroyed) return;
+      res.write(buf.subarray(offset, offset + step));
+      offset += step;
+      if (offset >= buf.length) res.end();
+      else timer = setTimeout(next, f.everyMs);
+    };
+    next();
+  }
+
+  /** `json` padded to `bytes` and streamed with backpressure; stops when the connection closes. */
+  private async sendHuge(res: ServerResponse, status: number, json: any, f: { bytes: number; declareLength?: boolean }): Promise<void> {
+    const mark = '@@sim-padding@@';
+    const record = firstRecord(json);
+    if (record) record['nickName' in record ? 'nickName' : 'name'] = mark;
+    else if (json && typeof json === 'object') json.padding = mark;
+    const text = JSON.stringify(json);
+    const at = text.indexOf(mark);
+    // Huawei sends the same records twice (resultDesc, resultDatas): only the first is padded
+    const head = Buffer.from(at < 0 ? text : text.slice(0, at));
+    const tail = Buffer.from(at < 0 ? '' : text.slice(at + mark.length).replaceAll(mark, ''));
+    let left = Math.max(0, f.bytes - head.length - tail.length);
+    let closed = false;
+    res.once('close', () => (closed = true));
+    res.writeHead(status, {
+      'content-type': 'application/json;charset=UTF-8',
+      ...(f.declareLength ? { 'content-length': head.length + left + tail.length } : {}),
+    });
+    res.write(head);
+    const pad = Buffer.alloc(64 * 1024, 'x');
+    while (left > 0 && !closed) {
+      const n = Math.min(left, pad.length);
+      left -= n;
+      if (!res.write(n === pad.length ? pad : pad.subarray(0, n))) {
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            res.off('drain', done);
+            res.off('close', done);
+            resolve();
+          };
+          res.on('drain', done);
+          res.on('close', done);
+        });
+      }
+    }
+    if (!closed) res.end(tail);
   }
 
   private send(res: ServerResponse, status: number, json: unknown): void {
@@ -492,6 +570,35 @@ function vendorError(vendor: VendorName | 'unknown', code: string | number): Rep
   if (vendor === 'itnio') return new Reply(200, { status: String(code), reason: 'injected', data: null }, outcome);
   if (vendor === 'huawei') return new Reply(200, { result: '1', resultCode: String(code), resultDesc: 'injected' }, outcome);
   return new Reply(200, { reqId: 'x', code: Number(code), msg: 'injected', data: {}, total: 0 }, outcome);
+}
+
+function firstRecord(json: any): Record<string, unknown> | undefined {
+  const first = json?.data?.records?.[0] ?? json?.resultDesc?.[0] ?? json?.resultDatas?.[0] ?? json?.data?.[0];
+  return first && typeof first === 'object' ? first : undefined;
+}
+
+/** Drops the fault's agents from a Huawei status answer (both record arrays). */
+function omitIds(json: any, body: any, f: { ids?: number[]; fraction?: number }): void {
+  const drop = new Set(f.ids ?? []);
+  const fraction = f.fraction ?? 0;
+  const requested: unknown[] = Array.isArray(body?.agentIds) ? body.agentIds : [];
+  requested.forEach((id, i) => {
+    if (typeof id === 'number' && Math.floor((i + 1) * fraction) > Math.floor(i * fraction)) drop.add(id);
+  });
+  for (const key of ['resultDesc', 'resultDatas']) {
+    if (Array.isArray(json?.[key])) json[key] = json[key].filter((r: any) => !drop.has(r?.agentId));
+  }
+}
+
+/** Makes a page claim `total` records (ITNIO data.total and pages, NXCloud total). */
+function claimTotal(json: any, total: number): void {
+  const data = json?.data;
+  if (data && typeof data === 'object' && !Array.isArray(data) && 'total' in data) {
+    data.total = total;
+    if (data.size > 0) data.pages = Math.ceil(total / data.size);
+  } else if (json && typeof json === 'object' && 'total' in json) {
+    json.total = total;
+  }
 }
 
 /** Replaces the first record's state field with a word, as a drifting server might. */

@@ -35,9 +35,17 @@ export class AckEndpoint extends Construct {
     // only the alert-episode partition: read an episode, record an acknowledgment and its history
     fn.addToRolePolicy(
       new PolicyStatement({
-        actions: ['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:BatchWriteItem'],
+        actions: ['dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem'],
         resources: [props.table.tableArn],
         conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [keys.episodePk] } },
+      }),
+    );
+    // and read (only) the per-run "notified" history that an alert's page may show
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:Query'],
+        resources: [props.table.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [keys.history('*')] } },
       }),
     );
     this.key.grantRead(fn);

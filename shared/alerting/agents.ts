@@ -1,9 +1,9 @@
 import type { AgentRule, Silence } from '#shared/config/schema';
 import type { AgentState, NormalizedAgent } from '#shared/model/agent';
-import { type AgentItem, type Episode, isQuiet } from '#shared/model/items';
+import { type AgentSnapshot, type Episode, isQuiet } from '#shared/model/items';
 import { episodeIdFor } from './episode-id';
-import type { EpisodeWrite } from './episode-write';
 import { escalationDue } from './escalation';
+import { type EpisodeStep, escalateEpisode, openEpisode, repeatEpisode, resolveEpisode } from './lifecycle';
 import { isSilenced, scopeMatches } from './scope';
 
 /**
@@ -13,17 +13,20 @@ import { isSilenced, scopeMatches } from './scope';
  */
 const RESTART_THRESHOLD_MS = 90_000;
 
-export interface AgentWrite {
-  item: AgentItem;
-  prevVersion?: number;
-}
+/** Reads in a row an agent may be left out of a partial answer before it is taken as removed. */
+export const MISSED_READS_BEFORE_REMOVAL = 3;
 
 export interface AgentPlan {
-  agentWrites: AgentWrite[];
-  episodeWrites: EpisodeWrite[];
+  /** The source's next snapshot: every agent. */
+  agents: AgentSnapshot[];
+  steps: EpisodeStep[];
   byState: Record<AgentState, number>;
   /** Agents with an open alert episode after this run. */
   openAlerts: number;
+  /** Agents whose snapshot changed. */
+  changes: number;
+  /** Agents left out of partial answers too many times in a row, now taken as removed. */
+  removed: string[];
 }
 
 /** Agents over groups over sources over everyone; narrower state filters break ties. */
@@ -55,7 +58,7 @@ export function pickRule(
 }
 
 /** When the current state began: kept while unchanged, vendor-reported where the vendor says. */
-export function stateSince(prev: AgentItem | undefined, obs: NormalizedAgent): number {
+export function stateSince(prev: AgentSnapshot | undefined, obs: NormalizedAgent): number {
   const vendorSince = obs.inStateForSec !== undefined ? obs.observedAt - obs.inStateForSec * 1000 : undefined;
   const same = prev && prev.state === obs.state && prev.vendorState === obs.vendorState && prev.reasonCode === obs.reasonCode;
   if (same) {
@@ -70,58 +73,90 @@ export function stateSince(prev: AgentItem | undefined, obs: NormalizedAgent): n
 export interface AgentPlanInput {
   now: number;
   source: string;
-  /** A complete answer: every agent of the source. */
+  /** What the vendor answered. */
   observed: readonly NormalizedAgent[];
-  previous: readonly AgentItem[];
-  /** Open episodes referenced by the previous items. */
+  /**
+   * Ids the vendor was asked about and left out of its answer (Huawei): a partial answer says
+   * nothing about them, so their snapshot stands, until MISSED_READS_BEFORE_REMOVAL in a row.
+   */
+  unreported?: ReadonlySet<string>;
+  previous: readonly AgentSnapshot[];
+  /** Open episodes referenced by the previous snapshot. */
   episodes: ReadonlyMap<string, Episode>;
   rules: readonly AgentRule[];
   silences: readonly Silence[];
   /** Whether the source is inside business hours at `now`. */
   open: boolean;
+  /**
+   * Time since the last complete read beyond one poll interval (failed reads in between). Not
+   * counted as time in state for a rule that has not fired, unless the vendor reports the time.
+   */
+  unobservedMs?: number;
 }
 
-function sameItem(a: AgentItem, b: AgentItem): boolean {
-  const { version: _va, ...ra } = a;
-  const { version: _vb, ...rb } = b;
-  return JSON.stringify(ra, Object.keys(ra).sort()) === JSON.stringify(rb, Object.keys(rb).sort());
+function sameSnapshot(a: AgentSnapshot, b: AgentSnapshot): boolean {
+  return JSON.stringify(a, Object.keys(a).sort()) === JSON.stringify(b, Object.keys(b).sort());
+}
+
+/** The previous snapshot with an unobserved gap taken out of its time in state (nothing fired yet). */
+function withoutGap(prev: AgentSnapshot, gapMs: number): AgentSnapshot {
+  return { ...prev, since: prev.since + gapMs, ...(prev.run ? { run: { ...prev.run, since: prev.run.since + gapMs } } : {}) };
 }
 
 /**
- * Diffs one source's complete answer against its snapshot. Pure: the caller stores the writes,
- * guarded by versions, and publishes only the notices whose episode write won.
+ * Diffs one source's answer against its snapshot. Pure: the caller stores the next snapshot and
+ * the steps together, and delivers the steps' notices from there.
  */
 export function planAgents(input: AgentPlanInput): AgentPlan {
   const { now, source, rules, silences, open } = input;
-  const prevById = new Map(input.previous.map((p) => [p.agentId, p]));
+  const unreported = input.unreported ?? new Set<string>();
+  const gapMs = Math.max(0, input.unobservedMs ?? 0);
   const observed = new Map(input.observed.map((o) => [o.agentId, o]));
-  // an agent missing from a complete answer has signed off
-  for (const prev of input.previous) {
-    if (!observed.has(prev.agentId)) {
-      observed.set(prev.agentId, {
-        source,
-        agentId: prev.agentId,
-        name: prev.name,
-        groups: prev.groups,
-        state: 'offline',
-        vendorState: 'absent',
-        observedAt: now,
-      });
-    }
-  }
   const plan: AgentPlan = {
-    agentWrites: [],
-    episodeWrites: [],
+    agents: [],
+    steps: [],
     byState: { offline: 0, idle: 0, busy: 0, wrapup: 0, break: 0, other: 0 },
     openAlerts: 0,
+    changes: 0,
+    removed: [],
   };
+  const kept = new Set<string>();
+  for (const prev of input.previous) {
+    if (observed.has(prev.agentId)) continue;
+    const missed = (prev.missed ?? 0) + 1;
+    if (unreported.has(prev.agentId) && missed < MISSED_READS_BEFORE_REMOVAL) {
+      // a partial answer: this agent's snapshot and alert stand as they were
+      plan.agents.push({ ...prev, missed });
+      plan.changes++;
+      plan.byState[prev.state]++;
+      if (prev.episodeId && !input.episodes.get(prev.episodeId)?.resolvedAt) plan.openAlerts++;
+      kept.add(prev.agentId);
+      continue;
+    }
+    if (unreported.has(prev.agentId)) plan.removed.push(prev.agentId);
+    // missing from a complete answer (or too long from partial ones): signed off
+    observed.set(prev.agentId, {
+      source,
+      agentId: prev.agentId,
+      name: prev.name,
+      groups: prev.groups,
+      state: 'offline',
+      vendorState: 'absent',
+      observedAt: now,
+    });
+  }
+  const prevById = new Map(input.previous.map((p) => [p.agentId, p]));
 
   for (const obs of observed.values()) {
+    if (kept.has(obs.agentId)) continue;
     plan.byState[obs.state]++;
-    const prev = prevById.get(obs.agentId);
+    const stored = prevById.get(obs.agentId);
+    const storedEpisode = stored?.episodeId ? input.episodes.get(stored.episodeId) : undefined;
+    const firing = storedEpisode !== undefined && storedEpisode.resolvedAt === undefined;
+    const prev = stored && gapMs > 0 && !firing && obs.inStateForSec === undefined ? withoutGap(stored, gapMs) : stored;
     const since = stateSince(prev, obs);
     const rule = pickRule(rules, obs);
-    let run: AgentItem['run'];
+    let run: AgentSnapshot['run'];
     if (rule) {
       const sameState = prev && prev.state === obs.state && prev.vendorState === obs.vendorState && prev.reasonCode === obs.reasonCode;
       const continuing = prev?.run?.ruleId === rule.id && (sameState ? prev.since === since : ruleCovers(rule, prev!));
@@ -129,86 +164,54 @@ export function planAgents(input: AgentPlanInput): AgentPlan {
     }
     const silenced = isSilenced(silences, now, source, obs.agentId, obs.groups);
     const suppressed = silenced || !open;
-    const agentDetail = {
+    const agent = {
       groups: obs.groups,
       state: obs.state,
       vendorState: obs.vendorState,
       ...(obs.reason ? { reason: obs.reason } : {}),
       ...(obs.inferred ? { inferred: true } : {}),
     };
-    const base = { kind: 'agent' as const, source, subjectId: obs.agentId, subjectName: obs.name, agent: agentDetail };
 
-    let episode = prev?.episodeId ? input.episodes.get(prev.episodeId) : undefined;
-    if (episode && !episode.resolvedAt && (!run || run.ruleId !== episode.ruleId || run.since !== episode.startedAt)) {
-      const next: Episode = { ...episode, resolvedAt: now, version: episode.version + 1 };
+    let episode = firing ? storedEpisode : undefined;
+    if (episode && (!run || run.ruleId !== episode.ruleId || run.since !== episode.startedAt)) {
       const endedRule = rules.find((r) => r.id === episode!.ruleId);
       const notify = (endedRule?.notifyResolved ?? true) && !silenced;
-      plan.episodeWrites.push({
-        next,
-        prev: episode,
-        ...(notify
-          ? {
-              notice: {
-                ...base,
-                status: 'resolved',
-                severity: episode.severity,
-                ruleId: episode.ruleId,
-                episodeId: episode.episodeId,
-                startedAt: episode.startedAt,
-                forSec: (now - episode.startedAt) / 1000,
-              },
-            }
-          : {}),
-      });
+      plan.steps.push(resolveEpisode(episode, now, notify ? { subjectName: obs.name, agent } : undefined));
       episode = undefined;
     }
-    if (episode?.resolvedAt) episode = undefined;
 
     if (rule && run) {
       const forSec = (now - run.since) / 1000;
-      const common = { ...base, ruleId: rule.id, startedAt: run.since, forSec };
+      const detail = { subjectName: obs.name, agent, forSec };
       if (!episode && forSec >= rule.after && !suppressed) {
         const escalated = rule.escalateAfter !== undefined && forSec >= rule.escalateAfter;
-        const severity = escalated ? rule.escalateSeverity : rule.severity;
-        const next: Episode = {
-          episodeId: episodeIdFor(source, 'agent', obs.agentId, rule.id, run.since),
-          source,
-          kind: 'agent',
-          subjectId: obs.agentId,
-          ruleId: rule.id,
-          startedAt: run.since,
-          tier: escalated ? 2 : 1,
-          severity,
-          firedAt: now,
-          lastNotifiedAt: now,
-          subjectName: obs.name,
-          version: 1,
-        };
-        plan.episodeWrites.push({
-          next,
-          notice: { ...common, status: escalated ? 'escalated' : 'firing', severity, episodeId: next.episodeId },
-        });
-        episode = next;
+        const step = openEpisode(
+          {
+            episodeId: episodeIdFor(source, 'agent', obs.agentId, rule.id, run.since),
+            source,
+            kind: 'agent',
+            subjectId: obs.agentId,
+            subjectName: obs.name,
+            ruleId: rule.id,
+            startedAt: run.since,
+            severity: escalated ? rule.escalateSeverity : rule.severity,
+            tier: escalated ? 2 : 1,
+            escalated,
+          },
+          now,
+          detail,
+        );
+        plan.steps.push(step);
+        episode = step.next;
       } else if (episode && !suppressed && !isQuiet(episode, now)) {
-        if (escalationDue(rule, episode, forSec, now)) {
-          const next: Episode = { ...episode, tier: 2, severity: rule.escalateSeverity, lastNotifiedAt: now, version: episode.version + 1 };
-          plan.episodeWrites.push({
-            next,
-            prev: episode,
-            notice: { ...common, status: 'escalated', severity: next.severity, episodeId: episode.episodeId },
-          });
-        } else if (rule.repeatEvery !== undefined && now - episode.lastNotifiedAt >= rule.repeatEvery * 1000) {
-          const next: Episode = { ...episode, lastNotifiedAt: now, version: episode.version + 1 };
-          plan.episodeWrites.push({
-            next,
-            prev: episode,
-            notice: { ...common, status: 'repeat', severity: episode.severity, episodeId: episode.episodeId },
-          });
+        if (escalationDue(rule, episode, forSec, now)) plan.steps.push(escalateEpisode(episode, now, rule.escalateSeverity, detail));
+        else if (rule.repeatEvery !== undefined && now - episode.lastNotifiedAt >= rule.repeatEvery * 1000) {
+          plan.steps.push(repeatEpisode(episode, now, detail));
         }
       }
     }
 
-    const item: AgentItem = {
+    const next: AgentSnapshot = {
       source,
       agentId: obs.agentId,
       name: obs.name,
@@ -221,10 +224,10 @@ export function planAgents(input: AgentPlanInput): AgentPlan {
       since,
       ...(run ? { run } : {}),
       ...(episode ? { episodeId: episode.episodeId } : {}),
-      version: (prev?.version ?? 0) + 1,
     };
-    if (item.episodeId) plan.openAlerts++;
-    if (!prev || !sameItem(prev, item)) plan.agentWrites.push({ item, ...(prev ? { prevVersion: prev.version } : {}) });
+    if (next.episodeId) plan.openAlerts++;
+    if (!stored || !sameSnapshot(stored, next)) plan.changes++;
+    plan.agents.push(next);
   }
   return plan;
 }

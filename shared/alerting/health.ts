@@ -1,17 +1,17 @@
 import type { Episode, HealthItem } from '#shared/model/items';
 import { episodeIdFor } from './episode-id';
-import type { EpisodeWrite } from './episode-write';
+import { type EpisodeStep, openEpisode, resolveEpisode } from './lifecycle';
 
 export interface HealthPlan {
   health: HealthItem;
   prevVersion?: number;
   changed: boolean;
-  episodeWrites: EpisodeWrite[];
+  steps: EpisodeStep[];
 }
 
 /**
- * After K consecutive failed runs a source is down: one critical alert, resolved by the first
- * complete answer. Source errors never touch agent state.
+ * After K consecutive failed runs (vendor or store trouble alike) a source is down: one critical
+ * alert, resolved by the first complete answer that is stored. Source errors never touch agent state.
  */
 export function planHealth(input: {
   now: number;
@@ -25,57 +25,31 @@ export function planHealth(input: {
   silenced: boolean;
 }): HealthPlan {
   const { now, source, prev, error, downAfter } = input;
-  const episodeWrites: EpisodeWrite[] = [];
-  const base = { kind: 'source' as const, source, subjectId: source, subjectName: `${source} (${input.fn})`, ruleId: 'source-down' };
+  const steps: EpisodeStep[] = [];
+  const subjectName = `${source} (${input.fn})`;
   const failures = error ? (prev?.consecutiveFailures ?? 0) + 1 : 0;
   let episode = input.episode && !input.episode.resolvedAt ? input.episode : undefined;
   if (error && !episode && failures >= downAfter && !input.silenced) {
-    const startedAt = now;
-    const next: Episode = {
-      episodeId: episodeIdFor(source, 'source', input.fn, startedAt),
-      source,
-      kind: 'source',
-      subjectId: source,
-      ruleId: 'source-down',
-      startedAt,
-      tier: 2,
-      severity: 'critical',
-      firedAt: now,
-      lastNotifiedAt: now,
-      subjectName: source,
-      version: 1,
-    };
-    episodeWrites.push({
-      next,
-      notice: {
-        ...base,
-        status: 'firing',
+    const step = openEpisode(
+      {
+        episodeId: episodeIdFor(source, 'source', input.fn, now),
+        source,
+        kind: 'source',
+        subjectId: source,
+        subjectName: source,
+        ruleId: 'source-down',
+        startedAt: now,
         severity: 'critical',
-        episodeId: next.episodeId,
-        startedAt,
-        forSec: 0,
-        detail: `${failures} failed runs in a row; last: ${error}`,
+        tier: 2,
+        escalated: false,
       },
-    });
-    episode = next;
+      now,
+      { subjectName, forSec: 0, detail: `${failures} failed runs in a row; last: ${error}` },
+    );
+    steps.push(step);
+    episode = step.next;
   } else if (!error && episode) {
-    episodeWrites.push({
-      next: { ...episode, resolvedAt: now, version: episode.version + 1 },
-      prev: episode,
-      ...(input.silenced
-        ? {}
-        : {
-            notice: {
-              ...base,
-              status: 'resolved' as const,
-              severity: episode.severity,
-              episodeId: episode.episodeId,
-              startedAt: episode.startedAt,
-              forSec: (now - episode.startedAt) / 1000,
-              detail: 'source answers completely again',
-            },
-          }),
-    });
+    steps.push(resolveEpisode(episode, now, input.silenced ? undefined : { subjectName, detail: 'source answers completely again' }));
     episode = undefined;
   }
   const health: HealthItem = {
@@ -91,5 +65,5 @@ export function planHealth(input: {
     prev.consecutiveFailures !== health.consecutiveFailures ||
     prev.lastError !== health.lastError ||
     prev.episodeId !== health.episodeId;
-  return { health, ...(prev ? { prevVersion: prev.version } : {}), changed, episodeWrites };
+  return { health, ...(prev ? { prevVersion: prev.version } : {}), changed, steps };
 }

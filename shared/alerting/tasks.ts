@@ -1,9 +1,9 @@
 import type { TaskRule } from '#shared/config/schema';
-import { type Episode, isQuiet, type TaskItem, type TaskNoticeDetail } from '#shared/model/items';
+import { type Episode, isQuiet, type TaskNoticeDetail, type TaskSnapshot } from '#shared/model/items';
 import { CONTACT_STATUS, contactCount, TASK_STATUS } from '#shared/model/task';
 import { episodeIdFor } from './episode-id';
-import type { EpisodeWrite } from './episode-write';
 import { escalationDue } from './escalation';
+import { type EpisodeStep, escalateEpisode, openEpisode, repeatEpisode, resolveEpisode } from './lifecycle';
 
 /** What this run learned about one watched task. */
 export type TaskObservation =
@@ -78,7 +78,7 @@ export interface TaskPlanInput {
   source: string;
   rule: TaskRule;
   taskId: number;
-  prev: TaskItem | undefined;
+  prev: TaskSnapshot | undefined;
   episode: Episode | undefined;
   configEpisode: Episode | undefined;
   observation: TaskObservation;
@@ -86,16 +86,13 @@ export interface TaskPlanInput {
 }
 
 export interface TaskPlan {
-  item: TaskItem;
-  prevVersion?: number;
+  item: TaskSnapshot;
   changed: boolean;
-  episodeWrites: EpisodeWrite[];
+  steps: EpisodeStep[];
 }
 
-function sameTask(a: TaskItem, b: TaskItem): boolean {
-  const { version: _a, ...x } = a;
-  const { version: _b, ...y } = b;
-  return JSON.stringify(x, Object.keys(x).sort()) === JSON.stringify(y, Object.keys(y).sort());
+function sameTask(a: TaskSnapshot, b: TaskSnapshot): boolean {
+  return JSON.stringify(a, Object.keys(a).sort()) === JSON.stringify(b, Object.keys(b).sort());
 }
 
 /**
@@ -105,10 +102,10 @@ function sameTask(a: TaskItem, b: TaskItem): boolean {
  */
 export function planTask(input: TaskPlanInput): TaskPlan {
   const { now, source, rule, taskId, prev, observation: obs, silenced } = input;
-  const writes: EpisodeWrite[] = [];
+  const steps: EpisodeStep[] = [];
   const subjectId = String(taskId);
   const name = (obs.kind !== 'rejected' ? obs.name : undefined) ?? prev?.name;
-  const base = { kind: 'task' as const, source, subjectId, subjectName: name ?? subjectId };
+  const displayName = name ?? subjectId;
   let episode = input.episode && !input.episode.resolvedAt ? input.episode : undefined;
   let configEpisode = input.configEpisode && !input.configEpisode.resolvedAt ? input.configEpisode : undefined;
   const counts = obs.kind === 'running' ? obs.counts : (prev?.counts ?? {});
@@ -130,54 +127,37 @@ export function planTask(input: TaskPlanInput): TaskPlan {
 
   // the config alert: the vendor rejects this task id
   if (obs.kind === 'rejected' && !configEpisode && !silenced) {
-    const next: Episode = {
-      episodeId: episodeIdFor(source, 'task-config', subjectId, rule.id, now),
-      source,
-      kind: 'task',
-      subjectId,
-      ruleId: `${rule.id}/config`,
-      startedAt: now,
-      tier: 1,
-      severity: rule.severity,
-      firedAt: now,
-      lastNotifiedAt: now,
-      subjectName: `task ${taskId}`,
-      version: 1,
-    };
-    writes.push({
-      next,
-      notice: {
-        ...base,
-        status: 'firing',
-        severity: rule.severity,
-        ruleId: next.ruleId,
-        episodeId: next.episodeId,
+    const step = openEpisode(
+      {
+        episodeId: episodeIdFor(source, 'task-config', subjectId, rule.id, now),
+        source,
+        kind: 'task',
+        subjectId,
+        subjectName: `task ${taskId}`,
+        ruleId: `${rule.id}/config`,
         startedAt: now,
+        severity: rule.severity,
+        tier: 1,
+        escalated: false,
+      },
+      now,
+      {
+        subjectName: displayName,
         forSec: 0,
         detail: `task ${taskId} is rejected by the vendor: ${obs.error}`,
         task: detail(`check taskRules "${rule.id}": the vendor rejects task id ${taskId}`),
       },
-    });
-    configEpisode = next;
+    );
+    steps.push(step);
+    configEpisode = step.next;
   } else if (obs.kind !== 'rejected' && configEpisode) {
-    writes.push({
-      next: { ...configEpisode, resolvedAt: now, version: configEpisode.version + 1 },
-      prev: configEpisode,
-      ...(silenced
-        ? {}
-        : {
-            notice: {
-              ...base,
-              status: 'resolved' as const,
-              severity: configEpisode.severity,
-              ruleId: configEpisode.ruleId,
-              episodeId: configEpisode.episodeId,
-              startedAt: configEpisode.startedAt,
-              forSec: (now - configEpisode.startedAt) / 1000,
-              task: detail('the vendor accepts this task id again'),
-            },
-          }),
-    });
+    steps.push(
+      resolveEpisode(
+        configEpisode,
+        now,
+        silenced ? undefined : { subjectName: displayName, task: detail('the vendor accepts this task id again') },
+      ),
+    );
     configEpisode = undefined;
   }
 
@@ -185,88 +165,48 @@ export function planTask(input: TaskPlanInput): TaskPlan {
     const holds = obs.kind === 'running' && cond.holds;
     if (episode && !holds) {
       const note = obs.kind === 'ended' ? obs.note : 'thresholds no longer met';
-      writes.push({
-        next: { ...episode, resolvedAt: now, version: episode.version + 1 },
-        prev: episode,
-        ...(rule.notifyResolved && !silenced
-          ? {
-              notice: {
-                ...base,
-                status: 'resolved' as const,
-                severity: episode.severity,
-                ruleId: rule.id,
-                episodeId: episode.episodeId,
-                startedAt: episode.startedAt,
-                forSec: (now - episode.startedAt) / 1000,
-                task: detail(note),
-              },
-            }
-          : {}),
-      });
+      steps.push(
+        resolveEpisode(episode, now, rule.notifyResolved && !silenced ? { subjectName: displayName, task: detail(note) } : undefined),
+      );
       episode = undefined;
     } else if (holds && !silenced) {
       const abnormal = contactCount(counts, CONTACT_STATUS.abnormal);
       const escalated = rule.escalateAt !== undefined && abnormal >= rule.escalateAt.abnormalCount;
-      const common = { ...base, ruleId: rule.id, forSec: 0, task: detail(cond.why.join('; ')) };
+      const about = { subjectName: displayName, task: detail(cond.why.join('; ')) };
       if (!episode) {
-        const severity = escalated ? rule.escalateSeverity : rule.severity;
-        const next: Episode = {
-          episodeId: episodeIdFor(source, 'task', subjectId, rule.id, now),
-          source,
-          kind: 'task',
-          subjectId,
-          ruleId: rule.id,
-          startedAt: now,
-          tier: escalated ? 2 : 1,
-          severity,
-          firedAt: now,
-          lastNotifiedAt: now,
-          ...(name ? { subjectName: name } : {}),
-          version: 1,
-        };
-        writes.push({
-          next,
-          notice: { ...common, status: escalated ? 'escalated' : 'firing', severity, episodeId: next.episodeId, startedAt: now },
-        });
-        episode = next;
+        const step = openEpisode(
+          {
+            episodeId: episodeIdFor(source, 'task', subjectId, rule.id, now),
+            source,
+            kind: 'task',
+            subjectId,
+            subjectName: name,
+            ruleId: rule.id,
+            startedAt: now,
+            severity: escalated ? rule.escalateSeverity : rule.severity,
+            tier: escalated ? 2 : 1,
+            escalated,
+          },
+          now,
+          { ...about, forSec: 0 },
+        );
+        steps.push(step);
+        episode = step.next;
       } else if (!isQuiet(episode, now)) {
         const forSec = (now - episode.startedAt) / 1000;
         if (
           (escalated && episode.tier < 2) ||
           escalationDue({ escalateIfNotAckedAfter: rule.escalateIfNotAckedAfter }, episode, forSec, now)
         ) {
-          const next: Episode = { ...episode, tier: 2, severity: rule.escalateSeverity, lastNotifiedAt: now, version: episode.version + 1 };
-          writes.push({
-            next,
-            prev: episode,
-            notice: {
-              ...common,
-              forSec,
-              status: 'escalated',
-              severity: next.severity,
-              episodeId: episode.episodeId,
-              startedAt: episode.startedAt,
-            },
-          });
+          steps.push(escalateEpisode(episode, now, rule.escalateSeverity, { ...about, forSec }));
         } else if (rule.repeatEvery !== undefined && now - episode.lastNotifiedAt >= rule.repeatEvery * 1000) {
-          writes.push({
-            next: { ...episode, lastNotifiedAt: now, version: episode.version + 1 },
-            prev: episode,
-            notice: {
-              ...common,
-              forSec,
-              status: 'repeat',
-              severity: episode.severity,
-              episodeId: episode.episodeId,
-              startedAt: episode.startedAt,
-            },
-          });
+          steps.push(repeatEpisode(episode, now, { ...about, forSec }));
         }
       }
     }
   }
 
-  const item: TaskItem = {
+  const item: TaskSnapshot = {
     source,
     ruleId: rule.id,
     taskId,
@@ -283,7 +223,6 @@ export function planTask(input: TaskPlanInput): TaskPlan {
           : {}),
     ...(episode ? { episodeId: episode.episodeId } : {}),
     ...(configEpisode ? { configEpisodeId: configEpisode.episodeId } : {}),
-    version: (prev?.version ?? 0) + 1,
   };
-  return { item, ...(prev ? { prevVersion: prev.version } : {}), changed: !prev || !sameTask(prev, item), episodeWrites: writes };
+  return { item, changed: !prev || !sameTask(prev, item), steps };
 }

@@ -162,13 +162,23 @@ export const ConfigSchema = z
           message: `preview tasks are an ITNIO feature; "${r.source}" is ${src.vendor}`,
         });
     });
+    let criticalReported = false;
     for (const sev of SEVERITIES) {
       const escalates = (r: { escalateAfter?: number; escalateAt?: unknown; escalateIfNotAckedAfter?: number }) =>
         r.escalateAfter !== undefined || r.escalateAt !== undefined || r.escalateIfNotAckedAfter !== undefined;
       const used = [...cfg.agentRules, ...cfg.taskRules].some((r) => r.severity === sev || (escalates(r) && r.escalateSeverity === sev));
       if (used && !cfg.channels.some((c) => c.severities.includes(sev))) {
         ctx.addIssue({ code: 'custom', path: ['channels'], message: `no channel receives severity "${sev}", which a rule uses` });
+        criticalReported ||= sev === 'critical';
       }
+    }
+    // "source down" pages and the alarms are critical: someone must receive them
+    if (!criticalReported && !cfg.channels.some((c) => c.severities.includes('critical'))) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['channels'],
+        message: 'no channel receives severity "critical"; source-down alerts and alarms need one',
+      });
     }
   });
 export type Config = z.infer<typeof ConfigSchema>;

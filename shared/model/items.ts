@@ -30,6 +30,13 @@ export const AgentItemSchema = NormalizedAgentSchema.pick({
 });
 export type AgentItem = z.infer<typeof AgentItemSchema>;
 
+/** One agent as its source's snapshot keeps it (the compact state document holds them all). */
+export const AgentSnapshotSchema = AgentItemSchema.omit({ version: true }).extend({
+  /** Consecutive reads that asked about this agent and got no answer for it (Huawei partial answers). */
+  missed: z.number().int().positive().optional(),
+});
+export type AgentSnapshot = z.infer<typeof AgentSnapshotSchema>;
+
 export const SubjectKindSchema = z.enum(['agent', 'task', 'source']);
 
 /** One alert episode: the notification log that conditional writes move forward. */
@@ -48,6 +55,8 @@ export const EpisodeSchema = z.object({
   resolvedAt: z.number().optional(),
   /** What people call the subject (agent name, task name), for listings. */
   subjectName: z.string().optional(),
+  /** Steps taken (1 fired, then one per repeat, escalation, resolve): `K7M2QX#3` names a step. Absent on episodes stored before steps were counted. */
+  step: z.number().int().positive().optional(),
   /** Acknowledged: no repeats and no escalation while acked and not past snoozeUntil. */
   ackedBy: z.string().optional(),
   ackedAt: z.number().optional(),
@@ -84,6 +93,10 @@ export const HealthItemSchema = z.object({
   episodeId: z.string().optional(),
   version: z.number().int().nonnegative(),
 });
+
+/** The health item as stored: with the source-down steps still being delivered. */
+export const StoredHealthSchema = HealthItemSchema.extend({ outbox: z.array(z.lazy(() => OutboxEntrySchema)).default([]) });
+export type StoredHealth = z.infer<typeof StoredHealthSchema>;
 export type HealthItem = z.infer<typeof HealthItemSchema>;
 
 /** One watched preview task under one rule: counts by contact status and a short history. */
@@ -105,6 +118,10 @@ export const TaskItemSchema = z.object({
   version: z.number().int().nonnegative(),
 });
 export type TaskItem = z.infer<typeof TaskItemSchema>;
+
+/** One watched task as its source's snapshot keeps it. */
+export const TaskSnapshotSchema = TaskItemSchema.omit({ version: true });
+export type TaskSnapshot = z.infer<typeof TaskSnapshotSchema>;
 
 export const NoticeStatusSchema = z.enum(['firing', 'repeat', 'escalated', 'resolved']);
 export type NoticeStatus = z.infer<typeof NoticeStatusSchema>;
@@ -131,6 +148,8 @@ export const NoticeSchema = z.object({
   subjectName: z.string(),
   ruleId: z.string(),
   episodeId: z.string(),
+  /** The episode's step this notice announces (`K7M2QX#3`). */
+  step: z.number().int().positive(),
   startedAt: z.number(),
   /** Seconds the condition has held (or held, when resolved). */
   forSec: z.number(),
@@ -149,6 +168,27 @@ export const NoticeSchema = z.object({
   dueAt: z.number().optional(),
 });
 export type Notice = z.infer<typeof NoticeSchema>;
+
+/**
+ * One alert step, stored with the snapshot that depends on it (or with the source's health) and
+ * kept until it is done: the episode item moved to `episode`, every channel in `channels` told,
+ * and its history written. A crash anywhere leaves it here for the next run, which finishes it
+ * (its notices marked delayed).
+ */
+export const OutboxEntrySchema = z.object({
+  /** `K7M2QX#3`: the episode and its step. */
+  id: z.string(),
+  kind: z.enum(['fired', 'repeat', 'escalated', 'resolved']),
+  /** The episode as this step leaves it. */
+  episode: EpisodeSchema,
+  /** What people are told; absent for a silent step. */
+  notice: NoticeSchema.optional(),
+  /** Channels not yet told. */
+  channels: z.array(z.string()),
+  /** When the step was taken; a notice sent by a later run says it was due then. */
+  at: z.number(),
+});
+export type OutboxEntry = z.infer<typeof OutboxEntrySchema>;
 
 /** Notices a channel did not get because its publish failed; the next run sends them. */
 export const OutboxItemSchema = z.object({ fn: z.string(), channel: z.string(), notice: NoticeSchema });

@@ -96,10 +96,16 @@ export function renderEmail(notices: readonly Notice[], ctx: RenderContext, maxR
   const delayed = notices.filter((n) => n.dueAt !== undefined);
   if (delayed.length)
     lines.push(
-      `Delayed: ${delayed.map((n) => `${n.episodeId} ${n.status} was due ${new Date(n.dueAt!).toISOString().slice(11, 16)} UTC`).join('; ')} (an earlier publish failed).`,
+      `Delayed: ${delayed.map((n) => `${n.episodeId} ${n.status} was due ${new Date(n.dueAt!).toISOString().slice(11, 16)} UTC`).join('; ')} (an earlier run could not send them).`,
     );
   if (notices.some((n) => n.agent?.inferred)) lines.push('~ state inferred from time-per-state reports (NXCloud offers no live state).');
   lines.push("Start times are in each source's timezone. From a terminal: ccwatch ack <alert id> [--for 30m].");
+  // the same step ids in two messages mean one was delivered twice, not that something new happened
+  lines.push(
+    `Steps: ${sortNotices(notices)
+      .map((n) => `${n.episodeId}#${n.step}`)
+      .join(' ')}`,
+  );
   return lines.join('\n');
 }
 

@@ -1,42 +1,83 @@
-import { planAgents } from '#shared/alerting/agents';
+import { MISSED_READS_BEFORE_REMOVAL, planAgents } from '#shared/alerting/agents';
 import { isOpen } from '#shared/alerting/business-hours';
 import type { Config } from '#shared/config/schema';
 import { FN } from '#shared/contracts/names';
-import { type CoreDeps, commitEpisodes, type RunReport, runFunctionTick } from './tick';
+import type { AgentSnapshot, Episode } from '#shared/model/items';
+import type { SourceConfig } from '#shared/vendors/index';
+import { runFunctionTick, type SourcePass } from './tick';
+import { type Budget, budgetFor, type CoreDeps, type RunReport } from './types';
 
-export type { CoreDeps, RunReport } from './tick';
+export type { CoreDeps, RunReport } from './types';
+
+/** A run's whole time when the caller gives no budget: the schedule interval less the Lambda margin. */
+export function defaultBudget(config: Config, start = Date.now()): Budget {
+  return budgetFor(start, Math.min(config.schedule.every * 1000 - 5_000, 295_000));
+}
 
 /** One scheduled tick of the agent-status function: every source, isolated from the others. */
-export function runAgentStatus(config: Config, tick: string, now: number, deps: CoreDeps): Promise<RunReport> {
+export function runAgentStatus(
+  config: Config,
+  tick: string,
+  now: number,
+  deps: CoreDeps,
+  budget = defaultBudget(config),
+): Promise<RunReport> {
+  return runFunctionTick({ fn: FN.agentStatus, sources: config.sources, config, tick, now, deps, budget }, (source) =>
+    agentPass(source, config, now, deps),
+  );
+}
+
+function agentPass(source: SourceConfig, config: Config, now: number, deps: CoreDeps): SourcePass<AgentSnapshot> {
   const { store, log } = deps;
-  return runFunctionTick({ fn: FN.agentStatus, sources: config.sources, config, tick, now, deps }, async (source, won) => {
-    const observed = await (await deps.readers.get(source)).readAgents(now);
-    return async () => {
-      const previous = await store.snapshots.loadAgents(source.id);
-      const episodes = await store.episodes.loadEpisodes(
-        source.id,
-        previous.flatMap((p) => (p.episodeId ? [p.episodeId] : [])),
-      );
-      const plan = planAgents({
+  const fn = FN.agentStatus;
+  return {
+    load: () => store.states.loadAgents(fn, source.id, Date.now()),
+    plan: async (state, signal, unobservedMs) => {
+      const reader = await deps.readers.get(source);
+      const { agents: observed, unreported } = await reader.readAgents(now, signal);
+      const base = {
         now,
         source: source.id,
         observed,
-        previous,
-        episodes,
+        unreported: new Set(unreported),
+        previous: state.items,
         rules: config.agentRules,
         silences: config.silences,
         open: isOpen(now, source.timezone, source.businessHours),
-      });
-      const lost = await store.snapshots.writeAgents(plan.agentWrites);
-      if (lost.size) log.warn('another run updated some agents first; leaving them to it', { source: source.id, agents: lost.size });
-      won.push(
-        ...(await commitEpisodes(
-          store,
-          plan.episodeWrites.filter((w) => !lost.has(w.next.subjectId)),
-          log,
-        )),
-      );
-      return { agents: observed.length, byState: plan.byState, changes: plan.agentWrites.length, openAlerts: plan.openAlerts };
-    };
-  });
+        unobservedMs,
+      };
+      let episodes: ReadonlyMap<string, Episode> = state.episodes;
+      let plan = planAgents({ ...base, episodes });
+      // acknowledgments are made on the episode items: read those a repeat or escalation depends on
+      const check = new Set([
+        ...plan.steps.filter((s) => s.kind === 'repeat' || s.kind === 'escalated').map((s) => s.next.episodeId),
+        ...[...episodes.values()].filter((e) => e.ackedAt !== undefined).map((e) => e.episodeId),
+      ]);
+      if (check.size) {
+        const fresh = await store.episodes.loadEpisodes(source.id, [...check]);
+        episodes = new Map([...episodes, ...[...fresh].filter(([, e]) => e.resolvedAt === undefined)]);
+        plan = planAgents({ ...base, episodes });
+      }
+      if (plan.removed.length) {
+        log.warn(`agents left out of ${MISSED_READS_BEFORE_REMOVAL} answers in a row are taken as removed`, {
+          source: source.id,
+          agents: plan.removed,
+        });
+      }
+      return {
+        items: plan.agents,
+        steps: plan.steps,
+        episodes,
+        outcome: { agents: observed.length, byState: plan.byState, changes: plan.changes, openAlerts: plan.openAlerts },
+      };
+    },
+    episodeIds: (a) => (a.episodeId ? [a.episodeId] : []),
+    save: (next) => store.states.saveAgents(fn, source.id, next, Date.now()),
+    holder: (state, applied) => ({
+      source: source.id,
+      entries: state.outbox,
+      applied,
+      record: (settle) => store.states.recordAgents(fn, source.id, state, settle, Date.now()),
+    }),
+  };
 }

@@ -1,14 +1,17 @@
-import type { EpisodeWrite } from '#shared/alerting/episode-write';
+import type { EpisodeStep } from '#shared/alerting/lifecycle';
 import { isSilenced } from '#shared/alerting/scope';
 import { planTask, type TaskObservation } from '#shared/alerting/tasks';
 import type { Config, TaskRule } from '#shared/config/schema';
 import { FN } from '#shared/contracts/names';
-import type { TaskItem } from '#shared/model/items';
+import type { Episode, TaskSnapshot } from '#shared/model/items';
 import { CONTACT_STATUS, TASK_STATUS, TASK_STATUS_NAMES } from '#shared/model/task';
 import { mapLimit } from '#shared/runtime/concurrency';
 import { SourceError } from '#shared/vendors/errors';
+import type { SourceConfig } from '#shared/vendors/index';
 import type { ItnioClient, PreviewTask } from '#shared/vendors/itnio';
-import { type CoreDeps, commitEpisodes, type RunReport, runFunctionTick } from './tick';
+import { defaultBudget } from './agent-status';
+import { runFunctionTick, type SourcePass } from './tick';
+import type { CoreDeps, RunReport } from './types';
 
 /** Every contact status is counted with one size=1 request: 1 in progress, 5 not called, 7 abnormal, 9 called. */
 export const COUNTED_STATUSES = [
@@ -23,12 +26,13 @@ async function observe(
   client: ItnioClient,
   taskId: number,
   running: Map<number, PreviewTask>,
-  prev: TaskItem | undefined,
+  prev: TaskSnapshot | undefined,
+  signal: AbortSignal,
 ): Promise<TaskObservation | undefined> {
   const listed = running.get(taskId);
   if (listed) {
     try {
-      const totals = await Promise.all(COUNTED_STATUSES.map((s) => client.countTaskContacts(taskId, s)));
+      const totals = await Promise.all(COUNTED_STATUSES.map((s) => client.countTaskContacts(taskId, s, signal)));
       return {
         kind: 'running',
         ...(listed.taskName ? { name: listed.taskName } : {}),
@@ -41,7 +45,7 @@ async function observe(
   }
   // not running: nothing can change while it stays ended, so ask only once
   if (prev?.ended) return undefined;
-  const [found] = await client.listPreviewTasks({ taskId });
+  const [found] = await client.listPreviewTasks({ taskId }, signal);
   if (found) {
     const status = found.taskStatus ?? undefined;
     return {
@@ -58,13 +62,18 @@ async function observe(
 }
 
 /** Names the top error reasons and shows a few masked examples, from one bounded read. */
-async function enrich(client: ItnioClient, writes: readonly EpisodeWrite[], rules: Map<string, TaskRule>): Promise<void> {
-  for (const w of writes) {
-    const n = w.notice;
-    const rule = rules.get(w.next.ruleId);
+async function enrich(
+  client: ItnioClient,
+  steps: readonly EpisodeStep[],
+  rules: Map<string, TaskRule>,
+  signal: AbortSignal,
+): Promise<void> {
+  for (const step of steps) {
+    const n = step.notice;
+    const rule = rules.get(step.next.ruleId);
     if (!n?.task || !rule || n.status === 'resolved' || rule.sampleSize === 0) continue;
     try {
-      const { contacts } = await client.readTaskContacts(Number(n.subjectId), [CONTACT_STATUS.abnormal], rule.sampleSize);
+      const { contacts } = await client.readTaskContacts(Number(n.subjectId), [CONTACT_STATUS.abnormal], rule.sampleSize, signal);
       const byReason = new Map<string, number>();
       for (const c of contacts) byReason.set(c.errorReason ?? 'unknown', (byReason.get(c.errorReason ?? 'unknown') ?? 0) + 1);
       n.task.topReasons = [...byReason]
@@ -83,36 +92,55 @@ async function enrich(client: ItnioClient, writes: readonly EpisodeWrite[], rule
 }
 
 /** One scheduled tick of the preview-tasks function. */
-export function runPreviewTasks(config: Config, tick: string, now: number, deps: CoreDeps): Promise<RunReport> {
-  const { store, log } = deps;
+export function runPreviewTasks(
+  config: Config,
+  tick: string,
+  now: number,
+  deps: CoreDeps,
+  budget = defaultBudget(config),
+): Promise<RunReport> {
   const sourceIds = [...new Set(config.taskRules.map((r) => r.source))];
   const sources = config.sources.filter((s) => sourceIds.includes(s.id));
-  return runFunctionTick({ fn: FN.previewTasks, sources, config, tick, now, deps }, async (source, won) => {
-    const client = await deps.readers.taskClient(source);
-    const rules = config.taskRules.filter((r) => r.source === source.id);
-    const running = new Map((await client.listPreviewTasks({ taskStatus: [TASK_STATUS.calling] })).map((t) => [t.taskId, t]));
-    const previous = await store.snapshots.loadTasks(source.id);
-    const prevOf = new Map(previous.map((p) => [`${p.ruleId}#${p.taskId}`, p]));
-    const watched = rules.flatMap((rule) => {
-      const ids = new Set([
-        ...rule.taskIds,
-        ...(rule.discoverRunning ? running.keys() : []),
-        ...previous.filter((p) => p.ruleId === rule.id && !p.ended).map((p) => p.taskId),
-      ]);
-      return [...ids].map((taskId) => ({ rule, taskId, prev: prevOf.get(`${rule.id}#${taskId}`) }));
-    });
-    const observations = await mapLimit(watched, source.http.concurrency, (w) => observe(client, w.taskId, running, w.prev));
-    return async () => {
-      const episodes = await store.episodes.loadEpisodes(
-        source.id,
-        previous.flatMap((p) => [p.episodeId, p.configEpisodeId].filter((x): x is string => !!x)),
-      );
-      const mine: EpisodeWrite[] = [];
+  return runFunctionTick({ fn: FN.previewTasks, sources, config, tick, now, deps, budget }, (source) =>
+    taskPass(source, config, now, deps),
+  );
+}
+
+function taskPass(source: SourceConfig, config: Config, now: number, deps: CoreDeps): SourcePass<TaskSnapshot> {
+  const { store } = deps;
+  const fn = FN.previewTasks;
+  const rules = config.taskRules.filter((r) => r.source === source.id);
+  return {
+    load: () => store.states.loadTasks(fn, source.id, Date.now()),
+    plan: async (state, signal) => {
+      const client = await deps.readers.taskClient(source);
+      const running = new Map((await client.listPreviewTasks({ taskStatus: [TASK_STATUS.calling] }, signal)).map((t) => [t.taskId, t]));
+      const previous = state.items;
+      const prevOf = new Map(previous.map((p) => [`${p.ruleId}#${p.taskId}`, p]));
+      const watched = rules.flatMap((rule) => {
+        const ids = new Set([
+          ...rule.taskIds,
+          ...(rule.discoverRunning ? running.keys() : []),
+          ...previous.filter((p) => p.ruleId === rule.id && !p.ended).map((p) => p.taskId),
+        ]);
+        return [...ids].map((taskId) => ({ rule, taskId, prev: prevOf.get(`${rule.id}#${taskId}`) }));
+      });
+      const observations = await mapLimit(watched, source.http.concurrency, (w) => observe(client, w.taskId, running, w.prev, signal));
+      // acknowledgments are made on the episode items: tasks are few, so read them all fresh
+      const ids = previous.flatMap((p) => [p.episodeId, p.configEpisodeId].filter((x): x is string => !!x));
+      const fresh = ids.length ? await store.episodes.loadEpisodes(source.id, ids) : new Map<string, Episode>();
+      const episodes = new Map([...state.episodes, ...[...fresh].filter(([, e]) => e.resolvedAt === undefined)]);
+      const steps: EpisodeStep[] = [];
+      const items: TaskSnapshot[] = [];
+      const seen = new Set<string>();
       let changes = 0;
       let openAlerts = 0;
       for (const [i, w] of watched.entries()) {
+        seen.add(`${w.rule.id}#${w.taskId}`);
         const observation = observations[i];
         if (!observation) {
+          // ended and unchanged: kept as it was
+          if (w.prev) items.push(w.prev);
           if (w.prev?.episodeId) openAlerts++;
           continue;
         }
@@ -128,20 +156,22 @@ export function runPreviewTasks(config: Config, tick: string, now: number, deps:
           silenced: isSilenced(config.silences, now, source.id, String(w.taskId), []),
         });
         if (plan.item.episodeId || plan.item.configEpisodeId) openAlerts++;
-        if (plan.changed) {
-          if (!(await store.snapshots.writeTask(plan.item, plan.prevVersion))) {
-            log.warn('another run updated this task first; leaving it to it', { source: source.id, task: w.taskId });
-            continue;
-          }
-          changes++;
-        }
-        // a repeat or escalation of a task whose counts stand still changes only its episode,
-        // whose own versioned write keeps overlapping runs from both sending it
-        mine.push(...(await commitEpisodes(store, plan.episodeWrites, log)));
+        if (plan.changed) changes++;
+        items.push(plan.item);
+        steps.push(...plan.steps);
       }
-      await enrich(client, mine, new Map(rules.map((r) => [r.id, r])));
-      won.push(...mine);
-      return { tasks: watched.length, changes, openAlerts };
-    };
-  });
+      // ended tasks of rules still configured stay in the snapshot (asked about once only)
+      for (const p of previous) if (!seen.has(`${p.ruleId}#${p.taskId}`) && rules.some((r) => r.id === p.ruleId)) items.push(p);
+      await enrich(client, steps, new Map(rules.map((r) => [r.id, r])), signal);
+      return { items, steps, episodes, outcome: { tasks: watched.length, changes, openAlerts } };
+    },
+    episodeIds: (t) => [t.episodeId, t.configEpisodeId].filter((x): x is string => !!x),
+    save: (next) => store.states.saveTasks(fn, source.id, next, Date.now()),
+    holder: (state, applied) => ({
+      source: source.id,
+      entries: state.outbox,
+      applied,
+      record: (settle) => store.states.recordTasks(fn, source.id, state, settle, Date.now()),
+    }),
+  };
 }

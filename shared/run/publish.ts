@@ -1,72 +1,105 @@
-import type { EpisodeWrite } from '#shared/alerting/episode-write';
 import type { Config } from '#shared/config/schema';
-import type { Notice } from '#shared/model/items';
+import type { EpisodeEvent, Notice, OutboxEntry } from '#shared/model/items';
 import { buildDigests, type Digest } from '#shared/notify/digest';
-import type { CoreDeps } from './tick';
+import type { Holder } from './outbox';
+import type { CoreDeps } from './types';
 
 export function timezones(config: Config): Record<string, string> {
   return Object.fromEntries(config.sources.map((s) => [s.id, s.timezone]));
 }
 
+/** A notice first due in an earlier run says so ("delayed"). */
+function noticeOf(e: OutboxEntry, now: number): Notice | undefined {
+  if (!e.notice) return undefined;
+  return e.at < now ? { ...e.notice, dueAt: e.at } : e.notice;
+}
+
 /**
- * Publishes one digest per channel, with whatever that channel missed before. A channel whose
- * publish fails keeps its notices in its outbox for the next run, so nothing is lost and the
- * channels that did get them are not sent them again.
+ * Publishes one digest per channel of every entry still owed to it, then records what went out:
+ * each holder's outbox loses the channels told and the entries finished (episode moved, every
+ * channel told), and each source gets one "notified" history item. A channel whose publish fails
+ * keeps its entries for the next run; channels that were told are not told again. Only a crash
+ * between SNS accepting a message and this record can make a step go out twice.
  */
-export async function publishNotices(
-  fn: string,
-  won: readonly EpisodeWrite[],
-  config: Config,
-  now: number,
-  deps: Pick<CoreDeps, 'store' | 'publisher' | 'log' | 'ackLink'>,
-): Promise<{ digests: Digest[]; failedChannels: string[] }> {
-  const fresh = won.flatMap((w) => (w.notice ? [w.notice] : []));
+export async function publish(opts: {
+  fn: string;
+  holders: readonly Holder[];
+  config: Config;
+  now: number;
+  deps: Pick<CoreDeps, 'store' | 'publisher' | 'log' | 'ackLink'>;
+}): Promise<{ digests: Digest[]; failedChannels: string[] }> {
+  const { fn, holders, config, now, deps } = opts;
+  const known = new Set(config.channels.map((c) => c.id));
+  const delivered = new Set<string>();
   const published: Digest[] = [];
   const failedChannels: string[] = [];
+  const tz = timezones(config);
   for (const channel of config.channels) {
-    let waiting: Notice[] = [];
-    try {
-      waiting = await deps.store.outbox.claimOutbox(fn, channel.id);
-    } catch (err) {
-      deps.log.error('could not read the outbox; earlier unsent alerts wait for the next run', {
-        channel: channel.id,
-        error: (err as Error).message,
-      });
-    }
-    const [digest] = buildDigests([...waiting, ...fresh], [channel], now, timezones(config), deps.ackLink);
+    const notices = holders.flatMap((h) => h.entries.flatMap((e) => (e.channels.includes(channel.id) ? [noticeOf(e, now)!] : [])));
+    const [digest] = buildDigests(notices, [channel], now, tz, deps.ackLink);
     if (!digest) continue;
     try {
       await deps.publisher.publish(digest);
       published.push(digest);
-      await deps.store.episodes
-        .addEvents(
-          digest.notices.map((n) => ({
-            episodeId: n.episodeId,
-            source: n.source,
-            at: now,
-            event: 'notified' as const,
-            channel: channel.id,
-            severity: n.severity,
-          })),
-        )
-        .catch((err: Error) => deps.log.warn('could not record alert history', { error: err.message }));
+      for (const n of digest.notices) delivered.add(`${channel.id} ${n.episodeId}#${n.step}`);
     } catch (err) {
       failedChannels.push(channel.id);
-      deps.log.error('publish failed; these alerts will be sent on the next run', {
+      deps.log.error('publish failed; these alerts go out with the next run', {
         channel: channel.id,
         error: (err as Error).message,
         alerts: digest.notices.length,
       });
+    }
+  }
+
+  const dropped = new Set<string>();
+  await Promise.all(
+    holders.map(async (h) => {
+      const settle = (outbox: readonly OutboxEntry[]) =>
+        outbox
+          .map((e) => ({
+            ...e,
+            channels: e.channels.filter((c) => {
+              if (!known.has(c)) dropped.add(`${c}: ${e.id}`);
+              return known.has(c) && !delivered.has(`${c} ${e.id}`);
+            }),
+          }))
+          .filter((e) => e.channels.length > 0 || !h.applied.has(e.id));
       try {
-        await deps.store.outbox.putOutbox(fn, channel.id, digest.notices, now);
-      } catch (putErr) {
-        deps.log.error('could not keep unsent alerts for the next run; they are lost', {
-          channel: channel.id,
-          error: (putErr as Error).message,
-          episodes: digest.notices.map((n) => n.episodeId),
-        });
+        await h.record(settle);
+      } catch (err) {
+        deps.log.error('deliveries not recorded; the next run sends them again', { source: h.source, error: (err as Error).message });
+      }
+    }),
+  );
+  if (dropped.size) deps.log.warn('alerts addressed to channels no longer configured were dropped', { steps: [...dropped] });
+  await recordHistory(fn, holders, delivered, now, deps);
+  return { digests: published, failedChannels };
+}
+
+async function recordHistory(
+  fn: string,
+  holders: readonly Holder[],
+  delivered: ReadonlySet<string>,
+  now: number,
+  deps: Pick<CoreDeps, 'store' | 'log'>,
+): Promise<void> {
+  const bySource = new Map<string, EpisodeEvent[]>();
+  for (const h of holders) {
+    for (const e of h.entries) {
+      for (const channel of e.channels) {
+        if (!delivered.has(`${channel} ${e.id}`)) continue;
+        const lines = bySource.get(h.source) ?? [];
+        lines.push({ episodeId: e.episode.episodeId, source: h.source, at: now, event: 'notified', channel, severity: e.episode.severity });
+        bySource.set(h.source, lines);
       }
     }
   }
-  return { digests: published, failedChannels };
+  await Promise.all(
+    [...bySource].map(([source, lines]) =>
+      deps.store.episodes
+        .addNotified(source, fn, now, lines)
+        .catch((err: Error) => deps.log.warn('could not record alert history', { source, error: err.message })),
+    ),
+  );
 }

@@ -5,14 +5,17 @@ import { ackLinkMaker } from '#shared/ack/link';
 import type { Config } from '#shared/config/schema';
 import type { ScheduledFunctionId } from '#shared/contracts/names';
 import { SnsPublisher } from '#shared/notify/publishers';
-import type { CoreDeps, RunReport } from '#shared/run/tick';
+import { type Budget, budgetFor, type CoreDeps, type RunReport } from '#shared/run/types';
 import { Store } from '#shared/store/store';
 import { ReaderPool } from '#shared/vendors/readers';
 import { runtimeFromEnv } from './env';
 import { makeLogger, makeMetrics, recordRun } from './observability';
 import { parseScheduledEvent } from './schedule-event';
 
-type Run = (config: Config, tick: string, now: number, deps: CoreDeps) => Promise<RunReport>;
+type Run = (config: Config, tick: string, now: number, deps: CoreDeps, budget: Budget) => Promise<RunReport>;
+
+/** Kept back from the Lambda's remaining time: metrics, the log line, and the runtime's own margin. */
+const HANDLER_MARGIN_MS = 2_000;
 
 /**
  * A scheduled function's handler: clients, Powertools and keep-alive pools are made once per
@@ -40,7 +43,9 @@ export function scheduledHandler(name: ScheduledFunctionId, run: Run) {
         (err: Error) => void logger.error('acknowledge links left out', { error: err.message }),
       );
     }
-    const report = await run(runtime.config, tick, started, deps);
+    // the run's deadline comes from the invocation's own: reads end in time to store and publish
+    const budget = budgetFor(started, Math.max(1_000, context.getRemainingTimeInMillis() - HANDLER_MARGIN_MS));
+    const report = await run(runtime.config, tick, started, deps, budget);
     recordRun(metrics, report, Date.now() - started);
     metrics.publishStoredMetrics();
     logger.info('run finished', { tick, sources: report.sources, published: report.digests.length, failedChannels: report.failedChannels });

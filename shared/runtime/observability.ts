@@ -1,7 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { METRIC, METRICS_NAMESPACE } from '#shared/contracts/names';
-import type { RunReport } from '#shared/run/tick';
+import type { RunReport } from '#shared/run/types';
 
 export function makeLogger(serviceName: string): Logger {
   return new Logger({ serviceName });

@@ -1,9 +1,22 @@
-import { BatchGetCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
-import type { EpisodeWrite } from '#shared/alerting/episode-write';
-import { type Episode, type EpisodeEvent, EpisodeEventSchema, EpisodeSchema } from '#shared/model/items';
+import { BatchGetCommand, GetCommand, type NativeAttributeValue, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import { stepOf } from '#shared/alerting/lifecycle';
+import {
+  EPISODE_EVENT_TYPES,
+  type Episode,
+  type EpisodeEvent,
+  EpisodeEventSchema,
+  EpisodeSchema,
+  type OutboxEntry,
+} from '#shared/model/items';
 import type { Log } from '#shared/runtime/log';
-import { DAY_S, type Item, parseItem, type Table, untilProcessed } from './dynamo';
+import { DAY_S, isConditionFailure, parseItem, type Table, untilProcessed } from './dynamo';
 import { keys, TTL_ATTRIBUTE } from './table';
+
+/** Step lines kept in the episode item itself: written with the step, at no extra cost. */
+const StepLinesSchema = z.array(EpisodeEventSchema.omit({ episodeId: true, source: true }));
+/** Lines of a per-run history item. */
+const HistoryLinesSchema = z.array(EpisodeEventSchema.omit({ source: true }));
 
 /** Resolved episodes and their history expire; open ones never do. */
 const EPISODE_TTL_DAYS = 30;
@@ -48,29 +61,100 @@ export class Episodes {
     return out.Item ? parseItem(EpisodeSchema, out.Item) : undefined;
   }
 
-  /** Moves an episode forward; true only for the one run whose write won (exactly one notice per step). */
-  async writeEpisode(w: EpisodeWrite): Promise<boolean> {
-    const e = w.next;
-    const item: Item = { pk: keys.episodePk, sk: keys.episodeSk(e.episodeId, e.source), type: 'episode', ...e };
-    if (e.resolvedAt !== undefined) item[TTL_ATTRIBUTE] = Math.floor(e.resolvedAt / 1000) + EPISODE_TTL_DAYS * DAY_S;
-    const won = await this.t.putVersioned(item, w.prev?.version);
-    if (!won && !w.prev) {
-      // losing a create normally means another run made this very episode; say so loudly if not
-      const existing = await this.getEpisode(e.source, e.episodeId);
-      if (
-        existing &&
-        (existing.kind !== e.kind ||
-          existing.subjectId !== e.subjectId ||
-          existing.ruleId !== e.ruleId ||
-          existing.startedAt !== e.startedAt)
-      ) {
-        this.log.error(
-          `alert id collision: ${e.episodeId} on ${e.source} is taken by ${existing.kind} ${existing.subjectId} (${existing.ruleId}); ${e.kind} ${e.subjectId} (${e.ruleId}) was not notified`,
-          {},
-        );
-      }
+  /**
+   * Moves the episode item to the state an outbox entry records, once: the write is conditional on
+   * the stored step being older, so applying the same entry again (a retry after a crash) changes
+   * nothing. Only the fields steps own are set; an acknowledgment made meanwhile stays. The step's
+   * history line goes in with it. False when the item was already at or past this step.
+   */
+  async apply(entry: OutboxEntry): Promise<boolean> {
+    const e = entry.episode;
+    const owned: Record<string, NativeAttributeValue> = {
+      type: 'episode',
+      episodeId: e.episodeId,
+      source: e.source,
+      kind: e.kind,
+      subjectId: e.subjectId,
+      ruleId: e.ruleId,
+      startedAt: e.startedAt,
+      tier: e.tier,
+      severity: e.severity,
+      firedAt: e.firedAt,
+      lastNotifiedAt: e.lastNotifiedAt,
+      step: stepOf(e),
+      ...(e.subjectName !== undefined ? { subjectName: e.subjectName } : {}),
+      ...(e.resolvedAt !== undefined
+        ? { resolvedAt: e.resolvedAt, [TTL_ATTRIBUTE]: Math.floor(e.resolvedAt / 1000) + EPISODE_TTL_DAYS * DAY_S }
+        : {}),
+    };
+    const names: Record<string, string> = { '#history': 'history', '#v': 'version', '#step': 'step' };
+    const values: Record<string, NativeAttributeValue> = {
+      ':line': [{ at: entry.at, event: entry.kind, severity: e.severity }],
+      ':none': [],
+      ':one': 1,
+      ':step': stepOf(e),
+    };
+    const sets = Object.entries(owned).map(([k, v], i) => {
+      names[`#f${i}`] = k;
+      values[`:f${i}`] = v;
+      return `#f${i} = :f${i}`;
+    });
+    try {
+      const out = await this.t.doc.send(
+        new UpdateCommand({
+          TableName: this.t.name,
+          Key: { pk: keys.episodePk, sk: keys.episodeSk(e.episodeId, e.source) },
+          UpdateExpression: `SET ${sets.join(', ')}, #history = list_append(if_not_exists(#history, :none), :line) ADD #v :one`,
+          ConditionExpression: 'attribute_not_exists(#step) OR #step < :step',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      );
+      this.t.track(out, 'write');
+      return true;
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+      if (stepOf(e) === 1) await this.reportCollision(e);
+      return false;
     }
-    return won;
+  }
+
+  /** Opening an episode whose id another subject already holds: said loudly, never silently dropped. */
+  private async reportCollision(e: Episode): Promise<void> {
+    const existing = await this.getEpisode(e.source, e.episodeId);
+    if (
+      existing &&
+      (existing.kind !== e.kind || existing.subjectId !== e.subjectId || existing.ruleId !== e.ruleId || existing.startedAt !== e.startedAt)
+    ) {
+      this.log.error(
+        `alert id collision: ${e.episodeId} on ${e.source} is taken by ${existing.kind} ${existing.subjectId} (${existing.ruleId}); ${e.kind} ${e.subjectId} (${e.ruleId}) shares its id`,
+        {},
+      );
+    }
+  }
+
+  /**
+   * The "notified" lines of one run for one source: one item, whatever the number of alerts, found
+   * again by episode id through its `ids` set. A failure here costs history only.
+   */
+  async addNotified(source: string, fn: string, at: number, lines: readonly EpisodeEvent[]): Promise<void> {
+    if (!lines.length) return;
+    const out = await this.t.doc.send(
+      new PutCommand({
+        TableName: this.t.name,
+        Item: {
+          pk: keys.history(source),
+          sk: keys.historySk(at, fn),
+          type: 'history',
+          ids: new Set(lines.map((l) => l.episodeId)),
+          lines: lines.map(({ source: _s, ...line }) => line),
+          [TTL_ATTRIBUTE]: Math.floor(at / 1000) + EPISODE_TTL_DAYS * DAY_S,
+        },
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+    this.t.track(out, 'write');
   }
 
   /** Appends history lines; they expire with the episode's retention. A failure here costs history only. */
@@ -86,12 +170,51 @@ export class Episodes {
     );
   }
 
-  /** Every episode with this id (one, unless two sources drew the same id), with its history. */
-  async findEpisode(episodeId: string): Promise<{ episode: Episode; events: EpisodeEvent[] }[]> {
+  /** Every episode with this id (one, unless two sources drew the same id), with its history in order. */
+  async findEpisode(episodeId: string, now = Date.now()): Promise<{ episode: Episode; events: EpisodeEvent[] }[]> {
     const items = await this.t.queryAll(keys.episodePk, `${episodeId}#`);
-    const episodes = items.filter((i) => i.type === 'episode').map((i) => parseItem(EpisodeSchema, i));
-    const events = items.filter((i) => i.type === 'event').map((i) => parseItem(EpisodeEventSchema, i));
-    return episodes.map((episode) => ({ episode, events: events.filter((e) => e.source === episode.source) }));
+    const legacy = items.filter((i) => i.type === 'event').map((i) => parseItem(EpisodeEventSchema, i));
+    const found = items.filter((i) => i.type === 'episode');
+    return Promise.all(
+      found.map(async (item) => {
+        const episode = parseItem(EpisodeSchema, item);
+        const { source } = episode;
+        const steps = StepLinesSchema.parse(item.history ?? []).map((l) => ({ ...l, episodeId, source }));
+        const notified = await this.notifiedLines(episode, now);
+        const events = [...legacy.filter((e) => e.source === source), ...steps, ...notified];
+        // by time; within one millisecond in lifecycle order (fired before notified)
+        events.sort((a, b) => a.at - b.at || EPISODE_EVENT_TYPES.indexOf(a.event) - EPISODE_EVENT_TYPES.indexOf(b.event));
+        return { episode, events };
+      }),
+    );
+  }
+
+  private async notifiedLines(e: Episode, now: number): Promise<EpisodeEvent[]> {
+    const out: EpisodeEvent[] = [];
+    let start: Record<string, NativeAttributeValue> | undefined;
+    do {
+      const res = await this.t.doc.send(
+        new QueryCommand({
+          TableName: this.t.name,
+          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+          FilterExpression: 'contains(ids, :id)',
+          ExpressionAttributeValues: {
+            ':pk': keys.history(e.source),
+            ':from': keys.historySk(e.firedAt - 60_000, ''),
+            ':to': keys.historySk((e.resolvedAt ?? now) + DAY_S * 1000, '~'),
+            ':id': e.episodeId,
+          },
+          ExclusiveStartKey: start,
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      );
+      this.t.track(res, 'read');
+      for (const item of res.Items ?? []) {
+        for (const l of HistoryLinesSchema.parse(item.lines ?? [])) if (l.episodeId === e.episodeId) out.push({ ...l, source: e.source });
+      }
+      start = res.LastEvaluatedKey;
+    } while (start);
+    return out;
   }
 
   /** Open episodes, newest first. */
@@ -108,17 +231,33 @@ export class Episodes {
    * still being open; false when either moved (the caller re-reads and decides again).
    */
   async setAck(e: Episode, ack: { by: string; at: number; snoozeUntil?: number } | undefined): Promise<boolean> {
-    const next: Episode = { ...e, version: e.version + 1 };
-    delete next.ackedBy;
-    delete next.ackedAt;
-    delete next.snoozeUntil;
-    if (ack)
-      Object.assign(next, { ackedBy: ack.by, ackedAt: ack.at, ...(ack.snoozeUntil !== undefined ? { snoozeUntil: ack.snoozeUntil } : {}) });
-    return this.t.conditionalPut({
-      Item: { pk: keys.episodePk, sk: keys.episodeSk(e.episodeId, e.source), type: 'episode', ...next },
-      ConditionExpression: '#v = :prev AND attribute_not_exists(resolvedAt)',
-      ExpressionAttributeNames: { '#v': 'version' },
-      ExpressionAttributeValues: { ':prev': e.version },
-    });
+    // an update, not a put: the fields runs own (steps, history) stay as they are
+    const set = ack ? ['ackedBy = :by', 'ackedAt = :at', ...(ack.snoozeUntil !== undefined ? ['snoozeUntil = :until'] : [])] : [];
+    const remove = ack ? (ack.snoozeUntil === undefined ? ['snoozeUntil'] : []) : ['ackedBy', 'ackedAt', 'snoozeUntil'];
+    try {
+      const out = await this.t.doc.send(
+        new UpdateCommand({
+          TableName: this.t.name,
+          Key: { pk: keys.episodePk, sk: keys.episodeSk(e.episodeId, e.source) },
+          UpdateExpression: [`SET ${[...set, '#v = :next'].join(', ')}`, remove.length ? `REMOVE ${remove.join(', ')}` : '']
+            .join(' ')
+            .trim(),
+          ConditionExpression: '#v = :prev AND attribute_not_exists(resolvedAt)',
+          ExpressionAttributeNames: { '#v': 'version' },
+          ExpressionAttributeValues: {
+            ':prev': e.version,
+            ':next': e.version + 1,
+            ...(ack ? { ':by': ack.by, ':at': ack.at } : {}),
+            ...(ack?.snoozeUntil !== undefined ? { ':until': ack.snoozeUntil } : {}),
+          },
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      );
+      this.t.track(out, 'write');
+      return true;
+    } catch (err) {
+      if (isConditionFailure(err)) return false;
+      throw err;
+    }
   }
 }

@@ -38,6 +38,11 @@ export const keys = {
   eventSk: (episodeId: string, source: string, at: number, event: EpisodeEvent['event']) =>
     `${episodeId}#${source}#EVENT#${String(at).padStart(15, '0')}#${EPISODE_EVENT_TYPES.indexOf(event)}#${randomUUID().slice(0, 8)}`,
   health: (fn: string) => `HEALTH#${fn}`,
+  /** One state document per function and source: snapshot, open episodes, outbox. */
+  state: (fn: string) => `STATE#${fn}`,
+  /** The "notified" history of one run for one source: one item per run, by time. */
+  history: (source: string) => `HIST#${source}`,
+  historySk: (at: number, fn: string) => `${new Date(at).toISOString()}#${fn}#${randomUUID().slice(0, 8)}`,
   task: (ruleId: string, taskId: number | string) => `TASK#${ruleId}#${taskId}`,
   outbox: (fn: string, channel: string) => `OUTBOX#${fn}#${channel}`,
   run: (fn: string, source: string) => `RUN#${fn}#${source}`,

@@ -7,8 +7,9 @@
  * - request: the vendor refused a parameter — never retried
  * - schema: the response does not have the documented shape — never retried
  * - incomplete: pages or totals disagree, so the answer cannot be trusted as complete
+ * - deadline: the caller's budget for this run ran out mid-read — never retried (there is no time left)
  */
-export type ErrorKind = 'auth' | 'config' | 'clock' | 'transient' | 'request' | 'schema' | 'incomplete';
+export type ErrorKind = 'auth' | 'config' | 'clock' | 'transient' | 'request' | 'schema' | 'incomplete' | 'deadline';
 
 const HINTS: Record<ErrorKind, string> = {
   auth: 'check the source credentials (key/secret) in Secrets Manager',
@@ -18,6 +19,7 @@ const HINTS: Record<ErrorKind, string> = {
   request: 'the vendor rejected a request parameter',
   schema: 'the vendor response does not match the documented contract',
   incomplete: 'the answer was incomplete; stored state is kept until a complete answer arrives',
+  deadline: 'the source did not answer within its budget this run; stored state is kept',
 };
 
 export class SourceError extends Error {
@@ -38,4 +40,10 @@ export class SourceError extends Error {
   get retryable(): boolean {
     return this.kind === 'transient';
   }
+}
+
+/** The caller gave up (its budget for the run ran out): stop at once, no retry. */
+export function abortedError(source: string, what: string, signal: AbortSignal): SourceError {
+  const reason = signal.reason instanceof Error ? ` (${signal.reason.message})` : '';
+  return new SourceError(source, 'deadline', `${what}: stopped, the caller aborted the read${reason}`, undefined, { cause: signal.reason });
 }

@@ -1,20 +1,49 @@
-import { Pool, errors as undiciErrors } from 'undici';
+import { setTimeout as delay } from 'node:timers/promises';
+import { type Dispatcher, Pool, errors as undiciErrors } from 'undici';
 import { z } from 'zod';
 import { formatIssues } from '#shared/model/issues';
-import { sleep } from '#shared/runtime/concurrency';
-import { SourceError } from './errors';
+import { abortedError, SourceError } from './errors';
 
-export const HttpSettingsSchema = z.object({
-  /** Per-request limit for response headers and for the body, each. */
-  timeoutMs: z.number().int().positive().default(10_000),
-  connectTimeoutMs: z.number().int().positive().default(5_000),
-  /** Retries after the first attempt, for transient failures only. */
-  retries: z.number().int().min(0).max(5).default(2),
-  backoffBaseMs: z.number().int().min(0).default(200),
-  backoffMaxMs: z.number().int().min(0).default(3_000),
-  /** Requests in flight at once against this source (large NXCloud tenants need many: one request per agent). */
-  concurrency: z.number().int().min(1).max(128).default(4),
-});
+const MiB = 1024 * 1024;
+
+export const HttpSettingsSchema = z
+  .object({
+    /** Per-request limit for response headers and for the body, each: both bound a silence, not the whole answer. */
+    timeoutMs: z.number().int().positive().default(10_000),
+    /**
+     * Limit for one attempt as a whole, headers and body together, so that a vendor trickling its
+     * answer (each gap shorter than timeoutMs) cannot hold the run. At least timeoutMs.
+     */
+    deadlineMs: z.number().int().positive().default(20_000),
+    /**
+     * Largest response body read; a bigger one is cut off and refused, never buffered. The largest
+     * legitimate answer, Huawei status for 6000 ids, is about 1.3 MB of records, 2.5 MB when the
+     * vendor sends them twice (resultDesc and resultDatas, as the simulator does).
+     */
+    maxResponseBytes: z
+      .number()
+      .int()
+      .min(1024)
+      .max(256 * MiB)
+      .default(16 * MiB),
+    /**
+     * Most pages one list read may take; a page-1 total implying more is refused before any other
+     * page is asked for. 1000 pages = 100,000 ITNIO agents (100 a page) or 200,000 NXCloud ones (200).
+     */
+    maxPages: z.number().int().min(1).max(100_000).default(1000),
+    connectTimeoutMs: z.number().int().positive().default(5_000),
+    /** Retries after the first attempt, for transient failures only. */
+    retries: z.number().int().min(0).max(5).default(2),
+    backoffBaseMs: z.number().int().min(0).default(200),
+    backoffMaxMs: z.number().int().min(0).default(3_000),
+    /** Requests in flight at once against this source (large NXCloud tenants need many: one request per agent). */
+    concurrency: z.number().int().min(1).max(128).default(4),
+  })
+  .superRefine((s, ctx) => {
+    // a deadline below timeoutMs would make timeoutMs meaningless: almost certainly a slip
+    if (s.deadlineMs < s.timeoutMs)
+      ctx.addIssue({ code: 'custom', path: ['deadlineMs'], message: `must be at least timeoutMs (${s.timeoutMs})` });
+  });
 export type HttpSettings = z.infer<typeof HttpSettingsSchema>;
 export type HttpSettingsInput = z.input<typeof HttpSettingsSchema>;
 
@@ -27,6 +56,19 @@ export interface OutgoingRequest {
 export interface RawResponse {
   status: number;
   text: string;
+}
+
+/**
+ * Settles with `work`, or rejects as soon as `signal` aborts. undici honours a signal only once
+ * the request has a connection, so without this a caller could wait out a slow connect.
+ */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 /** Full-jitter exponential backoff (AWS Architecture Blog, "Exponential Backoff And Jitter"). */
@@ -65,44 +107,99 @@ export class VendorHttp {
     });
   }
 
-  async send<T>(build: () => OutgoingRequest, interpret: (res: RawResponse) => T): Promise<T> {
+  /**
+   * Each attempt must end within `deadlineMs` (a transient failure, retried). When `signal` aborts,
+   * the read stops at once, in flight or in a backoff sleep, with a 'deadline' error.
+   */
+  async send<T>(build: () => OutgoingRequest, interpret: (res: RawResponse) => T, signal?: AbortSignal): Promise<T> {
     const { retries, backoffBaseMs, backoffMaxMs } = this.settings;
     let clockRetried = false;
     for (let attempt = 0; ; attempt++) {
+      const req = build();
+      if (signal?.aborted) throw abortedError(this.source, req.path, signal);
       try {
-        const res = await this.once(build());
+        const res = await this.once(req, signal);
         return interpret(res);
       } catch (err) {
         if (!(err instanceof SourceError)) throw err;
         const clockRetry = err.kind === 'clock' && !clockRetried;
         if (clockRetry) clockRetried = true;
         if (!(clockRetry || (err.retryable && attempt < retries))) throw err;
-        if (!clockRetry) await sleep(backoffDelay(attempt, backoffBaseMs, backoffMaxMs));
+        if (!clockRetry) {
+          try {
+            await delay(backoffDelay(attempt, backoffBaseMs, backoffMaxMs), undefined, { signal });
+          } catch {
+            // rejects only when the signal aborts
+            throw abortedError(this.source, req.path, signal as AbortSignal);
+          }
+        }
       }
     }
   }
 
-  private async once(req: OutgoingRequest): Promise<RawResponse> {
+  private async once(req: OutgoingRequest, signal: AbortSignal | undefined): Promise<RawResponse> {
+    const { timeoutMs, deadlineMs } = this.settings;
+    // headersTimeout/bodyTimeout bound only the gaps; this bounds the whole answer
+    const deadline = AbortSignal.timeout(deadlineMs);
+    const both = signal ? AbortSignal.any([signal, deadline]) : deadline;
     let status: number;
     let text: string;
     try {
-      const res = await this.pool.request({
-        method: req.method,
-        path: req.path,
-        headers: req.headers,
-        body: req.body,
-        headersTimeout: this.settings.timeoutMs,
-        bodyTimeout: this.settings.timeoutMs,
-      });
-      status = res.statusCode;
-      text = await res.body.text();
+      const read = async () => {
+        const res = await this.pool.request({
+          method: req.method,
+          path: req.path,
+          headers: req.headers,
+          body: req.body,
+          headersTimeout: timeoutMs,
+          bodyTimeout: timeoutMs,
+          signal: both,
+        });
+        return { status: res.statusCode, text: await this.readBody(res, req.path) };
+      };
+      ({ status, text } = await untilAborted(read(), both));
     } catch (err) {
+      if (err instanceof SourceError) throw err;
+      if (signal?.aborted) throw abortedError(this.source, req.path, signal);
+      if (deadline.aborted) {
+        throw new SourceError(
+          this.source,
+          'transient',
+          `no complete answer from ${req.path} within ${deadlineMs} ms (http.deadlineMs)`,
+          undefined,
+          { cause: err },
+        );
+      }
       throw networkError(this.source, err);
     }
     if (status >= 500) throw new SourceError(this.source, 'transient', `HTTP ${status} from ${req.path}`);
     if (status === 401 || status === 403) throw new SourceError(this.source, 'auth', `HTTP ${status} from ${req.path}`);
-    if (status >= 400) throw new SourceError(this.source, 'request', `HTTP ${status} from ${req.path}: ${text.slice(0, 200)}`);
+    if (status >= 400)
+      throw new SourceError(this.source, 'request', `HTTP ${status} from ${req.path}: ${cleanVendorText(text.slice(0, 400), 200)}`);
     return { status, text };
+  }
+
+  /** The body as text, refused (never buffered) once it grows past maxResponseBytes. */
+  private async readBody(res: Dispatcher.ResponseData, path: string): Promise<string> {
+    const cap = this.settings.maxResponseBytes;
+    const tooLarge = (detail: string) => {
+      res.body.destroy();
+      return new SourceError(
+        this.source,
+        'schema',
+        `response from ${path} ${detail}, over the cap of ${cap} bytes (http.maxResponseBytes)`,
+      );
+    };
+    const declared = Number(res.headers['content-length']);
+    if (declared > cap) throw tooLarge(`declares ${declared} bytes`);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of res.body as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > cap) throw tooLarge(`sent more than ${cap} bytes`);
+      chunks.push(chunk);
+    }
+    return Buffer.concat(chunks, size).toString('utf8');
   }
 
   close(): Promise<void> {
@@ -115,7 +212,7 @@ export function parseJsonBody(source: string, what: string, text: string): unkno
   try {
     return JSON.parse(text);
   } catch {
-    const head = text.slice(0, 60).replace(/\s+/g, ' ');
+    const head = cleanVendorText(text.slice(0, 120), 60);
     throw new SourceError(source, 'schema', `${what}: response is not valid JSON (${text.length} bytes, starts "${head}")`);
   }
 }
@@ -139,3 +236,34 @@ export const LooseInt = z.union([
 ]);
 /** Same, where null also occurs and means "none". */
 export const LooseIntOrNull = z.union([LooseInt, z.null()]);
+
+/** Length caps (code points) for vendor text that reaches people. */
+export const TEXT_MAX = { name: 80, group: 60, reason: 120 } as const;
+
+// controls (CR, LF, TAB, ESC, C1) and line/paragraph separators become spaces, so words stay apart
+const BREAKS = /[\p{Cc}\u2028\u2029]/gu;
+// format characters (bidi overrides/isolates, zero-width, BOM, soft hyphen) and lone surrogates go
+const INVISIBLE = /[\p{Cf}\p{Cs}]/gu;
+
+/**
+ * Vendor text as it may be shown to a person (email, SMS, logs): no controls or invisible format
+ * characters (header injection, bidi spoofing), whitespace runs collapsed, trimmed, and at most
+ * `max` code points, the last one an ellipsis when cut.
+ */
+export function cleanVendorText(raw: string, max: number): string {
+  const text = raw.replace(BREAKS, ' ').replace(INVISIBLE, '').replace(/\s+/g, ' ').trim();
+  if (text.length <= max) return text;
+  let count = 0;
+  let end = 0;
+  let keep = 0;
+  for (const ch of text) {
+    count++;
+    if (count === max) keep = end;
+    if (count > max) return `${text.slice(0, keep).trimEnd()}…`;
+    end += ch.length;
+  }
+  return text;
+}
+
+/** A vendor string, cleaned and capped at the parsing boundary: an oversized one is cut, never an error. */
+export const VendorText = (max: number) => z.string().transform((s) => cleanVendorText(s, max));

@@ -2,10 +2,20 @@ import { z } from 'zod';
 import type { AgentState, NormalizedAgent } from '#shared/model/agent';
 import { mapLimit } from '#shared/runtime/concurrency';
 import { SourceError } from './errors';
-import { LooseInt, LooseIntOrNull, parseJsonBody, parseResponse, type RawResponse, VendorHttp } from './http';
+import {
+  cleanVendorText,
+  LooseInt,
+  LooseIntOrNull,
+  parseJsonBody,
+  parseResponse,
+  type RawResponse,
+  TEXT_MAX,
+  VendorHttp,
+  VendorText,
+} from './http';
 import { huaweiAuthorization, huaweiTimestamp } from './huawei-sign';
 import { SourceBaseSchema } from './source-base';
-import type { AgentReader } from './types';
+import type { AgentRead, AgentReader } from './types';
 
 export const HUAWEI_STATUS_PATH = '/rest/cmsapp/v1/openapi/agentgroup/agentstatusinfobyagentids';
 export const huaweiRestReasonsPath = (ccId: number, vdn: number) => `/rest/cmsapp/v1/openapi/agentgroup/restreasons/${ccId}/${vdn}`;
@@ -133,7 +143,7 @@ const StatusRecord = z.object({
 });
 type StatusRecord = z.infer<typeof StatusRecord>;
 
-const RestReason = z.object({ restReasonId: LooseInt, restReason: z.string() });
+const RestReason = z.object({ restReasonId: LooseInt, restReason: VendorText(TEXT_MAX.reason) });
 
 const REST_REASON_TTL_MS = 60 * 60 * 1000;
 
@@ -159,7 +169,14 @@ export class HuaweiClient implements AgentReader {
     }
   }
 
-  private request<T>(method: 'GET' | 'POST', path: string, body: string, what: string, interpret: (json: unknown) => T): Promise<T> {
+  private request<T>(
+    method: 'GET' | 'POST',
+    path: string,
+    body: string,
+    what: string,
+    interpret: (json: unknown) => T,
+    signal?: AbortSignal,
+  ): Promise<T> {
     return this.http.send(
       () => {
         const all: Record<string, string> = { host: this.host, 'content-type': 'application/json;charset=UTF-8' };
@@ -177,57 +194,81 @@ export class HuaweiClient implements AgentReader {
         return { method, path, headers: { ...all, authorization }, ...(body ? { body } : {}) };
       },
       (res: RawResponse) => interpret(parseJsonBody(this.source, what, res.text)),
+      signal,
     );
   }
 
-  private async readChunk(ids: number[], index: number): Promise<StatusRecord[]> {
+  private async readChunk(ids: number[], index: number, signal?: AbortSignal): Promise<StatusRecord[]> {
     const what = `agentstatusinfobyagentids chunk ${index + 1}`;
     const body = JSON.stringify({ ccId: this.cfg.ccId, vdn: this.cfg.vdn, agentIds: ids });
-    return this.request('POST', HUAWEI_STATUS_PATH, body, what, (json) => {
-      const env = parseResponse(this.source, what, StatusEnvelope, json);
-      const ok = env.resultCode !== undefined ? env.resultCode === '0100000' : env.result === '0';
-      if (!ok)
-        throw huaweiError(
-          this.source,
-          env.resultCode ?? env.result ?? '?',
-          `${what}: ${typeof env.resultDesc === 'string' ? env.resultDesc : 'failed'}`,
-        );
-      // The same records come in resultDesc (current) and resultDatas (legacy); either will do.
-      const [field, records] = Array.isArray(env.resultDesc) ? ['resultDesc', env.resultDesc] : ['resultDatas', env.resultDatas];
-      return parseResponse(this.source, what, z.object({ [field]: z.array(StatusRecord) }), { [field]: records })[field] as StatusRecord[];
-    });
+    return this.request(
+      'POST',
+      HUAWEI_STATUS_PATH,
+      body,
+      what,
+      (json) => {
+        const env = parseResponse(this.source, what, StatusEnvelope, json);
+        const ok = env.resultCode !== undefined ? env.resultCode === '0100000' : env.result === '0';
+        if (!ok)
+          throw huaweiError(
+            this.source,
+            env.resultCode ?? env.result ?? '?',
+            `${what}: ${typeof env.resultDesc === 'string' ? cleanVendorText(env.resultDesc, TEXT_MAX.reason) : 'failed'}`,
+          );
+        // The same records come in resultDesc (current) and resultDatas (legacy); either will do.
+        const [field, records] = Array.isArray(env.resultDesc) ? ['resultDesc', env.resultDesc] : ['resultDatas', env.resultDatas];
+        return parseResponse(this.source, what, z.object({ [field]: z.array(StatusRecord) }), { [field]: records })[
+          field
+        ] as StatusRecord[];
+      },
+      signal,
+    );
   }
 
   /** Rest-reason names, cached for an hour; a failure here only costs the names, never the read. */
-  private async reasonNames(now: number): Promise<Map<number, string>> {
+  private async reasonNames(now: number, signal?: AbortSignal): Promise<Map<number, string>> {
     if (this.restReasons && now - this.restReasons.at < REST_REASON_TTL_MS) return this.restReasons.names;
     const what = 'restreasons';
     try {
-      const names = await this.request('GET', huaweiRestReasonsPath(this.cfg.ccId, this.cfg.vdn), '', what, (json) => {
-        const list = Array.isArray(json)
-          ? json
-          : ((json as { resultDesc?: unknown; resultDatas?: unknown } | null)?.resultDesc ??
-            (json as { resultDatas?: unknown } | null)?.resultDatas);
-        return parseResponse(this.source, what, z.array(RestReason), list);
-      });
+      const names = await this.request(
+        'GET',
+        huaweiRestReasonsPath(this.cfg.ccId, this.cfg.vdn),
+        '',
+        what,
+        (json) => {
+          const list = Array.isArray(json)
+            ? json
+            : ((json as { resultDesc?: unknown; resultDatas?: unknown } | null)?.resultDesc ??
+              (json as { resultDatas?: unknown } | null)?.resultDatas);
+          return parseResponse(this.source, what, z.array(RestReason), list);
+        },
+        signal,
+      );
       this.restReasons = { at: now, names: new Map(names.map((r) => [r.restReasonId, r.restReason])) };
-    } catch {
+    } catch (err) {
+      // an aborted run says nothing about the endpoint: do not cache "no names" for an hour
+      if (signal?.aborted) throw err;
       this.restReasons = { at: now, names: this.restReasons?.names ?? new Map() };
     }
     return this.restReasons.names;
   }
 
-  async readAgents(now: number): Promise<NormalizedAgent[]> {
+  /**
+   * The configured agents by id. The vendor may leave requested ids out of its answer; they are
+   * returned in `unreported`, never silently taken for agents that went away.
+   */
+  async readAgents(now: number, signal?: AbortSignal): Promise<AgentRead> {
     const ids = expandAgentIds(this.cfg.agentIds);
     const chunks: number[][] = [];
     for (let i = 0; i < ids.length; i += HUAWEI_CHUNK_MAX) chunks.push(ids.slice(i, i + HUAWEI_CHUNK_MAX));
     const [results, names] = await Promise.all([
-      mapLimit(chunks, this.cfg.http.concurrency, (c, i) => this.readChunk(c, i)),
-      this.reasonNames(now),
+      mapLimit(chunks, this.cfg.http.concurrency, (c, i) => this.readChunk(c, i, signal)),
+      this.reasonNames(now, signal),
     ]);
     const byId = new Map<number, StatusRecord>();
     for (const r of results.flat()) byId.set(r.agentId, r);
-    return [...byId.values()].map((r) => {
+    const unreported = ids.filter((id) => !byId.has(id)).map(String);
+    const agents = [...byId.values()].map((r): NormalizedAgent => {
       const state = mapHuaweiState(r.currentState);
       const reasonCode = huaweiValue(r.currentStateReason);
       const inState = huaweiValue(r.currentStateTime);
@@ -247,6 +288,7 @@ export class HuaweiClient implements AgentReader {
         observedAt: now,
       };
     });
+    return { agents, unreported };
   }
 
   close(): Promise<void> {

@@ -5,7 +5,7 @@ import { ItnioClient, ItnioCredentialsSchema, ItnioSourceSchema } from './itnio'
 import { NxClient, NxCredentialsSchema, NxSourceSchema } from './nxcloud';
 import type { AgentReader } from './types';
 
-export type { AgentReader } from './types';
+export type { AgentRead, AgentReader } from './types';
 
 export const SourceSchema = z.discriminatedUnion('vendor', [ItnioSourceSchema, HuaweiSourceSchema, NxSourceSchema]);
 export type SourceConfig = z.infer<typeof SourceSchema>;

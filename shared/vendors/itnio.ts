@@ -4,10 +4,10 @@ import type { AgentState, NormalizedAgent } from '#shared/model/agent';
 import { maskPhone } from '#shared/model/phone';
 import type { TaskContact } from '#shared/model/task';
 import { SourceError } from './errors';
-import { LooseInt, LooseIntOrNull, parseJsonBody, parseResponse, type RawResponse, VendorHttp } from './http';
+import { LooseInt, LooseIntOrNull, parseJsonBody, parseResponse, type RawResponse, TEXT_MAX, VendorHttp, VendorText } from './http';
 import { readAllPages } from './paging';
 import { SourceBaseSchema } from './source-base';
-import type { AgentReader } from './types';
+import type { AgentRead, AgentReader } from './types';
 
 // ---- config and credentials ------------------------------------------------------------------
 
@@ -36,7 +36,7 @@ export const ITNIO_PAGE_MAX = 100;
 
 const Envelope = z.object({
   status: z.union([z.string(), z.number()]).transform(String),
-  reason: z.string().nullish(),
+  reason: VendorText(TEXT_MAX.reason).nullish(),
   data: z.unknown(),
 });
 
@@ -51,13 +51,13 @@ const PageData = <T extends z.ZodType>(record: T) =>
 
 const SeatRecord = z.object({
   keyId: LooseInt,
-  name: z.string().nullish(),
-  petName: z.string().nullish(),
-  account: z.string().nullish(),
+  name: VendorText(TEXT_MAX.name).nullish(),
+  petName: VendorText(TEXT_MAX.name).nullish(),
+  account: VendorText(TEXT_MAX.name).nullish(),
   enable: LooseIntOrNull.optional(),
   deleteFlag: LooseIntOrNull.optional(),
   voiceGroupId: LooseIntOrNull.optional(),
-  groupName: z.string().nullish(),
+  groupName: VendorText(TEXT_MAX.group).nullish(),
   status: LooseInt,
 });
 type SeatRecord = z.infer<typeof SeatRecord>;
@@ -67,14 +67,14 @@ const TaskContactRecord = z.object({
   called: z.string().nullish(),
   encryptCalled: z.string().nullish(),
   // documented as Long, carries a name
-  seatName: z.union([z.string(), z.number()]).nullish(),
-  errorReason: z.string().nullish(),
+  seatName: z.union([VendorText(TEXT_MAX.name), z.number()]).nullish(),
+  errorReason: VendorText(TEXT_MAX.reason).nullish(),
   status: LooseInt,
 });
 
 const PreviewTaskRecord = z.object({
   taskId: LooseInt,
-  taskName: z.string().nullish(),
+  taskName: VendorText(TEXT_MAX.name).nullish(),
   taskStatus: LooseIntOrNull.optional(),
   finishFlag: LooseIntOrNull.optional(),
   totalCount: LooseIntOrNull.optional(),
@@ -151,7 +151,7 @@ export class ItnioClient implements AgentReader {
   }
 
   /** POST with a fresh signature per attempt; returns the envelope's data once status is 0. */
-  private post(path: string, body: unknown, what: string): Promise<unknown> {
+  private post(path: string, body: unknown, what: string, signal?: AbortSignal): Promise<unknown> {
     const text = JSON.stringify(body);
     return this.http.send(
       () => {
@@ -173,15 +173,16 @@ export class ItnioClient implements AgentReader {
         if (env.status !== '0') throw itnioError(this.source, env.status, env.reason, what);
         return env.data;
       },
+      signal,
     );
   }
 
-  private async page<T extends z.ZodType>(path: string, body: object, record: T, what: string) {
-    const data = await this.post(path, body, what);
+  private async page<T extends z.ZodType>(path: string, body: object, record: T, what: string, signal?: AbortSignal) {
+    const data = await this.post(path, body, what, signal);
     return parseResponse(this.source, `${what} data`, PageData(record), data);
   }
 
-  async readAgents(now: number): Promise<NormalizedAgent[]> {
+  async readAgents(now: number, signal?: AbortSignal): Promise<AgentRead> {
     const params = { ...(this.cfg.voiceGroupId !== undefined ? { voiceGroupId: this.cfg.voiceGroupId } : {}) };
     const window = itnioStatsWindow(now, this.cfg.timezone);
     const records = await readAllPages<SeatRecord>({
@@ -189,6 +190,8 @@ export class ItnioClient implements AgentReader {
       what: 'seat/query',
       pageSize: ITNIO_PAGE_MAX,
       concurrency: this.cfg.http.concurrency,
+      maxPages: this.cfg.http.maxPages,
+      signal,
       idOf: (r) => String(r.keyId),
       fetchPage: async (current) => {
         const data = await this.page(
@@ -196,11 +199,12 @@ export class ItnioClient implements AgentReader {
           { current, size: ITNIO_PAGE_MAX, params, ...window },
           SeatRecord,
           `seat/query page ${current}`,
+          signal,
         );
         return { items: data.records, total: data.total };
       },
     });
-    return records
+    const agents: NormalizedAgent[] = records
       .filter((r) => r.deleteFlag !== 1 && r.enable !== 1) // deleted or disabled seats are not watched
       .map((r) => ({
         source: this.source,
@@ -211,27 +215,36 @@ export class ItnioClient implements AgentReader {
         vendorState: String(r.status),
         observedAt: now,
       }));
+    // a complete list: an agent it lacks is gone, not unreported
+    return { agents, unreported: [] };
   }
 
   /** Contacts of one status (or all) counted with one request: size 1, read `total`. */
-  async countTaskContacts(taskId: number, status?: number): Promise<number> {
+  async countTaskContacts(taskId: number, status?: number, signal?: AbortSignal): Promise<number> {
     const params = { taskId, ...(status !== undefined ? { statusList: [status] } : {}) };
     const data = await this.page(
       '/v3/cc/preview/queryTaskDetail',
       { current: 1, size: 1, params },
       TaskContactRecord,
       `queryTaskDetail task ${taskId}`,
+      signal,
     );
     return data.total;
   }
 
   /** One page of contacts (at most 100), numbers masked here so raw numbers never travel further. */
-  async readTaskContacts(taskId: number, statusList: number[], size: number): Promise<{ total: number; contacts: TaskContact[] }> {
+  async readTaskContacts(
+    taskId: number,
+    statusList: number[],
+    size: number,
+    signal?: AbortSignal,
+  ): Promise<{ total: number; contacts: TaskContact[] }> {
     const data = await this.page(
       '/v3/cc/preview/queryTaskDetail',
       { current: 1, size: Math.min(ITNIO_PAGE_MAX, Math.max(1, size)), params: { taskId, statusList } },
       TaskContactRecord,
       `queryTaskDetail task ${taskId}`,
+      signal,
     );
     return {
       total: data.total,
@@ -246,12 +259,14 @@ export class ItnioClient implements AgentReader {
   }
 
   /** Preview tasks matching the filter (e.g. taskStatus [11] = calling), every page. */
-  async listPreviewTasks(params: { taskStatus?: number[]; taskId?: number }): Promise<PreviewTask[]> {
+  async listPreviewTasks(params: { taskStatus?: number[]; taskId?: number }, signal?: AbortSignal): Promise<PreviewTask[]> {
     return readAllPages<PreviewTask>({
       source: this.source,
       what: 'preview/query',
       pageSize: ITNIO_PAGE_MAX,
       concurrency: this.cfg.http.concurrency,
+      maxPages: this.cfg.http.maxPages,
+      signal,
       idOf: (t) => String(t.taskId),
       fetchPage: async (current) => {
         const data = await this.page(
@@ -259,6 +274,7 @@ export class ItnioClient implements AgentReader {
           { current, size: ITNIO_PAGE_MAX, params },
           PreviewTaskRecord,
           `preview/query page ${current}`,
+          signal,
         );
         return { items: data.records, total: data.total };
       },

@@ -3,10 +3,10 @@ import { z } from 'zod';
 import type { AgentState, NormalizedAgent } from '#shared/model/agent';
 import { mapLimit } from '#shared/runtime/concurrency';
 import { SourceError } from './errors';
-import { LooseInt, LooseIntOrNull, parseJsonBody, parseResponse, type RawResponse, VendorHttp } from './http';
+import { LooseInt, LooseIntOrNull, parseJsonBody, parseResponse, type RawResponse, TEXT_MAX, VendorHttp, VendorText } from './http';
 import { readAllPages } from './paging';
 import { SourceBaseSchema } from './source-base';
-import type { AgentReader } from './types';
+import type { AgentRead, AgentReader } from './types';
 
 export const NX_AGENT_PAGE_PATH = '/saas/cc/openapi/agent/page';
 export const NX_AGENT_STATUS_PATH = '/saas/cc/openapi/agent/status/info';
@@ -58,16 +58,16 @@ export function nxError(source: string, code: number, msg: string | null | undef
 
 const Envelope = z.object({
   code: LooseInt,
-  msg: z.string().nullish(),
+  msg: VendorText(TEXT_MAX.reason).nullish(),
   data: z.unknown(),
   total: LooseIntOrNull.optional(),
 });
 
 const AgentRecord = z.object({
   userName: z.string().min(1),
-  nickName: z.string().nullish(),
+  nickName: VendorText(TEXT_MAX.name).nullish(),
   sipNumber: z.string().nullish(),
-  queueName: z.array(z.string()).nullish(),
+  queueName: z.array(VendorText(TEXT_MAX.group)).nullish(),
   /** [C] the account's enable flag (0 off, 1 on), not a live state */
   status: LooseIntOrNull.optional(),
 });
@@ -122,7 +122,7 @@ export class NxClient implements AgentReader {
     this.http = new VendorHttp(cfg.id, cfg.baseUrl, cfg.http);
   }
 
-  private post(path: string, body: unknown, what: string): Promise<{ data: unknown; total?: number | null }> {
+  private post(path: string, body: unknown, what: string, signal?: AbortSignal): Promise<{ data: unknown; total?: number | null }> {
     const text = JSON.stringify(body);
     return this.http.send(
       () => {
@@ -147,42 +147,46 @@ export class NxClient implements AgentReader {
         if (env.code !== 0) throw nxError(this.source, env.code, env.msg, what);
         return { data: env.data, total: env.total };
       },
+      signal,
     );
   }
 
-  async listAgents(): Promise<AgentRecord[]> {
+  async listAgents(signal?: AbortSignal): Promise<AgentRecord[]> {
     return readAllPages<AgentRecord>({
       source: this.source,
       what: 'agent/page',
       pageSize: NX_PAGE_MAX,
       concurrency: this.cfg.http.concurrency,
+      maxPages: this.cfg.http.maxPages,
+      signal,
       idOf: (a) => a.userName,
       fetchPage: async (page) => {
         const what = `agent/page page ${page}`;
-        const env = await this.post(NX_AGENT_PAGE_PATH, { tenantId: this.cfg.tenantId, size: NX_PAGE_MAX, page }, what);
+        const env = await this.post(NX_AGENT_PAGE_PATH, { tenantId: this.cfg.tenantId, size: NX_PAGE_MAX, page }, what, signal);
         const parsed = parseResponse(this.source, what, z.object({ data: z.array(AgentRecord), total: LooseInt }), env);
         return { items: parsed.data, total: parsed.total };
       },
     });
   }
 
-  async statusInfo(userName: string, now: number): Promise<Record<string, number>> {
+  async statusInfo(userName: string, now: number, signal?: AbortSignal): Promise<Record<string, number>> {
     const what = `agent/status/info ${userName}`;
     const end = Math.floor(now / 1000);
     const env = await this.post(
       NX_AGENT_STATUS_PATH,
       { tenantId: this.cfg.tenantId, userName, startDateTime: end - this.cfg.windowSec, endDateTime: end },
       what,
+      signal,
     );
     // data is one object for the agent; some gateways wrap it in a one-element list
     const data = Array.isArray(env.data) ? env.data[0] : env.data;
     return parseResponse(this.source, what, z.object({ data: StatusInfo }), { data }).data;
   }
 
-  async readAgents(now: number): Promise<NormalizedAgent[]> {
-    const enabled = (await this.listAgents()).filter((a) => a.status === 1);
-    return mapLimit(enabled, this.cfg.http.concurrency, async (a) => {
-      const inferred = inferNxState(await this.statusInfo(a.userName, now), this.cfg.windowSec);
+  async readAgents(now: number, signal?: AbortSignal): Promise<AgentRead> {
+    const enabled = (await this.listAgents(signal)).filter((a) => a.status === 1);
+    const agents = await mapLimit(enabled, this.cfg.http.concurrency, async (a): Promise<NormalizedAgent> => {
+      const inferred = inferNxState(await this.statusInfo(a.userName, now, signal), this.cfg.windowSec);
       return {
         source: this.source,
         agentId: a.userName,
@@ -195,6 +199,8 @@ export class NxClient implements AgentReader {
         observedAt: now,
       };
     });
+    // a complete list: an agent it lacks is gone, not unreported
+    return { agents, unreported: [] };
   }
 
   close(): Promise<void> {

@@ -1,5 +1,5 @@
 import { mapLimit } from '#shared/runtime/concurrency';
-import { SourceError } from './errors';
+import { abortedError, SourceError } from './errors';
 
 export interface Page<T> {
   items: T[];
@@ -11,23 +11,39 @@ export interface Page<T> {
  * Reads page 1, learns the page count from its total, then the rest in parallel (bounded).
  * The answer counts as complete only if every page arrived and the distinct ids add up to
  * the total the vendor announced on every page; otherwise it is an `incomplete` error, so
- * that a missing page never looks like agents who went away.
+ * that a missing page never looks like agents who went away. A total implying more than
+ * `maxPages` pages is refused before any other page is asked for, and no page starts once
+ * `signal` has aborted.
  */
 export async function readAllPages<T>(opts: {
   source: string;
   what: string;
   pageSize: number;
   concurrency: number;
+  /** Most pages this read may take (http.maxPages). */
+  maxPages: number;
+  signal?: AbortSignal | undefined;
   fetchPage: (page: number) => Promise<Page<T>>;
   idOf: (item: T) => string;
 }): Promise<T[]> {
-  const { source, what, pageSize, concurrency, fetchPage, idOf } = opts;
-  const first = await fetchPage(1);
+  const { source, what, pageSize, concurrency, maxPages, signal, fetchPage, idOf } = opts;
+  const startPage = (page: number) => {
+    if (signal?.aborted) throw abortedError(source, `${what} page ${page}`, signal);
+    return fetchPage(page);
+  };
+  const first = await startPage(1);
   const pageCount = Math.max(1, Math.ceil(first.total / pageSize));
+  if (pageCount > maxPages) {
+    throw new SourceError(
+      source,
+      'schema',
+      `${what}: vendor reported total ${first.total} records: ${pageCount} pages of ${pageSize}, over the cap of ${maxPages} (http.maxPages)`,
+    );
+  }
   const rest = await mapLimit(
     Array.from({ length: pageCount - 1 }, (_, i) => i + 2),
     concurrency,
-    (page) => fetchPage(page),
+    (page) => startPage(page),
   );
   const pages = [first, ...rest];
   const seen = new Map<string, T>();

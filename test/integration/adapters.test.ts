@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SourceError } from '#shared/vendors/errors';
+import { TEXT_MAX } from '#shared/vendors/http';
 import { HUAWEI_STATUS_PATH, HuaweiClient, HuaweiSourceSchema } from '#shared/vendors/huawei';
 import { ItnioClient, ItnioSourceSchema } from '#shared/vendors/itnio';
 import { NX_AGENT_PAGE_PATH, NX_AGENT_STATUS_PATH, NxClient, NxSourceSchema } from '#shared/vendors/nxcloud';
@@ -15,7 +16,7 @@ function track<T extends { close(): Promise<void> }>(c: T): T {
   clients.push(c);
   return c;
 }
-const itnio = (creds = TEST_CREDS.itnio, http = FAST_HTTP) =>
+const itnio = (creds = TEST_CREDS.itnio, http: object = FAST_HTTP) =>
   track(new ItnioClient(ItnioSourceSchema.parse({ vendor: 'itnio', id: 'itnio-main', baseUrl: sim.url, secretId: 's', http }), creds));
 const huawei = (extra: object = {}, creds = TEST_CREDS.huawei) =>
   track(
@@ -35,12 +36,9 @@ const huawei = (extra: object = {}, creds = TEST_CREDS.huawei) =>
       creds,
     ),
   );
-const nx = (creds = TEST_CREDS.nxcloud) =>
+const nx = (creds = TEST_CREDS.nxcloud, http: object = FAST_HTTP) =>
   track(
-    new NxClient(
-      NxSourceSchema.parse({ vendor: 'nxcloud', id: 'nx-main', baseUrl: sim.url, secretId: 's', tenantId: 144, http: FAST_HTTP }),
-      creds,
-    ),
+    new NxClient(NxSourceSchema.parse({ vendor: 'nxcloud', id: 'nx-main', baseUrl: sim.url, secretId: 's', tenantId: 144, http }), creds),
   );
 
 async function sourceError(p: Promise<unknown>): Promise<SourceError> {
@@ -67,7 +65,7 @@ describe('ITNIO seat query', () => {
   it('reads every page exactly once and normalizes the agents', async () => {
     sim.setState('itnio', '7', t0 + 60_000, 'break');
     clock.set(t0 + 120_000);
-    const agents = await itnio().readAgents(clock.now());
+    const { agents } = await itnio().readAgents(clock.now());
     expect(agents).toHaveLength(250);
     const pages = sim
       .requests('/v3/cc/seat/query')
@@ -119,7 +117,7 @@ describe('ITNIO seat query', () => {
   it('retries -18 and 5xx with backoff, then succeeds', async () => {
     sim.addFault({ path: '/v3/cc/seat/query', kind: 'vendorCode', code: -18, times: 1, match: (b) => b.current === 2 });
     sim.addFault({ path: '/v3/cc/seat/query', kind: 'http', status: 503, times: 1, match: (b) => b.current === 3 });
-    expect(await itnio().readAgents(t0)).toHaveLength(250);
+    expect((await itnio().readAgents(t0)).agents).toHaveLength(250);
     expect(sim.requests('/v3/cc/seat/query')).toHaveLength(5);
   });
 
@@ -133,7 +131,7 @@ describe('ITNIO seat query', () => {
   it('retries timeouts and connection resets', async () => {
     sim.addFault({ path: '/v3/cc/seat/query', kind: 'timeout', times: 1 });
     sim.addFault({ path: '/v3/cc/seat/query', kind: 'reset', times: 1 });
-    expect(await itnio(TEST_CREDS.itnio, { ...FAST_HTTP, timeoutMs: 300 }).readAgents(t0)).toHaveLength(250);
+    expect((await itnio(TEST_CREDS.itnio, { ...FAST_HTTP, timeoutMs: 300 }).readAgents(t0)).agents).toHaveLength(250);
   });
 
   it('names the field when a record has the wrong type', async () => {
@@ -226,7 +224,7 @@ describe('Huawei CC-CMS', () => {
     sim.setState('huawei', '1002', t0 + 20_000, 'busy', { code: 7 });
     sim.setState('huawei', '1003', t0 + 20_000, 'offline');
     clock.set(t0 + 610_000);
-    const agents = await huawei().readAgents(clock.now());
+    const { agents } = await huawei().readAgents(clock.now());
     expect(agents).toHaveLength(250);
     const byId = new Map(agents.map((a) => [a.agentId, a]));
     expect(byId.get('1001')).toMatchObject({
@@ -254,13 +252,13 @@ describe('Huawei CC-CMS', () => {
   });
 
   it('accepts both signed-header sets and millisecond timestamps', async () => {
-    expect(await huawei({ signedHeaders: ['host'] }).readAgents(t0)).toHaveLength(250);
-    expect(await huawei({ timestampMillis: true }).readAgents(t0)).toHaveLength(250);
+    expect((await huawei({ signedHeaders: ['host'] }).readAgents(t0)).agents).toHaveLength(250);
+    expect((await huawei({ timestampMillis: true }).readAgents(t0)).agents).toHaveLength(250);
   });
 
   it('accepts the legacy resultDatas array alone', async () => {
     sim.addFault({ path: HUAWEI_STATUS_PATH, kind: 'mutate', fn: (j) => delete j.resultDesc });
-    expect(await huawei().readAgents(t0)).toHaveLength(250);
+    expect((await huawei().readAgents(t0)).agents).toHaveLength(250);
   });
 
   it('an HTTP 401 is an auth error and is not retried', async () => {
@@ -281,7 +279,7 @@ describe('Huawei CC-CMS', () => {
 
   it.each(['0100001', '0100999'])('retries %s (CTI call failed / unknown) as transient', async (code) => {
     sim.addFault({ path: HUAWEI_STATUS_PATH, kind: 'vendorCode', code, times: 1 });
-    expect(await huawei().readAgents(t0)).toHaveLength(250);
+    expect((await huawei().readAgents(t0)).agents).toHaveLength(250);
     expect(sim.requests(HUAWEI_STATUS_PATH)).toHaveLength(2);
   });
 
@@ -293,7 +291,7 @@ describe('Huawei CC-CMS', () => {
   it('a failing rest-reason lookup costs only the names', async () => {
     sim.setState('huawei', '1001', t0, 'break', { reason: 4 });
     sim.addFault({ path: /restreasons/, kind: 'http', status: 500 });
-    const agents = await huawei().readAgents(t0 + 1000);
+    const { agents } = await huawei().readAgents(t0 + 1000);
     expect(agents.find((a) => a.agentId === '1001')!.reason).toBe('4');
   });
 });
@@ -304,7 +302,7 @@ describe('NXCloud', () => {
     sim.setState('nxcloud', 'nx6', t0 - 120_000, 'busy');
     sim.setState('nxcloud', 'nx7', t0 - 120_000, 'offline');
     sim.population.nxcloud!.agents.find((a) => a.id === 'nx8')!.enabled = false;
-    const agents = await nx().readAgents(t0);
+    const { agents } = await nx().readAgents(t0);
     expect(
       sim
         .requests(NX_AGENT_PAGE_PATH)
@@ -342,7 +340,7 @@ describe('NXCloud', () => {
 
   it.each([88, 99])('retries %s (request failed / system error) and succeeds', async (code) => {
     sim.addFault({ path: NX_AGENT_STATUS_PATH, kind: 'vendorCode', code, times: 3 });
-    expect(await nx().readAgents(t0)).toHaveLength(450);
+    expect((await nx().readAgents(t0)).agents).toHaveLength(450);
     expect(sim.requests(NX_AGENT_STATUS_PATH)).toHaveLength(453);
   });
 
@@ -394,5 +392,231 @@ describe('simulator clock checks', () => {
     );
     expect((await sourceError(i.readAgents(t0))).kind).toBe('clock');
     expect((await sourceError(n.readAgents(t0))).kind).toBe('clock');
+  });
+});
+
+describe('limits: no answer can exhaust time or memory, and a partial one is never complete', () => {
+  const SEAT = '/v3/cc/seat/query';
+  const MiB = 1024 * 1024;
+  const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  it('a trickled answer ends at the whole-request deadline, though no gap reaches the body timeout', async () => {
+    // page 1 (~40 kB) at 64 bytes every 50 ms would take about half a minute
+    sim.addFault({ path: SEAT, kind: 'trickle', bytesPerChunk: 64, everyMs: 50 });
+    const started = performance.now();
+    const err = await sourceError(itnio(TEST_CREDS.itnio, { ...FAST_HTTP, retries: 0, timeoutMs: 400, deadlineMs: 600 }).readAgents(t0));
+    expect(err.kind).toBe('transient');
+    expect(err.message).toContain('no complete answer from /v3/cc/seat/query within 600 ms (http.deadlineMs)');
+    expect(performance.now() - started).toBeLessThan(3 * 600);
+    expect(sim.requests(SEAT)).toHaveLength(1);
+  });
+
+  it('a deadline expiry is retried like a timeout, and a trickle that ends in time is read whole', async () => {
+    sim.addFault({ path: SEAT, kind: 'trickle', bytesPerChunk: 64, everyMs: 50, times: 1, match: (b) => b.current === 1 });
+    sim.addFault({ path: SEAT, kind: 'trickle', bytesPerChunk: 8192, everyMs: 5, match: (b) => b.current > 1 });
+    const { agents, unreported } = await itnio(TEST_CREDS.itnio, { ...FAST_HTTP, retries: 1, timeoutMs: 400, deadlineMs: 600 }).readAgents(
+      t0,
+    );
+    expect(agents).toHaveLength(250);
+    expect(unreported).toEqual([]);
+    expect(
+      sim
+        .requests(SEAT)
+        .map((r) => r.body.current)
+        .sort(),
+    ).toEqual([1, 1, 2, 3]);
+  });
+
+  it('a caller abort mid-read stops at once with a deadline error, and no request follows it', async () => {
+    const controller = new AbortController();
+    let arrived = 0;
+    let loggedAtAbort = -1;
+    let abortedAt = 0;
+    // status requests 17-20 are held unanswered, so all four workers are stuck and none can be in
+    // transit; the 20th then aborts the read (the simulator runs in this process)
+    sim.addFault({
+      path: NX_AGENT_STATUS_PATH,
+      kind: 'timeout',
+      match: () => {
+        if (++arrived === 20) {
+          controller.abort(new Error('run budget spent'));
+          loggedAtAbort = sim.log.length;
+          abortedAt = performance.now();
+        }
+        return arrived > 16;
+      },
+    });
+    const err = await sourceError(
+      nx(TEST_CREDS.nxcloud, { ...FAST_HTTP, timeoutMs: 5_000, deadlineMs: 10_000 }).readAgents(t0, controller.signal),
+    );
+    expect(performance.now() - abortedAt).toBeLessThan(1_000);
+    expect(err.kind).toBe('deadline');
+    expect(err.retryable).toBe(false);
+    expect(err.message).toMatch(
+      /the caller aborted the read \(run budget spent\).*the source did not answer within its budget this run; stored state is kept/,
+    );
+    await wait(200);
+    expect(sim.log).toHaveLength(loggedAtAbort);
+  });
+
+  it('an abort during a backoff sleep ends the sleep', async () => {
+    sim.addFault({ path: SEAT, kind: 'http', status: 503 });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 150);
+    const started = performance.now();
+    const err = await sourceError(
+      itnio(TEST_CREDS.itnio, { ...FAST_HTTP, retries: 3, backoffBaseMs: 20_000, backoffMaxMs: 20_000 }).readAgents(t0, controller.signal),
+    );
+    expect(err.kind).toBe('deadline');
+    expect(performance.now() - started).toBeLessThan(1_000);
+  });
+
+  it('an already aborted signal sends nothing', async () => {
+    const err = await sourceError(huawei().readAgents(t0, AbortSignal.abort()));
+    expect(err.kind).toBe('deadline');
+    expect(sim.log).toHaveLength(0);
+  });
+
+  it.each([
+    [
+      'ITNIO',
+      SEAT,
+      () => itnio().readAgents(t0),
+      'seat/query: vendor reported total 100000000 records: 1000000 pages of 100, over the cap of 1000 (http.maxPages)',
+    ],
+    [
+      'NXCloud',
+      NX_AGENT_PAGE_PATH,
+      () => nx().readAgents(t0),
+      'agent/page: vendor reported total 100000000 records: 500000 pages of 200, over the cap of 1000 (http.maxPages)',
+    ],
+  ])('%s: a page-1 total beyond maxPages is refused before page 2 is asked for', async (_vendor, path, read, message) => {
+    sim.addFault({ path, kind: 'hugeTotal', total: 100_000_000 });
+    const err = await sourceError(read());
+    expect(err.kind).toBe('schema');
+    expect(err.message).toContain(message);
+    expect(sim.requests(path).map((r) => r.body.current ?? r.body.page)).toEqual([1]);
+  });
+
+  it('maxPages is a per-source setting', async () => {
+    const err = await sourceError(itnio(TEST_CREDS.itnio, { ...FAST_HTTP, maxPages: 2 }).readAgents(t0));
+    expect(err.message).toContain('vendor reported total 250 records: 3 pages of 100, over the cap of 2 (http.maxPages)');
+  });
+
+  it('a body over maxResponseBytes is cut off and refused, whether chunked or declared', async () => {
+    sim.addFault({ path: SEAT, kind: 'hugeBody', bytes: 64 * MiB, times: 1 });
+    const chunked = await sourceError(itnio().readAgents(t0));
+    expect(chunked.kind).toBe('schema');
+    expect(chunked.message).toMatch(
+      /^\[itnio-main\] schema error: response from \/v3\/cc\/seat\/query sent more than 16777216 bytes, over the cap of 16777216 bytes \(http\.maxResponseBytes\)/,
+    );
+    sim.addFault({ path: SEAT, kind: 'hugeBody', bytes: 64 * MiB, declareLength: true, times: 1 });
+    const declared = await sourceError(itnio().readAgents(t0));
+    expect(declared.message).toContain(
+      'response from /v3/cc/seat/query declares 67108864 bytes, over the cap of 16777216 bytes (http.maxResponseBytes)',
+    );
+    // refused, not retried, and no other page asked for
+    expect(sim.requests(SEAT)).toHaveLength(2);
+  });
+
+  it('a large body under the cap is read, its giant name capped', async () => {
+    sim.addFault({ path: SEAT, kind: 'hugeBody', bytes: 2 * MiB, match: (b) => b.current === 1 });
+    const { agents } = await itnio().readAgents(t0);
+    expect(agents).toHaveLength(250);
+    const name = agents.find((a) => a.agentId === '1')!.name;
+    expect([...name]).toHaveLength(TEXT_MAX.name);
+    expect(name).toMatch(/^x+…$/);
+  });
+
+  it('Huawei ids missing from the answer are listed as unreported, not dropped', async () => {
+    expect((await huawei().readAgents(t0)).unreported).toEqual([]);
+    sim.addFault({ path: HUAWEI_STATUS_PATH, kind: 'omitIds', ids: [1005, 1010] });
+    const { agents, unreported } = await huawei().readAgents(t0);
+    expect(unreported).toEqual(['1005', '1010']);
+    expect(agents).toHaveLength(248);
+    expect(agents.filter((a) => ['1005', '1010'].includes(a.agentId))).toEqual([]);
+  });
+
+  it('Huawei omitIds by fraction leaves out every tenth requested id', async () => {
+    sim.addFault({ path: HUAWEI_STATUS_PATH, kind: 'omitIds', fraction: 0.1 });
+    const { agents, unreported } = await huawei().readAgents(t0);
+    expect(unreported).toEqual(Array.from({ length: 25 }, (_, i) => String(1010 + 10 * i)));
+    expect(agents).toHaveLength(225);
+  });
+
+  it('vendor text is cleaned and capped where it is parsed', async () => {
+    const evil = 'Eve\r\nBcc: x\u202e';
+    sim.addFault({
+      path: SEAT,
+      kind: 'mutate',
+      match: (b) => b.current === 1,
+      fn: (j) => {
+        j.data.records[0].name = 'N'.repeat(450_000);
+        j.data.records[1].name = evil;
+        j.data.records[1].groupName = `\u2066sales\u2069${' team'.repeat(30)}`;
+      },
+    });
+    const { agents } = await itnio().readAgents(t0);
+    const byId = new Map(agents.map((a) => [a.agentId, a]));
+    expect(byId.get('1')!.name).toBe(`${'N'.repeat(TEXT_MAX.name - 1)}…`);
+    expect(byId.get('2')!.name).toBe('Eve Bcc: x');
+    expect(byId.get('2')!.groups).toEqual([`${`sales${' team'.repeat(30)}`.slice(0, TEXT_MAX.group - 1)}…`]);
+
+    sim.addFault({
+      path: NX_AGENT_PAGE_PATH,
+      kind: 'mutate',
+      match: (b) => b.page === 1,
+      fn: (j) => Object.assign(j.data[0], { nickName: evil, queueName: ['\u200bsupport\u2028desk', 'q'.repeat(450_000)] }),
+    });
+    const nxAgent = (await nx().readAgents(t0)).agents.find((a) => a.agentId === 'nx1')!;
+    expect(nxAgent.name).toBe('Eve Bcc: x');
+    expect(nxAgent.groups).toEqual(['support desk', `${'q'.repeat(TEXT_MAX.group - 1)}…`]);
+
+    sim.setState('huawei', '1001', t0, 'break', { reason: 3 });
+    sim.addFault({ path: /restreasons/, kind: 'mutate', fn: (j) => (j.resultDesc[0].restReason = `Meal\r\n\u202e${'!'.repeat(450_000)}`) });
+    const hwAgent = (await huawei().readAgents(t0 + 1000)).agents.find((a) => a.agentId === '1001')!;
+    expect(hwAgent.reason).toBe(`Meal ${'!'.repeat(TEXT_MAX.reason - 6)}… (3)`);
+  });
+
+  it('task names, error reasons and seat names are cleaned too', async () => {
+    sim.population.itnio!.tasks = [
+      {
+        taskId: 77,
+        name: `Renewals\u202e\n${'r'.repeat(450_000)}`,
+        statusTimeline: [{ at: t0, taskStatus: 11 }],
+        contacts: [
+          {
+            id: 1,
+            called: '8613800138000',
+            agentName: 'Bob\u0007\r\nX-Evil: 1',
+            timeline: [{ at: t0, status: 7, errorReason: `no\tanswer\u2067${'!'.repeat(450_000)}` }],
+          },
+        ],
+      },
+    ];
+    const client = itnio();
+    const [task] = await client.listPreviewTasks({ taskId: 77 });
+    expect(task!.taskName).toBe(`Renewals ${'r'.repeat(TEXT_MAX.name - 10)}…`);
+    const { contacts } = await client.readTaskContacts(77, [7], 5);
+    expect(contacts[0]).toMatchObject({ agentName: 'Bob X-Evil: 1', errorReason: `no answer${'!'.repeat(TEXT_MAX.reason - 10)}…` });
+    sim.population.itnio!.tasks = [];
+  });
+
+  it("stop() ends the simulator's trickles in flight", async () => {
+    const own = await startSim(population(t0, { itnio: 50 }), clock.now);
+    own.addFault({ path: SEAT, kind: 'trickle', bytesPerChunk: 1, everyMs: 20 });
+    const client = track(
+      new ItnioClient(
+        ItnioSourceSchema.parse({ vendor: 'itnio', id: 'itnio-own', baseUrl: own.url, secretId: 's', http: { ...FAST_HTTP, retries: 0 } }),
+        TEST_CREDS.itnio,
+      ),
+    );
+    const read = sourceError(client.readAgents(t0));
+    await wait(100);
+    const started = performance.now();
+    await own.stop();
+    expect((await read).kind).toBe('transient');
+    // the trickle alone would take minutes
+    expect(performance.now() - started).toBeLessThan(2_000);
   });
 });

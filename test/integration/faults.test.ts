@@ -56,7 +56,7 @@ describe('vendor faults: the source fails cleanly, state is kept, the others pro
   it.each(cases)(
     '%s',
     async (_name, fault, message) => {
-      const before = await h.store.snapshots.loadAgents('itnio-main');
+      const before = await h.snapshot('itnio-main');
       h.sim.addFault({ path: SEAT, ...fault } as Fault);
       minute += 1;
       h.clock.set(h.clock.start + minute * MIN);
@@ -67,7 +67,7 @@ describe('vendor faults: the source fails cleanly, state is kept, the others pro
       expect(report.sources.filter((s) => s.source !== 'itnio-main').map((s) => s.status)).toEqual(['ok', 'ok']);
       // no false resolve of agent 1 and nothing else from ITNIO; stored state untouched
       expect(names(h.take(), 'RESOLVED')).toEqual([]);
-      expect(await h.store.snapshots.loadAgents('itnio-main')).toEqual(before);
+      expect(await h.snapshot('itnio-main')).toEqual(before);
     },
     20_000,
   );
@@ -112,10 +112,10 @@ describe('DynamoDB errors mid-run', () => {
     await proxy.stop();
   });
 
-  it('publishes nothing for changes that were not stored, and the next run catches up once', async () => {
+  it('publishes nothing when the state cannot be stored, and the next run catches up once', async () => {
     h.sim.setState('huawei', '1001', h.clock.start - 20 * MIN, 'break');
-    // the agent's snapshot is written, then every episode write fails
-    proxy.failWhen = (target, body) => target.endsWith('PutItem') && body.includes('"pk":{"S":"EPISODE"}');
+    // the source's state document (snapshot and outbox) cannot be written
+    proxy.failWhen = (target, body) => /PutItem|BatchWriteItem/.test(target) && body.includes('STATE#');
     const failed = await h.run();
     expect(failed.sources[0]!.status).toBe('store-error');
     expect(proxy.failed).toBeGreaterThan(0);
@@ -130,7 +130,25 @@ describe('DynamoDB errors mid-run', () => {
     expect(h.take()).toEqual([]);
   });
 
-  it('a run that cannot even claim its tick changes nothing and sends nothing', async () => {
+  it('an alert whose episode cannot be written still pages, once, and its episode catches up next run', async () => {
+    h.sim.setState('huawei', '1003', h.clock.now() - 20 * MIN, 'break');
+    proxy.failed = 0;
+    proxy.failWhen = (target, body) => target.endsWith('UpdateItem') && body.includes('"EPISODE"');
+    h.clock.advance(MIN);
+    const report = await h.run();
+    expect(report.sources[0]!.status).toBe('ok');
+    expect(proxy.failed).toBeGreaterThan(0);
+    expect(names(h.take(), 'FIRING')).toEqual(['1003']);
+    expect((await h.store.episodes.openEpisodes()).map((e) => e.subjectId)).not.toContain('1003');
+
+    proxy.failWhen = undefined;
+    h.clock.advance(MIN);
+    await h.run();
+    expect(h.take()).toEqual([]);
+    expect((await h.store.episodes.openEpisodes()).map((e) => e.subjectId)).toContain('1003');
+  });
+
+  it('a run that cannot reach DynamoDB at all changes nothing and sends nothing', async () => {
     h.sim.setState('huawei', '1002', h.clock.now() - 20 * MIN, 'break');
     proxy.failWhen = () => true;
     h.clock.advance(MIN);

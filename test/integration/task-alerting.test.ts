@@ -2,7 +2,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SnsPublisher } from '#shared/notify/publishers';
 import { runPreviewTasks } from '#shared/run/preview-tasks';
-import type { RunReport } from '#shared/run/tick';
+import type { RunReport } from '#shared/run/types';
 import { contactStatusAt, dialerTask, type SimTask } from '#simulator/population';
 import { type Harness, makeHarness, TOPICS } from '../support/harness';
 import { population } from '../support/sim';

@@ -4,6 +4,8 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { inject } from 'vitest';
 import { parseConfig } from '#shared/config/parse';
 import type { Config } from '#shared/config/schema';
+import { FN } from '#shared/contracts/names';
+import type { AgentSnapshot } from '#shared/model/items';
 import { SnsPublisher } from '#shared/notify/publishers';
 import { type RunReport, runAgentStatus } from '#shared/run/agent-status';
 import type { Log } from '#shared/runtime/log';
@@ -80,6 +82,8 @@ export interface Harness {
   run(opts?: { tick?: string; config?: Config }): Promise<RunReport>;
   /** Messages SNS received since the last call. */
   take(): ReceivedPublish[];
+  /** A source's stored agent snapshot. */
+  snapshot(source: string): Promise<AgentSnapshot[]>;
   stop(): Promise<void>;
 }
 
@@ -123,6 +127,7 @@ export async function makeHarness(
     readers,
     run: (o = {}) =>
       runAgentStatus(o.config ?? config, o.tick ?? new Date(clock.now()).toISOString(), clock.now(), { store, publisher, readers, log }),
+    snapshot: async (source) => (await store.states.loadAgents(FN.agentStatus, source, Date.now())).items,
     take: () => {
       const out = sns.published.slice(seen);
       seen = sns.published.length;

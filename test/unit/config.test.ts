@@ -89,6 +89,12 @@ describe('config validation', () => {
     ).toContain('channels: no channel receives severity "critical", which a rule uses');
   });
 
+  it('refuses a config where no channel receives critical (source down would page nobody)', () => {
+    expect(problems({ ...base, channels: [{ id: 'sup', severities: ['warning'], emails: ['lead@acme.example'] }] })).toContain(
+      'channels: no channel receives severity "critical"; source-down alerts and alarms need one',
+    );
+  });
+
   it('reports JSON syntax errors with the file name', () => {
     expect(() => parseConfigText('{"sources": [', 'ccwatch.json')).toThrow(
       /invalid config \(ccwatch.json\):\n {2}\(root\): not valid JSON/,

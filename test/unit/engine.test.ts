@@ -5,7 +5,7 @@ import { planHealth } from '#shared/alerting/health';
 import { type AgentRule, AgentRuleSchema } from '#shared/config/schema';
 import { FN } from '#shared/contracts/names';
 import type { NormalizedAgent } from '#shared/model/agent';
-import type { AgentItem, Episode, HealthItem } from '#shared/model/items';
+import type { AgentSnapshot, Episode, HealthItem } from '#shared/model/items';
 
 const MIN = 60_000;
 const T = Date.UTC(2026, 10, 23, 9, 0);
@@ -23,7 +23,7 @@ function simulate(
   /** Lets a test act between runs, e.g. acknowledge (as the store's setAck does). */
   between?: (at: number, episodes: Map<string, Episode>) => void,
 ) {
-  let items: AgentItem[] = [];
+  let items: AgentSnapshot[] = [];
   const episodes = new Map<string, Episode>();
   const notices: { at: number; status: string; rule: string; forMin: number; severity: string }[] = [];
   for (const step of steps) {
@@ -39,8 +39,8 @@ function simulate(
       open: true,
       ...extra,
     });
-    for (const w of plan.agentWrites) items = [...items.filter((i) => i.agentId !== w.item.agentId), w.item];
-    for (const w of plan.episodeWrites) {
+    items = plan.agents;
+    for (const w of plan.steps) {
       episodes.set(w.next.episodeId, w.next);
       if (w.notice)
         notices.push({
@@ -57,12 +57,12 @@ function simulate(
 
 describe('time in state', () => {
   it('keeps the start while the state is unchanged, and starts anew on a change', () => {
-    const prev = { since: T - 5 * MIN, state: 'break', vendorState: '5' } as AgentItem;
+    const prev = { since: T - 5 * MIN, state: 'break', vendorState: '5' } as AgentSnapshot;
     expect(stateSince(prev, obs({ state: 'break', vendorState: '5', observedAt: T }))).toBe(T - 5 * MIN);
     expect(stateSince(prev, obs({ state: 'idle', observedAt: T }))).toBe(T);
   });
   it("uses the vendor's own duration, ignoring poll jitter but not a real restart", () => {
-    const prev = { since: T - 20 * MIN, state: 'break', vendorState: '8' } as AgentItem;
+    const prev = { since: T - 20 * MIN, state: 'break', vendorState: '8' } as AgentSnapshot;
     expect(stateSince(prev, obs({ state: 'break', vendorState: '8', inStateForSec: 20 * 60 + 3 }))).toBe(T - 20 * MIN);
     expect(stateSince(prev, obs({ state: 'break', vendorState: '8', inStateForSec: 30 }))).toBe(T - 30_000);
     // a vendor answer lagging a minute behind our clock is not a restart
@@ -159,14 +159,14 @@ describe('episode lifecycle', () => {
       now: T + MIN,
       source: 's',
       observed: [obs({ observedAt: T + MIN })],
-      previous: first.agentWrites.map((w) => w.item),
+      previous: first.agents,
       episodes: new Map(),
       rules: [r],
       silences: [],
       open: true,
     });
-    expect(first.agentWrites).toHaveLength(1);
-    expect(again.agentWrites).toHaveLength(0);
+    expect(first.changes).toBe(1);
+    expect(again.changes).toBe(0);
   });
 
   it('episode ids are short, readable and stable', () => {
@@ -228,7 +228,7 @@ describe('source health', () => {
     for (const [i, error] of ['x', 'x', 'x', 'x', undefined].entries()) {
       const p = planHealth({ now: T + i * MIN, fn: FN.agentStatus, source: 's', prev, episode, error, downAfter: 3, silenced: false });
       prev = p.health;
-      for (const w of p.episodeWrites) {
+      for (const w of p.steps) {
         episode = w.next;
         statuses.push(`${i}:${w.notice?.status}`);
       }

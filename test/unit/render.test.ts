@@ -18,6 +18,7 @@ function notice(i: number, p: Partial<Notice> = {}): Notice {
     subjectName: `Agent ${i}`,
     ruleId: 'long-break',
     episodeId: `E${String(i).padStart(4, '0')}`,
+    step: 1,
     startedAt: T - (20 + i) * 60_000,
     forSec: (20 + i) * 60,
     agent: { groups: ['sales'], state: 'break', vendorState: '5' },

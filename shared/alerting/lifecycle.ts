@@ -1,0 +1,108 @@
+import type { Episode, Notice, NoticeStatus } from '#shared/model/items';
+import type { Severity } from '#shared/model/severity';
+
+/**
+ * The one alert lifecycle every kind of alert (agent, task, source down) goes through: fire,
+ * repeat, escalate, resolve. Each step moves the episode's step counter on and makes the notice
+ * people are told, so a step is identified everywhere as `K7M2QX#3` (episode id, step number):
+ * in the outbox, in messages, in history. Pure: the run stores the steps durably.
+ */
+
+export type StepKind = 'fired' | 'repeat' | 'escalated' | 'resolved';
+
+export interface EpisodeStep {
+  kind: StepKind;
+  /** The episode after this step. */
+  next: Episode;
+  /** The episode before it; absent when the step opens the episode. */
+  prev?: Episode;
+  /** What people are told; absent for a silent step (a silenced resolve, notifyResolved false). */
+  notice?: Notice;
+}
+
+/** What the planner says about the subject; the lifecycle adds who, which episode and which step. */
+export interface NoticeDetail {
+  forSec?: number;
+  subjectName?: string;
+  agent?: Notice['agent'];
+  task?: Notice['task'];
+  detail?: string;
+}
+
+/** Episodes stored before steps were counted moved their version once per step. */
+export const stepOf = (e: Pick<Episode, 'step' | 'version'>): number => e.step ?? e.version;
+
+/** `K7M2QX#3`: the episode and the step a notice announces; a repeated delivery shows the same id. */
+export const stepId = (episodeId: string, step: number): string => `${episodeId}#${step}`;
+
+function noticeFor(next: Episode, status: NoticeStatus, now: number, d: NoticeDetail): Notice {
+  const { forSec, subjectName, ...rest } = d;
+  return {
+    status,
+    severity: next.severity,
+    kind: next.kind,
+    source: next.source,
+    subjectId: next.subjectId,
+    subjectName: subjectName ?? next.subjectName ?? next.subjectId,
+    ruleId: next.ruleId,
+    episodeId: next.episodeId,
+    step: stepOf(next),
+    startedAt: next.startedAt,
+    forSec: forSec ?? (now - next.startedAt) / 1000,
+    ...rest,
+  };
+}
+
+export interface OpenRequest {
+  episodeId: string;
+  source: string;
+  kind: Episode['kind'];
+  subjectId: string;
+  subjectName?: string | undefined;
+  ruleId: string;
+  startedAt: number;
+  severity: Severity;
+  /** 1 fired; 2 when it is already past its escalation when it fires. */
+  tier: number;
+  /** Announced as "escalated" rather than "firing" (a rule that fires straight into its escalation). */
+  escalated: boolean;
+}
+
+export function openEpisode(o: OpenRequest, now: number, detail: NoticeDetail): EpisodeStep {
+  const next: Episode = {
+    episodeId: o.episodeId,
+    source: o.source,
+    kind: o.kind,
+    subjectId: o.subjectId,
+    ruleId: o.ruleId,
+    startedAt: o.startedAt,
+    tier: o.tier,
+    severity: o.severity,
+    firedAt: now,
+    lastNotifiedAt: now,
+    ...(o.subjectName ? { subjectName: o.subjectName } : {}),
+    step: 1,
+    version: 1,
+  };
+  return { kind: o.escalated ? 'escalated' : 'fired', next, notice: noticeFor(next, o.escalated ? 'escalated' : 'firing', now, detail) };
+}
+
+function advance(e: Episode, now: number, change: Partial<Episode>): Episode {
+  return { ...e, ...change, lastNotifiedAt: now, step: stepOf(e) + 1, version: e.version + 1 };
+}
+
+export function repeatEpisode(e: Episode, now: number, detail: NoticeDetail): EpisodeStep {
+  const next = advance(e, now, {});
+  return { kind: 'repeat', prev: e, next, notice: noticeFor(next, 'repeat', now, detail) };
+}
+
+export function escalateEpisode(e: Episode, now: number, severity: Severity, detail: NoticeDetail): EpisodeStep {
+  const next = advance(e, now, { tier: Math.min(2, e.tier + 1), severity });
+  return { kind: 'escalated', prev: e, next, notice: noticeFor(next, 'escalated', now, detail) };
+}
+
+/** `detail` undefined: the resolve is recorded but nobody is told (silenced, or notifyResolved false). */
+export function resolveEpisode(e: Episode, now: number, detail: NoticeDetail | undefined): EpisodeStep {
+  const next: Episode = { ...e, resolvedAt: now, step: stepOf(e) + 1, version: e.version + 1 };
+  return { kind: 'resolved', prev: e, next, ...(detail ? { notice: noticeFor(next, 'resolved', now, detail) } : {}) };
+}

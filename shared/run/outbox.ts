@@ -1,0 +1,52 @@
+import { type EpisodeStep, stepId, stepOf } from '#shared/alerting/lifecycle';
+import type { Channel } from '#shared/config/schema';
+import type { OutboxEntry } from '#shared/model/items';
+import { channelTakes } from '#shared/notify/digest';
+import { mapLimit } from '#shared/runtime/concurrency';
+import type { Log } from '#shared/runtime/log';
+import type { Settle } from '#shared/store/source-state';
+import type { Store } from '#shared/store/store';
+
+/** Episode items moved at once, per run. */
+const APPLY_CONCURRENCY = 16;
+
+/**
+ * Where a run found or stored outbox entries (a source's state document, or its health item),
+ * and how to record what was done with them.
+ */
+export interface Holder {
+  source: string;
+  entries: readonly OutboxEntry[];
+  /** Ids whose episode item is known to be moved (by this run, or already before it). */
+  applied: ReadonlySet<string>;
+  record(settle: Settle): Promise<void>;
+}
+
+/** One entry per step, addressed to every channel that takes its notice (none for a silent step). */
+export function toEntries(steps: readonly EpisodeStep[], channels: readonly Channel[], now: number): OutboxEntry[] {
+  return steps.map((s) => ({
+    id: stepId(s.next.episodeId, stepOf(s.next)),
+    kind: s.kind,
+    episode: s.next,
+    ...(s.notice ? { notice: s.notice } : {}),
+    channels: s.notice ? channels.filter((c) => channelTakes(c, s.notice!)).map((c) => c.id) : [],
+    at: now,
+  }));
+}
+
+/**
+ * Moves each entry's episode item (idempotently: a second application changes nothing). Returns
+ * the ids now known to be applied; one that failed stays in the outbox and is tried next run.
+ */
+export async function applyEntries(store: Store, entries: readonly OutboxEntry[], log: Log): Promise<Set<string>> {
+  const applied = new Set<string>();
+  await mapLimit(entries, APPLY_CONCURRENCY, async (e) => {
+    try {
+      await store.episodes.apply(e);
+      applied.add(e.id);
+    } catch (err) {
+      log.error('alert step not stored on its episode yet; retried next run', { step: e.id, error: (err as Error).message });
+    }
+  });
+  return applied;
+}

@@ -1,0 +1,509 @@
+import { createHash } from 'node:crypto';
+import { brotliCompressSync, brotliDecompressSync, deflateRawSync, inflateRawSync, constants as zlib } from 'node:zlib';
+import {
+  BatchGetCommand,
+  BatchWriteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  type NativeAttributeValue,
+  PutCommand,
+  type PutCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import { TTL_ATTRIBUTE } from './table';
+
+/**
+ * A versioned state document: named parts, each serialized as JSON and compressed, kept in the
+ * one table under one partition key. Its write cost follows the compressed size of what changed,
+ * not the number of things that changed.
+ *
+ * Layout (pk given by the caller):
+ * - head  `${name}#HEAD`: version, meta, and per part its content hash plus either the compressed
+ *   bytes inline (small parts) or the list of its chunks;
+ * - chunk `${name}#C#<hash>`: up to CHUNK_BYTES of one part's compressed bytes, addressed by their
+ *   own hash. A chunk is immutable, so writers never disturb each other's chunks; only the head's
+ *   conditional flip decides which document is current. Unreferenced chunks expire by TTL.
+ */
+
+export interface StateDoc<M = unknown, P extends Record<string, unknown> = Record<string, unknown>> {
+  version: number;
+  meta: M;
+  parts: P;
+}
+
+export interface Meter {
+  read: number;
+  write: number;
+}
+
+export interface LoadOptions<M, P extends Record<string, unknown>> {
+  /** Validates meta; a mismatch is an error naming the head's key and the field. */
+  meta?: z.ZodType<M>;
+  /** Validates these parts (each must be present); others come back unchecked. */
+  parts?: { [K in keyof P]: z.ZodType<P[K]> };
+  /** Epoch ms, to tell an expired head (default: the clock). */
+  now?: number;
+}
+
+/** Chunk items stay under DynamoDB's 400 KB item limit with room for keys and attribute names. */
+const CHUNK_BYTES = 300_000;
+/** Parts this small ride in the head: one item fewer to write and read. */
+const INLINE_MAX_BYTES = 2048;
+/** Inline parts share this much of the head; a head is rewritten every save (paying max(old, new) size). */
+const INLINE_TOTAL_BYTES = 16 * 1024;
+/** Meta beyond this belongs in a part; keeps the head far from the item limit. */
+const HEAD_MAX_BYTES = 64 * 1024;
+const DAY_S = 86_400;
+/** Superseded chunks disappear after this, for free. */
+const CHUNK_TTL_S = 7 * DAY_S;
+/** A referenced chunk older than this is rewritten on save, so a live document never loses one. */
+const REFRESH_AFTER_S = 2 * DAY_S;
+/**
+ * The head expires a little before its oldest chunk: two writers of one chunk (same content) may
+ * stamp it with clocks a little apart, the later put setting its TTL.
+ */
+const HEAD_EXPIRY_MARGIN_S = 3600;
+/** Brotli quality: see bench/state-doc-measure.ts for the size/CPU figures behind it. */
+const BROTLI_QUALITY = 5;
+const BATCH_GET_KEYS = 100;
+const BATCH_WRITE_ITEMS = 25;
+
+export class StateDocError extends Error {
+  override readonly name = 'StateDocError';
+}
+
+// ---- encoding ----------------------------------------------------------------------------------
+
+const ENCODINGS = {
+  br: {
+    compress: (raw: Uint8Array) =>
+      brotliCompressSync(raw, {
+        params: {
+          [zlib.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY,
+          [zlib.BROTLI_PARAM_MODE]: zlib.BROTLI_MODE_TEXT,
+          [zlib.BROTLI_PARAM_SIZE_HINT]: raw.length,
+        },
+      }),
+    decompress: (packed: Uint8Array, size: number) => brotliDecompressSync(packed, { maxOutputLength: Math.max(size, 1) }),
+  },
+  deflate: {
+    compress: (raw: Uint8Array) => deflateRawSync(raw, { level: 6 }),
+    decompress: (packed: Uint8Array, size: number) => inflateRawSync(packed, { maxOutputLength: Math.max(size, 1) }),
+  },
+} as const;
+type Encoding = keyof typeof ENCODINGS;
+const ENCODING: Encoding = 'br';
+
+/** 132 bits of SHA-256, URL-safe: collisions are out of reach, and keys stay short. */
+const digest = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('base64url').slice(0, 22);
+
+function serialize(part: string, value: unknown): Uint8Array {
+  const json = JSON.stringify(value) as string | undefined;
+  if (json === undefined) throw new StateDocError(`part "${part}" is not a JSON value`);
+  return Buffer.from(json, 'utf8');
+}
+
+/** One part ready to store: serialized size, content hash, compressed bytes. */
+export interface PackedPart {
+  size: number;
+  hash: string;
+  packed: Uint8Array;
+}
+
+/** Serializes and compresses one part as save does (exported for measurement). */
+export function packPart(value: unknown): PackedPart {
+  const raw = serialize('(measured)', value);
+  return { size: raw.length, hash: digest(raw), packed: ENCODINGS[ENCODING].compress(raw) };
+}
+
+/** Decompresses and parses one part as load does (exported for measurement). */
+export function unpackPart(packed: Uint8Array, size: number, enc: Encoding = ENCODING): unknown {
+  const raw = ENCODINGS[enc].decompress(packed, size);
+  if (raw.length !== size) throw new Error(`decompressed to ${raw.length} bytes, expected ${size}`);
+  return JSON.parse(raw.toString('utf8'));
+}
+
+// ---- stored shapes -----------------------------------------------------------------------------
+
+const uint = z.int().nonnegative();
+const PartEntrySchema = z
+  .object({
+    /** Hash of the serialized part: an equal hash on save means the part is unchanged. */
+    hash: z.string().min(1),
+    /** Serialized size in bytes (also the decompression limit). */
+    size: uint,
+    enc: z.enum(Object.keys(ENCODINGS) as [Encoding, ...Encoding[]]),
+    /** The compressed bytes, for a small part. */
+    data: z.instanceof(Uint8Array).optional(),
+    /** Otherwise its chunks in order: [hash, written at (epoch s)]. */
+    chunks: z
+      .array(z.tuple([z.string().min(1), uint]))
+      .min(1)
+      .optional(),
+  })
+  .refine((p) => (p.data === undefined) !== (p.chunks === undefined), { message: 'a part has either inline data or chunks' });
+type PartEntry = z.output<typeof PartEntrySchema>;
+
+const HeadSchema = z.object({
+  version: uint,
+  savedAt: z.number(),
+  meta: z.string(),
+  parts: z.record(z.string(), PartEntrySchema),
+  [TTL_ATTRIBUTE]: uint,
+});
+type Head = z.output<typeof HeadSchema>;
+
+type Item = Record<string, NativeAttributeValue>;
+
+const headSk = (name: string) => `${name}#HEAD`;
+const chunkSk = (name: string, hash: string) => `${name}#C#${hash}`;
+
+/** `parts.roster.chunks[0]: expected string` from zod issues. */
+function describeIssues(error: z.ZodError, prefix: string): string {
+  const path = (parts: PropertyKey[]) =>
+    parts.map((p, n) => (typeof p === 'number' ? `[${p}]` : n ? `.${String(p)}` : String(p))).join('') || '(root)';
+  return error.issues.map((i) => `${path(prefix ? [prefix, ...i.path] : i.path)}: ${i.message}`).join('; ');
+}
+
+/** A part's entry and, for a chunked part, its chunks' bytes in order. */
+interface KnownPart {
+  entry: PartEntry;
+  chunks: Uint8Array[];
+}
+
+/** What this store last read or wrote of a document: lets save skip unchanged parts and load skip known chunks. */
+interface Known {
+  version: number;
+  parts: Map<string, KnownPart>;
+}
+
+interface ChunkWrite {
+  sk: string;
+  data: Uint8Array;
+}
+
+// ---- the store ---------------------------------------------------------------------------------
+
+export class StateDocStore {
+  private readonly known = new Map<string, Known>();
+
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    /** Capacity units consumed, added to as calls return. */
+    readonly meter: Meter = { read: 0, write: 0 },
+  ) {}
+
+  /**
+   * Strongly consistent read of the head, then of its chunks. Undefined when absent or expired
+   * (a document nobody saved for days; its chunks may be gone). A damaged head, part or chunk,
+   * or a missing chunk, is an error naming its key.
+   */
+  async load<M = unknown, P extends Record<string, unknown> = Record<string, unknown>>(
+    pk: string,
+    name: string,
+    opts: LoadOptions<M, P> = {},
+  ): Promise<StateDoc<M, P> | undefined> {
+    const sk = headSk(name);
+    const out = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk, sk }, ConsistentRead: true, ReturnConsumedCapacity: 'TOTAL' }),
+    );
+    this.track(out.ConsumedCapacity, 'read');
+    if (!out.Item) return undefined;
+    const head = parseHead(pk, sk, out.Item);
+    if (head[TTL_ATTRIBUTE] <= Math.floor((opts.now ?? Date.now()) / 1000)) return undefined;
+    const meta = parseMeta(pk, sk, head.meta, opts.meta);
+    const chunks = await this.fetchChunks(pk, name, head);
+    const known: Known = { version: head.version, parts: new Map() };
+    const parts: Record<string, unknown> = {};
+    for (const [part, entry] of Object.entries(head.parts)) {
+      const bytes = entry.chunks ? entry.chunks.map(([h]) => chunks.get(h) as Uint8Array) : [entry.data as Uint8Array];
+      parts[part] = decodePart(pk, sk, part, entry, bytes, opts.parts?.[part]);
+      known.parts.set(part, { entry, chunks: entry.chunks ? bytes : [] });
+    }
+    for (const part of Object.keys(opts.parts ?? {})) {
+      if (!(part in parts)) throw new StateDocError(`state document ${pk} / ${sk} has no part "${part}"`);
+    }
+    this.known.set(docKey(pk, name), known);
+    return { version: head.version, meta, parts: parts as P };
+  }
+
+  /**
+   * Writes the parts that changed, then flips the head with one check: its version is still
+   * `prev` (or it is absent or expired, when `prev` is undefined). False when another writer
+   * moved the head first: its document stays the visible one. The new version is prev + 1.
+   * Parts are compared with what this store last loaded or saved at `prev`; without that, every
+   * part is written (correct, only dearer).
+   */
+  async save<M>(
+    pk: string,
+    name: string,
+    prev: number | undefined,
+    meta: M,
+    parts: Record<string, unknown>,
+    now: number,
+  ): Promise<boolean> {
+    const key = docKey(pk, name);
+    const base = this.known.get(key);
+    const known = prev !== undefined && base?.version === prev ? base : undefined;
+    const nowS = Math.floor(now / 1000);
+    const plan = planParts(name, parts, known, nowS);
+    const version = (prev ?? 0) + 1;
+    const head = headItem(pk, name, {
+      version,
+      savedAt: now,
+      meta: JSON.stringify(meta ?? null),
+      parts: plan.entries,
+      [TTL_ATTRIBUTE]: headExpiry(plan.entries, nowS),
+    });
+    await this.writeChunks(pk, plan.writes, nowS);
+    const won = await this.flipHead(head, prev, nowS);
+    if (won) this.known.set(key, { version, parts: plan.known });
+    else this.known.delete(key);
+    return won;
+  }
+
+  private track(consumed: { CapacityUnits?: number } | { CapacityUnits?: number }[] | undefined, kind: keyof Meter): void {
+    for (const c of Array.isArray(consumed) ? consumed : consumed ? [consumed] : []) this.meter[kind] += c.CapacityUnits ?? 0;
+  }
+
+  /**
+   * The head's chunks by hash, each checked against its hash. Chunks this store already holds are
+   * not read again (content-addressed: same hash, same bytes). Reads are eventually consistent
+   * (half price): an immutable chunk is either there whole or not yet visible; what is not
+   * visible is asked again strongly consistent before it counts as missing.
+   */
+  private async fetchChunks(pk: string, name: string, head: Head): Promise<Map<string, Uint8Array>> {
+    const have = new Map<string, Uint8Array>();
+    for (const { entry, chunks } of this.known.get(docKey(pk, name))?.parts.values() ?? []) {
+      for (const [i, [h]] of (entry.chunks ?? []).entries()) have.set(h, chunks[i] as Uint8Array);
+    }
+    const wanted = new Set<string>();
+    for (const entry of Object.values(head.parts)) for (const [h] of entry.chunks ?? []) if (!have.has(h)) wanted.add(h);
+    const got = new Map<string, Uint8Array>();
+    let missing = [...wanted];
+    for (const consistent of [false, true]) {
+      if (!missing.length) break;
+      await this.batchGet(pk, name, missing, consistent, got);
+      missing = missing.filter((h) => !got.has(h));
+    }
+    if (missing.length)
+      throw new StateDocError(
+        `state document ${pk} / ${headSk(name)} refers to missing chunk ${pk} / ${chunkSk(name, missing[0] as string)}${missing.length > 1 ? ` (and ${missing.length - 1} more)` : ''}`,
+      );
+    for (const [h, bytes] of have) got.set(h, bytes);
+    return got;
+  }
+
+  private async batchGet(
+    pk: string,
+    name: string,
+    hashes: readonly string[],
+    consistent: boolean,
+    got: Map<string, Uint8Array>,
+  ): Promise<void> {
+    for (let i = 0; i < hashes.length; i += BATCH_GET_KEYS) {
+      let keys: Item[] | undefined = hashes.slice(i, i + BATCH_GET_KEYS).map((h) => ({ pk, sk: chunkSk(name, h) }));
+      await retryUnprocessed('chunk reads', async () => {
+        const out = await this.doc.send(
+          new BatchGetCommand({
+            RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: consistent } },
+            ReturnConsumedCapacity: 'TOTAL',
+          }),
+        );
+        this.track(out.ConsumedCapacity, 'read');
+        for (const item of out.Responses?.[this.tableName] ?? []) {
+          const { hash, data } = parseChunk(pk, item, name);
+          got.set(hash, data);
+        }
+        keys = out.UnprocessedKeys?.[this.tableName]?.Keys;
+        return Boolean(keys?.length);
+      });
+    }
+  }
+
+  private async writeChunks(pk: string, writes: readonly ChunkWrite[], nowS: number): Promise<void> {
+    for (let i = 0; i < writes.length; i += BATCH_WRITE_ITEMS) {
+      let requests: { PutRequest: { Item: Item } }[] | undefined = writes
+        .slice(i, i + BATCH_WRITE_ITEMS)
+        .map((w) => ({ PutRequest: { Item: { pk, sk: w.sk, data: w.data, [TTL_ATTRIBUTE]: nowS + CHUNK_TTL_S } } }));
+      await retryUnprocessed('chunk writes', async () => {
+        const out = await this.doc.send(
+          new BatchWriteCommand({ RequestItems: { [this.tableName]: requests! }, ReturnConsumedCapacity: 'TOTAL' }),
+        );
+        this.track(out.ConsumedCapacity, 'write');
+        requests = out.UnprocessedItems?.[this.tableName] as typeof requests;
+        return Boolean(requests?.length);
+      });
+    }
+  }
+
+  private async flipHead(item: Item, prev: number | undefined, nowS: number): Promise<boolean> {
+    const condition: Pick<PutCommandInput, 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'> =
+      prev === undefined
+        ? {
+            ConditionExpression: 'attribute_not_exists(pk) OR #ttl <= :now',
+            ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },
+            ExpressionAttributeValues: { ':now': nowS },
+          }
+        : {
+            ConditionExpression: '#v = :prev',
+            ExpressionAttributeNames: { '#v': 'version' },
+            ExpressionAttributeValues: { ':prev': prev },
+          };
+    try {
+      const out = await this.doc.send(
+        new PutCommand({ TableName: this.tableName, Item: item, ...condition, ReturnConsumedCapacity: 'TOTAL' }),
+      );
+      this.track(out.ConsumedCapacity, 'write');
+      return true;
+    } catch (err) {
+      // DynamoDB charges a failed condition too, but does not report it: the meter misses it
+      if ((err as { name?: string }).name === 'ConditionalCheckFailedException') return false;
+      throw err;
+    }
+  }
+}
+
+// ---- helpers -----------------------------------------------------------------------------------
+
+const docKey = (pk: string, name: string) => `${pk}\u0000${name}`;
+
+/**
+ * Decides, per part, what to store: an unchanged part keeps its entry, a changed one is compressed
+ * and inlined when small, chunked otherwise. Only chunks not already stored fresh are written.
+ */
+function planParts(name: string, parts: Record<string, unknown>, known: Known | undefined, nowS: number) {
+  const entries: Record<string, PartEntry> = {};
+  const next: Known['parts'] = new Map();
+  const writes: ChunkWrite[] = [];
+  const fresh = freshChunks(known, nowS);
+  let inlineBudget = INLINE_TOTAL_BYTES;
+  for (const [part, value] of Object.entries(parts)) {
+    const { entry, chunks } = reuseOrPack(part, value, known?.parts.get(part), inlineBudget);
+    if (entry.data) inlineBudget -= entry.data.length;
+    const placed = entry.chunks ? { ...entry, chunks: placeChunks(name, entry.chunks, chunks, fresh, nowS, writes) } : entry;
+    entries[part] = placed;
+    next.set(part, { entry: placed, chunks });
+  }
+  return { entries, known: next, writes };
+}
+
+/** Chunks the previous head holds that are far from expiry: [hash, written at]. */
+function freshChunks(known: Known | undefined, nowS: number): Map<string, number> {
+  const fresh = new Map<string, number>();
+  for (const { entry } of known?.parts.values() ?? [])
+    for (const [h, at] of entry.chunks ?? []) if (at > nowS - REFRESH_AFTER_S) fresh.set(h, at);
+  return fresh;
+}
+
+function reuseOrPack(part: string, value: unknown, old: KnownPart | undefined, inlineBudget: number): KnownPart {
+  const raw = serialize(part, value);
+  const hash = digest(raw);
+  if (old && old.entry.hash === hash && old.entry.enc === ENCODING) return old;
+  const bytes = ENCODINGS[ENCODING].compress(raw);
+  const base = { hash, size: raw.length, enc: ENCODING };
+  if (bytes.length <= Math.min(INLINE_MAX_BYTES, inlineBudget)) return { entry: { ...base, data: bytes }, chunks: [] };
+  const chunks = split(bytes);
+  return { entry: { ...base, chunks: chunks.map((c): [string, number] => [digest(c), 0]) }, chunks };
+}
+
+/** Dates each chunk: a fresh stored one keeps its date, any other is (re)written now. */
+function placeChunks(
+  name: string,
+  refs: readonly [string, number][],
+  bytes: readonly Uint8Array[],
+  fresh: Map<string, number>,
+  nowS: number,
+  writes: ChunkWrite[],
+): [string, number][] {
+  return refs.map(([h], i) => {
+    const at = fresh.get(h);
+    if (at !== undefined) return [h, at];
+    fresh.set(h, nowS); // the same chunk twice in one save is written once
+    writes.push({ sk: chunkSk(name, h), data: bytes[i] as Uint8Array });
+    return [h, nowS];
+  });
+}
+
+function split(bytes: Uint8Array): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (let i = 0; i < bytes.length; i += CHUNK_BYTES) out.push(bytes.subarray(i, i + CHUNK_BYTES));
+  return out;
+}
+
+/** The head item, refused before anything is written when meta would make it large. */
+function headItem(pk: string, name: string, head: Head): Item {
+  const item: Item = { pk, sk: headSk(name), type: 'statedoc', ...head };
+  const size = approxItemBytes(item);
+  if (size > HEAD_MAX_BYTES)
+    throw new StateDocError(
+      `state document ${pk} / ${headSk(name)}: head would be ${size} bytes (limit ${HEAD_MAX_BYTES}); keep meta small`,
+    );
+  return item;
+}
+
+/** The head lives as long as its oldest chunk (less a margin), so it never outlives one. */
+function headExpiry(entries: Record<string, PartEntry>, nowS: number): number {
+  let oldest = nowS;
+  for (const e of Object.values(entries)) for (const [, at] of e.chunks ?? []) oldest = Math.min(oldest, at);
+  return oldest + CHUNK_TTL_S - HEAD_EXPIRY_MARGIN_S;
+}
+
+/** DynamoDB's item size: attribute names plus values (strings, binary, numbers rounded up). */
+function approxItemBytes(value: unknown): number {
+  if (value instanceof Uint8Array) return value.length;
+  if (typeof value === 'string') return Buffer.byteLength(value);
+  if (typeof value === 'number') return 21;
+  if (typeof value === 'boolean' || value == null) return 1;
+  if (Array.isArray(value)) return 3 + value.reduce((n: number, v) => n + 1 + approxItemBytes(v), 0);
+  return 3 + Object.entries(value as object).reduce((n, [k, v]) => n + 1 + Buffer.byteLength(k) + approxItemBytes(v), 0);
+}
+
+async function retryUnprocessed(what: string, send: () => Promise<boolean>): Promise<void> {
+  for (let attempt = 0; await send(); attempt++) {
+    if (attempt >= 8) throw new StateDocError(`DynamoDB kept leaving ${what} unprocessed`);
+    await new Promise((r) => setTimeout(r, Math.min(1000, 50 * 2 ** attempt)));
+  }
+}
+
+function parseHead(pk: string, sk: string, item: Item): Head {
+  const result = HeadSchema.safeParse(item);
+  if (!result.success) throw new StateDocError(`state document ${pk} / ${sk} is damaged: ${describeIssues(result.error, '')}`);
+  return result.data;
+}
+
+function parseMeta<M>(pk: string, sk: string, json: string, schema: z.ZodType<M> | undefined): M {
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch (err) {
+    throw new StateDocError(`state document ${pk} / ${sk} is damaged: meta: ${(err as Error).message}`);
+  }
+  if (!schema) return value as M;
+  const result = schema.safeParse(value);
+  if (!result.success) throw new StateDocError(`state document ${pk} / ${sk} is damaged: ${describeIssues(result.error, 'meta')}`);
+  return result.data;
+}
+
+function parseChunk(pk: string, item: Item, name: string): { hash: string; data: Uint8Array } {
+  const sk = String(item.sk);
+  const hash = sk.slice(chunkSk(name, '').length);
+  const data: unknown = item.data;
+  if (!(data instanceof Uint8Array) || digest(data) !== hash)
+    throw new StateDocError(`state document chunk ${pk} / ${sk} is damaged: its data does not match its hash`);
+  return { hash, data };
+}
+
+function decodePart(pk: string, sk: string, part: string, entry: PartEntry, bytes: Uint8Array[], schema: z.ZodType | undefined): unknown {
+  let value: unknown;
+  try {
+    value = unpackPart(bytes.length === 1 ? (bytes[0] as Uint8Array) : Buffer.concat(bytes), entry.size, entry.enc);
+  } catch (err) {
+    throw new StateDocError(`state document ${pk} / ${sk} is damaged: part "${part}" cannot be decoded: ${(err as Error).message}`);
+  }
+  if (!schema) return value;
+  const result = schema.safeParse(value);
+  if (!result.success) throw new StateDocError(`state document ${pk} / ${sk} is damaged: ${describeIssues(result.error, part)}`);
+  return result.data;
+}
