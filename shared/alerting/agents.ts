@@ -229,5 +229,15 @@ export function planAgents(input: AgentPlanInput): AgentPlan {
     if (!stored || !sameSnapshot(stored, next)) plan.changes++;
     plan.agents.push(next);
   }
+  // the snapshot keeps its order (new agents after, by id), whatever order the vendor answered in:
+  // its roster is then rewritten only when the roster itself changes
+  const rank = new Map(input.previous.map((p, i) => [p.agentId, i]));
+  plan.agents.sort((a, b) => {
+    const ra = rank.get(a.agentId);
+    const rb = rank.get(b.agentId);
+    if (ra !== undefined && rb !== undefined) return ra - rb;
+    if (ra !== undefined || rb !== undefined) return ra !== undefined ? -1 : 1;
+    return a.agentId < b.agentId ? -1 : a.agentId > b.agentId ? 1 : 0;
+  });
   return plan;
 }

@@ -78,6 +78,7 @@ export interface Harness {
   config: Config;
   log: ReturnType<typeof captureLog>;
   readers: ReaderPool;
+  publisher: SnsPublisher;
   /** Runs one tick at the clock's current time (or the given tick id). */
   run(opts?: { tick?: string; config?: Config }): Promise<RunReport>;
   /** Messages SNS received since the last call. */
@@ -125,6 +126,7 @@ export async function makeHarness(
     config,
     log,
     readers,
+    publisher,
     run: (o = {}) =>
       runAgentStatus(o.config ?? config, o.tick ?? new Date(clock.now()).toISOString(), clock.now(), { store, publisher, readers, log }),
     snapshot: async (source) => (await store.states.loadAgents(FN.agentStatus, source, Date.now())).items,

@@ -177,6 +177,89 @@ describe('episode lifecycle', () => {
   });
 });
 
+describe('partial answers and gaps', () => {
+  const r = rule({ id: 'long-break', states: ['break'], after: '15m' });
+  const base = { source: 's', rules: [r], silences: [], open: true };
+
+  it('an agent left out of a partial answer keeps its state and its alert, until three reads in a row', () => {
+    const inBreak = obs({ state: 'break', vendorState: '8', observedAt: T, inStateForSec: 20 * 60 });
+    const first = planAgents({ ...base, now: T, observed: [inBreak], previous: [], episodes: new Map() });
+    expect(first.steps.map((s) => s.kind)).toEqual(['fired']);
+    const episodes = new Map([[first.steps[0]!.next.episodeId, first.steps[0]!.next]]);
+    let previous = first.agents;
+    const kinds: string[][] = [];
+    for (let i = 1; i <= 3; i++) {
+      const plan = planAgents({ ...base, now: T + i * MIN, observed: [], unreported: new Set(['a1']), previous, episodes });
+      kinds.push(plan.steps.map((s) => s.kind));
+      if (i < 3) {
+        expect(plan.agents).toEqual([{ ...first.agents[0], missed: i }]);
+        expect(plan.openAlerts).toBe(1);
+        expect(plan.removed).toEqual([]);
+      } else expect(plan.removed).toEqual(['a1']);
+      previous = plan.agents;
+    }
+    // two partial answers change nothing; the third in a row takes the agent as removed
+    expect(kinds).toEqual([[], [], ['resolved']]);
+  });
+
+  it('keeps the snapshot in its own order whatever order the vendor answers in', () => {
+    const ids = ['c', 'a', 'b'];
+    const previous = ids.map((agentId) => ({ ...obs({ agentId }), since: T - MIN }) as AgentSnapshot);
+    const answer = ['b', 'd', 'c', 'a'].map((agentId) => obs({ agentId, observedAt: T }));
+    const plan = planAgents({ ...base, now: T, observed: answer, previous, episodes: new Map() });
+    expect(plan.agents.map((a) => a.agentId)).toEqual(['c', 'a', 'b', 'd']);
+  });
+
+  it('ids the vendor never reported are not required', () => {
+    const plan = planAgents({ ...base, now: T, observed: [obs()], unreported: new Set(['9999']), previous: [], episodes: new Map() });
+    expect(plan.agents.map((a) => a.agentId)).toEqual(['a1']);
+  });
+
+  it('an answer again reports the agent: its missed count is cleared', () => {
+    const previous = [{ ...obs(), since: T - MIN, missed: 2 } as AgentSnapshot];
+    const { observedAt: _o, ...plain } = obs({ observedAt: T });
+    const plan = planAgents({ ...base, now: T, observed: [obs({ observedAt: T })], previous, episodes: new Map() });
+    expect(plan.agents[0]).toEqual({ ...plain, since: T - MIN });
+  });
+
+  it('time not observed (failed reads) does not count toward a rule that has not fired', () => {
+    const since = T - 10 * MIN;
+    const previous = [{ ...obs({ state: 'break', vendorState: '5' }), since, run: { ruleId: 'long-break', since } } as AgentSnapshot];
+    const now = T + 10 * MIN;
+    const seen = obs({ state: 'break', vendorState: '5', observedAt: now });
+    // 20 minutes in break by the clock, but 9 of them unobserved: 11 minutes count, no alert yet
+    const gap = planAgents({ ...base, now, observed: [seen], previous, episodes: new Map(), unobservedMs: 9 * MIN });
+    expect(gap.steps).toEqual([]);
+    expect(gap.agents[0]!.since).toBe(since + 9 * MIN);
+    // without the gap the same answer fires
+    expect(planAgents({ ...base, now, observed: [seen], previous, episodes: new Map() }).steps.map((s) => s.kind)).toEqual(['fired']);
+    // a vendor that reports time in state itself is believed
+    const timed = obs({ state: 'break', vendorState: '5', observedAt: now, inStateForSec: 20 * 60 });
+    expect(
+      planAgents({ ...base, now, observed: [timed], previous, episodes: new Map(), unobservedMs: 9 * MIN }).steps.map((s) => s.kind),
+    ).toEqual(['fired']);
+  });
+
+  it('every step of an episode has its own id, and notices carry it', () => {
+    const { notices } = simulate(
+      [rule({ id: 'long-break', states: ['break'], after: '15m', repeatEvery: '10m' })],
+      Array.from({ length: 30 }, (_, m) => ({
+        at: T + m * MIN,
+        agent: m >= 1 && m < 28 ? { state: 'break', vendorState: '5' } : { state: 'idle' },
+      })),
+    );
+    expect(notices.map((n) => n.status)).toEqual(['firing', 'repeat', 'resolved']);
+    const plan = planAgents({
+      ...base,
+      now: T,
+      observed: [obs({ state: 'break', vendorState: '5', observedAt: T, inStateForSec: 20 * 60 })],
+      previous: [],
+      episodes: new Map(),
+    });
+    expect(plan.steps[0]!.notice!.step).toBe(1);
+  });
+});
+
 describe('acknowledging', () => {
   const minutes = (n: number) =>
     Array.from({ length: n }, (_, i) => ({
