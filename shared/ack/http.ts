@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseDuration } from '#shared/model/duration';
 import type { Store } from '#shared/store/store';
 import { describeEpisode, setAcknowledgment } from './acknowledge';

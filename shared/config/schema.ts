@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { AgentStateSchema } from '#shared/model/agent';
 import { DurationSchema } from '#shared/model/duration';
 import { SEVERITIES, SeveritySchema } from '#shared/model/severity';

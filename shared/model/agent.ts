@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** One vocabulary for every vendor's agent states. */
 export const AGENT_STATES = ['offline', 'idle', 'busy', 'wrapup', 'break', 'other'] as const;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { AgentStateSchema, NormalizedAgentSchema } from './agent';
 import { SeveritySchema } from './severity';
 

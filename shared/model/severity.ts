@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** How bad an alert is; channels subscribe by severity. */
 export const SEVERITIES = ['info', 'warning', 'critical'] as const;

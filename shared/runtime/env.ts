@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { z } from 'zod';
+import * as z from 'zod';
 import { type Config, parseConfig } from '#shared/config/parse';
 import { ENV } from '#shared/contracts/names';
 import { formatIssues } from '#shared/model/issues';

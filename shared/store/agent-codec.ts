@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AgentState } from '#shared/model/agent';
 import type { AgentSnapshot } from '#shared/model/items';
 

@@ -1,5 +1,5 @@
 import { BatchGetCommand, GetCommand, type NativeAttributeValue, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { stepOf } from '#shared/alerting/lifecycle';
 import {
   EPISODE_EVENT_TYPES,

@@ -9,7 +9,7 @@ import {
   PutCommand,
   type PutCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { TTL_ATTRIBUTE } from './table';
 
 /**

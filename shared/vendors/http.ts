@@ -1,8 +1,8 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { type Dispatcher, Pool, errors as undiciErrors } from 'undici';
-import { z } from 'zod';
+import * as z from 'zod';
 import { formatIssues } from '#shared/model/issues';
 import { abortedError, SourceError } from './errors';
+import { Pool, type ResponseData, errors as undiciErrors } from './undici';
 
 const MiB = 1024 * 1024;
 
@@ -180,7 +180,7 @@ export class VendorHttp {
   }
 
   /** The body as text, refused (never buffered) once it grows past maxResponseBytes. */
-  private async readBody(res: Dispatcher.ResponseData, path: string): Promise<string> {
+  private async readBody(res: ResponseData, path: string): Promise<string> {
     const cap = this.settings.maxResponseBytes;
     const tooLarge = (detail: string) => {
       res.body.destroy();

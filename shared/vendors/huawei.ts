@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AgentState, NormalizedAgent } from '#shared/model/agent';
 import { mapLimit } from '#shared/runtime/concurrency';
 import { SourceError } from './errors';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AgentState, NormalizedAgent } from '#shared/model/agent';
 import { maskPhone } from '#shared/model/phone';
 import type { TaskContact } from '#shared/model/task';

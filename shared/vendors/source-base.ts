@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { BusinessWindowSchema, TimezoneSchema } from '#shared/alerting/business-hours';
 import { HttpSettingsSchema } from './http';
 
