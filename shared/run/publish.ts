@@ -35,13 +35,19 @@ export async function publish(opts: {
   const failedChannels: string[] = [];
   const tz = timezones(config);
   for (const channel of config.channels) {
-    const notices = holders.flatMap((h) => h.entries.flatMap((e) => (e.channels.includes(channel.id) ? [noticeOf(e, now)!] : [])));
-    const [digest] = buildDigests(notices, [channel], now, tz, deps.ackLink);
+    const owed = holders.flatMap((h) => h.entries.filter((e) => e.notice && e.channels.includes(channel.id)));
+    const [digest] = buildDigests(
+      owed.map((e) => noticeOf(e, now)!),
+      [channel],
+      now,
+      tz,
+      deps.ackLink,
+    );
     if (!digest) continue;
     try {
       await deps.publisher.publish(digest);
       published.push(digest);
-      for (const n of digest.notices) delivered.add(`${channel.id} ${n.episodeId}#${n.step}`);
+      for (const e of owed) delivered.add(`${channel.id} ${e.id}`);
     } catch (err) {
       failedChannels.push(channel.id);
       deps.log.error('publish failed; these alerts go out with the next run', {
@@ -89,9 +95,10 @@ async function recordHistory(
     for (const e of h.entries) {
       for (const channel of e.channels) {
         if (!delivered.has(`${channel} ${e.id}`)) continue;
-        const lines = bySource.get(h.source) ?? [];
-        lines.push({ episodeId: e.episode.episodeId, source: h.source, at: now, event: 'notified', channel, severity: e.episode.severity });
-        bySource.set(h.source, lines);
+        const { source } = e.episode;
+        const lines = bySource.get(source) ?? [];
+        lines.push({ episodeId: e.episode.episodeId, source, at: now, event: 'notified', channel, severity: e.episode.severity });
+        bySource.set(source, lines);
       }
     }
   }

@@ -53,7 +53,7 @@ export interface TickOptions {
 export async function runFunctionTick<T>(opts: TickOptions, passFor: (source: SourceConfig) => SourcePass<T>): Promise<RunReport> {
   const { fn, config, tick, now, deps, budget } = opts;
   const started = Date.now();
-  const finished: { outcome: SourceOutcome; holders: Holder[] }[] = [];
+  const finished: SourceRun[] = [];
   const all = mapLimit(opts.sources, SOURCES_IN_FLIGHT, async (source) => {
     const result = await runSource(opts, source, passFor(source));
     finished.push(result);
@@ -64,6 +64,14 @@ export async function runFunctionTick<T>(opts: TickOptions, passFor: (source: So
   const late = opts.sources.filter((s) => !done.some((d) => d.outcome.source === s.id));
   if (!inTime) deps.log.warn('publishing before every source finished; the rest goes out next run', { fn, late: late.map((s) => s.id) });
   const holders = done.flatMap((d) => d.holders);
+  // the first run after an upgrade also delivers what the earlier version had left unsent
+  if (done.some((d) => d.migrated)) {
+    const legacy = await legacyHolder(fn, config, deps).catch((err: Error) => {
+      deps.log.error('unsent notices of the earlier version could not be read', { fn, error: err.message });
+      return undefined;
+    });
+    if (legacy) holders.push(legacy);
+  }
   const published = await publish({ fn, holders, config, now, deps });
   const publishedAfterMs = Date.now() - started;
   const sources = [
@@ -75,11 +83,31 @@ export async function runFunctionTick<T>(opts: TickOptions, passFor: (source: So
 
 const sleepUntil = (at: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, at - Date.now())).unref?.());
 
-async function runSource<T>(
-  opts: TickOptions,
-  source: SourceConfig,
-  pass: SourcePass<T>,
-): Promise<{ outcome: SourceOutcome; holders: Holder[] }> {
+interface SourceRun {
+  outcome: SourceOutcome;
+  holders: Holder[];
+  /** Its state was read from the earlier per-item layout this run. */
+  migrated: boolean;
+}
+
+async function legacyHolder(fn: string, config: Config, deps: CoreDeps): Promise<Holder | undefined> {
+  const { entries, keys } = await deps.store.legacyOutbox.load(
+    fn,
+    config.channels.map((c) => c.id),
+  );
+  if (!entries.length) return undefined;
+  return {
+    source: 'earlier version',
+    entries,
+    applied: new Set(entries.map((e) => e.id)),
+    record: async (settle) => {
+      const owed = new Set(settle(entries).flatMap((e) => e.channels.map((c) => `${c} ${e.id}`)));
+      await deps.store.legacyOutbox.delete([...keys].filter(([k]) => !owed.has(k)).map(([, key]) => key));
+    },
+  };
+}
+
+async function runSource<T>(opts: TickOptions, source: SourceConfig, pass: SourcePass<T>): Promise<SourceRun> {
   const { fn, config, now, deps, budget } = opts;
   const { store, log } = deps;
   const holders: Holder[] = [];
@@ -148,7 +176,7 @@ async function runSource<T>(
     return undefined;
   });
   if (healthHolder) holders.push(healthHolder);
-  return { outcome, holders };
+  return { outcome, holders, migrated: state?.migrated !== undefined };
 }
 
 function storeError(source: string, err: unknown, log: CoreDeps['log'], fn: string): SourceOutcome {

@@ -3,6 +3,7 @@ import { type Log, silentLog } from '#shared/runtime/log';
 import { Table } from './dynamo';
 import { Episodes } from './episodes';
 import { Health } from './health';
+import { LegacyOutbox } from './legacy-outbox';
 import { SourceStates } from './source-state';
 
 export { StoreError } from './dynamo';
@@ -18,12 +19,15 @@ export class Store {
   readonly episodes: Episodes;
   readonly states: SourceStates;
   readonly health: Health;
+  /** Unsent notices of the earlier per-channel layout, delivered once by the first run after an upgrade. */
+  readonly legacyOutbox: LegacyOutbox;
 
   constructor(client: DynamoDBClient, tableName: string, log: Log = silentLog) {
     this.table = new Table(client, tableName);
     this.episodes = new Episodes(this.table, log);
     this.states = new SourceStates(this.table, this.episodes, log);
     this.health = new Health(this.table);
+    this.legacyOutbox = new LegacyOutbox(this.table);
   }
 
   get tableName(): string {

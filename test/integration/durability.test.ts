@@ -60,9 +60,41 @@ describe('upgrading a deployed table', () => {
     await doc.send(new PutCommand({ TableName, Item: { pk: 'EPISODE', sk: `K7M2QX#${source}#EPISODE`, type: 'episode', ...episode } }));
     await doc.send(new PutCommand({ TableName, Item: { pk: `SRC#${source}`, sk: 'AGENT#1', type: 'agent', ...agent } }));
 
+    // and a notice the old version could not publish, kept for the channel's next run
+    const unsent = {
+      status: 'firing',
+      severity: 'warning',
+      kind: 'agent',
+      source,
+      subjectId: '7',
+      subjectName: 'Agent 7',
+      ruleId: 'long-break',
+      episodeId: 'J43KRM',
+      startedAt: since,
+      forSec: 900,
+      dueAt: since + 15 * MIN,
+    };
+    await doc.send(
+      new PutCommand({
+        TableName,
+        Item: {
+          pk: `OUTBOX#${FN.agentStatus}#supervisors`,
+          sk: `J43KRM#firing#${since}`,
+          type: 'outbox',
+          fn: FN.agentStatus,
+          channel: 'supervisors',
+          notice: unsent,
+        },
+      }),
+    );
+
     await h.run();
-    // the alert was already sent by the old version: nothing new to say, and it stays open
-    expect(heading(h.take(), TOPICS.supervisors, 'FIRING')).toEqual([]);
+    // the open alert was already sent by the old version: nothing new about it, and it stays open;
+    // the old version's unsent notice goes out now, marked delayed, and is not kept any more
+    const first = h.take();
+    expect(heading(first, TOPICS.supervisors, 'FIRING')).toEqual(['Agent 7 (7)']);
+    expect(first[0]!.bodies!.email).toMatch(/Delayed: J43KRM firing/);
+    expect(await h.store.table.queryAll(`OUTBOX#${FN.agentStatus}#supervisors`, '')).toEqual([]);
     expect((await h.snapshot(source)).find((a) => a.agentId === '1')).toMatchObject({ episodeId: 'K7M2QX', since });
     expect(await h.store.table.queryAll(`SRC#${source}`, 'AGENT#')).toEqual([]);
 
