@@ -143,6 +143,12 @@ const StatusRecord = z.object({
 });
 type StatusRecord = z.infer<typeof StatusRecord>;
 
+/** The records, under whichever field carried them (built once, not per request). */
+const StatusRecords = {
+  resultDesc: z.object({ resultDesc: z.array(StatusRecord) }),
+  resultDatas: z.object({ resultDatas: z.array(StatusRecord) }),
+} as const;
+
 const RestReason = z.object({ restReasonId: LooseInt, restReason: VendorText(TEXT_MAX.reason) });
 
 const REST_REASON_TTL_MS = 60 * 60 * 1000;
@@ -216,10 +222,11 @@ export class HuaweiClient implements AgentReader {
             `${what}: ${typeof env.resultDesc === 'string' ? cleanVendorText(env.resultDesc, TEXT_MAX.reason) : 'failed'}`,
           );
         // The same records come in resultDesc (current) and resultDatas (legacy); either will do.
-        const [field, records] = Array.isArray(env.resultDesc) ? ['resultDesc', env.resultDesc] : ['resultDatas', env.resultDatas];
-        return parseResponse(this.source, what, z.object({ [field]: z.array(StatusRecord) }), { [field]: records })[
-          field
-        ] as StatusRecord[];
+        const [field, records] = Array.isArray(env.resultDesc)
+          ? (['resultDesc', env.resultDesc] as const)
+          : (['resultDatas', env.resultDatas] as const);
+        const parsed = parseResponse(this.source, what, StatusRecords[field], { [field]: records }) as Record<typeof field, StatusRecord[]>;
+        return parsed[field];
       },
       signal,
     );

@@ -82,6 +82,11 @@ const PreviewTaskRecord = z.object({
 });
 export type PreviewTask = z.infer<typeof PreviewTaskRecord>;
 
+// page schemas built once, not per request
+const SeatPage = PageData(SeatRecord);
+const TaskContactPage = PageData(TaskContactRecord);
+const PreviewTaskPage = PageData(PreviewTaskRecord);
+
 // ---- vendor codes ----------------------------------------------------------------------------
 
 /** [C] ITNIO envelope status codes -> what the operator must do. */
@@ -177,9 +182,15 @@ export class ItnioClient implements AgentReader {
     );
   }
 
-  private async page<T extends z.ZodType>(path: string, body: object, record: T, what: string, signal?: AbortSignal) {
+  private async page<T extends z.ZodType>(
+    path: string,
+    body: object,
+    page: ReturnType<typeof PageData<T>>,
+    what: string,
+    signal?: AbortSignal,
+  ) {
     const data = await this.post(path, body, what, signal);
-    return parseResponse(this.source, `${what} data`, PageData(record), data);
+    return parseResponse(this.source, `${what} data`, page, data);
   }
 
   async readAgents(now: number, signal?: AbortSignal): Promise<AgentRead> {
@@ -197,7 +208,7 @@ export class ItnioClient implements AgentReader {
         const data = await this.page(
           '/v3/cc/seat/query',
           { current, size: ITNIO_PAGE_MAX, params, ...window },
-          SeatRecord,
+          SeatPage,
           `seat/query page ${current}`,
           signal,
         );
@@ -225,7 +236,7 @@ export class ItnioClient implements AgentReader {
     const data = await this.page(
       '/v3/cc/preview/queryTaskDetail',
       { current: 1, size: 1, params },
-      TaskContactRecord,
+      TaskContactPage,
       `queryTaskDetail task ${taskId}`,
       signal,
     );
@@ -242,7 +253,7 @@ export class ItnioClient implements AgentReader {
     const data = await this.page(
       '/v3/cc/preview/queryTaskDetail',
       { current: 1, size: Math.min(ITNIO_PAGE_MAX, Math.max(1, size)), params: { taskId, statusList } },
-      TaskContactRecord,
+      TaskContactPage,
       `queryTaskDetail task ${taskId}`,
       signal,
     );
@@ -272,7 +283,7 @@ export class ItnioClient implements AgentReader {
         const data = await this.page(
           '/v3/cc/preview/query',
           { current, size: ITNIO_PAGE_MAX, params },
-          PreviewTaskRecord,
+          PreviewTaskPage,
           `preview/query page ${current}`,
           signal,
         );

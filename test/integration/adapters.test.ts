@@ -261,6 +261,19 @@ describe('Huawei CC-CMS', () => {
     expect((await huawei().readAgents(t0)).agents).toHaveLength(250);
   });
 
+  it('an answer with neither records array is a schema error naming the field', async () => {
+    sim.addFault({
+      path: HUAWEI_STATUS_PATH,
+      kind: 'mutate',
+      fn: (j) => {
+        delete j.resultDesc;
+        delete j.resultDatas;
+      },
+    });
+    await expect(huawei().readAgents(t0)).rejects.toThrow(/schema error: .*resultDatas: /);
+    sim.clearFaults();
+  });
+
   it('an HTTP 401 is an auth error and is not retried', async () => {
     const err = await sourceError(huawei({}, { ak: TEST_CREDS.huawei.ak, sk: 'wrong' }).readAgents(t0));
     expect(err.kind).toBe('auth');
