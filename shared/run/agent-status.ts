@@ -73,11 +73,5 @@ function agentPass(source: SourceConfig, config: Config, now: number, deps: Core
     },
     episodeIds: (a) => (a.episodeId ? [a.episodeId] : []),
     save: (next) => store.states.saveAgents(fn, source.id, next, Date.now()),
-    holder: (state, applied) => ({
-      source: source.id,
-      entries: state.outbox,
-      applied,
-      record: (settle) => store.states.recordAgents(fn, source.id, state, settle, Date.now()),
-    }),
   };
 }

@@ -167,11 +167,5 @@ function taskPass(source: SourceConfig, config: Config, now: number, deps: CoreD
     },
     episodeIds: (t) => [t.episodeId, t.configEpisodeId].filter((x): x is string => !!x),
     save: (next) => store.states.saveTasks(fn, source.id, next, Date.now()),
-    holder: (state, applied) => ({
-      source: source.id,
-      entries: state.outbox,
-      applied,
-      record: (settle) => store.states.recordTasks(fn, source.id, state, settle, Date.now()),
-    }),
   };
 }

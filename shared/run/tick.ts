@@ -3,9 +3,9 @@ import type { EpisodeStep } from '#shared/alerting/lifecycle';
 import { isSilenced } from '#shared/alerting/scope';
 import type { Config } from '#shared/config/schema';
 import type { Episode, StoredHealth } from '#shared/model/items';
+import type { Digest } from '#shared/notify/digest';
 import { mapLimit } from '#shared/runtime/concurrency';
 import type { SourceState } from '#shared/store/source-state';
-import type { Store } from '#shared/store/store';
 import type { SourceConfig } from '#shared/vendors/index';
 import { applyEntries, type Holder, toEntries } from './outbox';
 import { publish } from './publish';
@@ -31,7 +31,6 @@ export interface SourcePass<T> {
   /** Episode ids the items point to. */
   episodeIds(item: T): string[];
   save(next: SourceState<T>): Promise<boolean>;
-  holder(state: SourceState<T>, applied: Set<string>): Holder;
 }
 
 export interface TickOptions {
@@ -53,41 +52,113 @@ export interface TickOptions {
 export async function runFunctionTick<T>(opts: TickOptions, passFor: (source: SourceConfig) => SourcePass<T>): Promise<RunReport> {
   const { fn, config, tick, now, deps, budget } = opts;
   const started = Date.now();
-  const finished: SourceRun[] = [];
+  const finished: SourceResult[] = [];
   const all = mapLimit(opts.sources, SOURCES_IN_FLIGHT, async (source) => {
-    const result = await runSource(opts, source, passFor(source));
+    const result = await runSourceStage(opts, source, passFor(source));
     finished.push(result);
     return result;
   });
   const inTime = await Promise.race([all.then(() => true), sleepUntil(budget.publishAt).then(() => false)]);
   const done = [...finished];
-  const late = opts.sources.filter((s) => !done.some((d) => d.outcome.source === s.id));
-  if (!inTime) deps.log.warn('publishing before every source finished; the rest goes out next run', { fn, late: late.map((s) => s.id) });
-  const holders = done.flatMap((d) => d.holders);
+  if (!inTime) {
+    const late = opts.sources.filter((s) => !done.some((d) => d.source === s.id)).map((s) => s.id);
+    deps.log.warn('publishing before every source finished; the rest goes out next run', { fn, late });
+  }
+  const published = await runPublishStage({ fn, config, now, deps, sources: opts.sources, results: done });
+  const publishedAfterMs = Date.now() - started;
+  // in config order, whatever order they finished in
+  const sources = opts.sources.map(
+    (s): SourceOutcome =>
+      done.find((d) => d.source === s.id)?.outcome ?? {
+        source: s.id,
+        status: 'failed',
+        error: 'did not finish within the run',
+        errorKind: 'deadline',
+      },
+  );
+  return { tick, sources, ...published, publishedAfterMs, tookMs: Date.now() - started };
+}
+
+const sleepUntil = (at: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, at - Date.now())).unref?.());
+
+/** What a source stage hands the publish stage (serializable: a fan-out engine carries it). */
+export interface SourceResult {
+  source: string;
+  outcome: SourceOutcome;
+  /** Outbox entries whose episode item this stage knows to be moved. */
+  applied: string[];
+  /** Its state was read from the earlier per-item layout in this run. */
+  migrated: boolean;
+  /**
+   * The versions of the source's state document and health item as this stage left them: the
+   * publish stage delivers what they hold, and leaves a newer one to the run that wrote it (two
+   * overlapping runs must not both send the same steps).
+   */
+  stateVersion?: number | undefined;
+  healthVersion?: number | undefined;
+}
+
+/**
+ * The publish stage: what every source stored and still owes (its state document's outbox and its
+ * health item's), read back from the store, published as one digest per channel; then recorded.
+ * Entries are only dropped once a source stage reported their episode moved.
+ */
+export async function runPublishStage(opts: {
+  fn: string;
+  config: Config;
+  now: number;
+  deps: CoreDeps;
+  sources: readonly SourceConfig[];
+  results: readonly SourceResult[];
+}): Promise<{ digests: Digest[]; failedChannels: string[] }> {
+  const { fn, config, now, deps } = opts;
+  const applied = new Set(opts.results.flatMap((r) => r.applied));
+  const bySource = new Map(opts.results.map((r) => [r.source, r]));
+  const holders = (await Promise.all(opts.sources.map((s) => storedHolders(fn, s.id, bySource.get(s.id), applied, now, deps)))).flat();
   // the first run after an upgrade also delivers what the earlier version had left unsent
-  if (done.some((d) => d.migrated)) {
+  if (opts.results.some((r) => r.migrated)) {
     const legacy = await legacyHolder(fn, config, deps).catch((err: Error) => {
       deps.log.error('unsent notices of the earlier version could not be read', { fn, error: err.message });
       return undefined;
     });
     if (legacy) holders.push(legacy);
   }
-  const published = await publish({ fn, holders, config, now, deps });
-  const publishedAfterMs = Date.now() - started;
-  const sources = [
-    ...done.map((d) => d.outcome),
-    ...late.map((s): SourceOutcome => ({ source: s.id, status: 'failed', error: 'did not finish within the run', errorKind: 'deadline' })),
-  ];
-  return { tick, sources, ...published, publishedAfterMs, tookMs: Date.now() - started };
+  return publish({ fn, holders, config, now, deps });
 }
 
-const sleepUntil = (at: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, at - Date.now())).unref?.());
-
-interface SourceRun {
-  outcome: SourceOutcome;
-  holders: Holder[];
-  /** Its state was read from the earlier per-item layout this run. */
-  migrated: boolean;
+/**
+ * What one source owes. `result` is its source stage's report, if it finished: a document or
+ * health item another run moved since is that run's to deliver. Without a report (the stage
+ * failed or is late) whatever is stored is delivered: at least once.
+ */
+async function storedHolders(
+  fn: string,
+  source: string,
+  result: SourceResult | undefined,
+  applied: ReadonlySet<string>,
+  now: number,
+  deps: CoreDeps,
+): Promise<Holder[]> {
+  const { store, log } = deps;
+  const out: Holder[] = [];
+  const mine = (stored: number, reported: number | undefined) => !result || reported === undefined || stored === reported;
+  try {
+    const doc = await store.states.loadOutbox(fn, source, Date.now());
+    if (doc?.outbox.length && mine(doc.version, result?.stateVersion)) {
+      out.push({
+        source,
+        entries: doc.outbox,
+        applied,
+        record: (settle) => store.states.recordOutbox(fn, source, doc, settle, Date.now()),
+      });
+    }
+    const health = await store.health.load(fn, source);
+    if (health?.outbox.length)
+      out.push({ source, entries: health.outbox, applied, record: (settle) => store.health.record(fn, health, settle) });
+  } catch (err) {
+    log.error('what this source owes could not be read; it goes out next run', { fn, source, error: (err as Error).message, at: now });
+  }
+  return out;
 }
 
 async function legacyHolder(fn: string, config: Config, deps: CoreDeps): Promise<Holder | undefined> {
@@ -107,10 +178,11 @@ async function legacyHolder(fn: string, config: Config, deps: CoreDeps): Promise
   };
 }
 
-async function runSource<T>(opts: TickOptions, source: SourceConfig, pass: SourcePass<T>): Promise<SourceRun> {
+/** The source stage: one source read, planned and stored, its steps' episodes moved. Never throws. */
+export async function runSourceStage<T>(opts: TickOptions, source: SourceConfig, pass: SourcePass<T>): Promise<SourceResult> {
   const { fn, config, now, deps, budget } = opts;
   const { store, log } = deps;
-  const holders: Holder[] = [];
+  const applied = new Set<string>();
   let outcome: SourceOutcome = { source: source.id, status: 'ok' };
   const health = await store.health.load(fn, source.id).catch((err: Error) => {
     log.error('source health could not be read', { fn, source: source.id, error: err.message });
@@ -118,12 +190,12 @@ async function runSource<T>(opts: TickOptions, source: SourceConfig, pass: Sourc
   });
 
   let state: SourceState<T> | undefined;
-  let leftoversApplied = new Set<string>();
+  let stateVersion: number | undefined;
   try {
     state = await pass.load();
+    stateVersion = state.version;
     // steps an earlier run stored but did not finish (a crash, a failed publish): finish them first
-    leftoversApplied = await applyEntries(store, state.outbox, log);
-    holders.push(pass.holder(state, leftoversApplied));
+    for (const id of await applyEntries(store, state.outbox, log)) applied.add(id);
   } catch (err) {
     outcome = storeError(source.id, err, log, fn);
   }
@@ -154,14 +226,12 @@ async function runSource<T>(opts: TickOptions, source: SourceConfig, pass: Sourc
           lastOkAt: now,
         };
         if (await pass.save(next)) {
-          holders.length = 0;
-          const applied = new Set(leftoversApplied);
+          stateVersion = (state.version ?? 0) + 1;
           for (const id of await applyEntries(store, entries, log)) applied.add(id);
-          holders.push(pass.holder({ ...next, version: (state.version ?? 0) + 1 }, applied));
           outcome = { ...outcome, ...planned.outcome, storeMs: Math.round(performance.now() - storeStart) };
         } else {
-          // another run stored this source meanwhile: it owns the delivery of what it stored
-          holders.length = 0;
+          // another run stored this source meanwhile: it owns what it stored
+          stateVersion = -1;
           outcome = { ...outcome, status: 'superseded' };
           log.warn('another run stored this source first; leaving it to it', { fn, source: source.id });
         }
@@ -171,12 +241,11 @@ async function runSource<T>(opts: TickOptions, source: SourceConfig, pass: Sourc
     }
   }
 
-  const healthHolder = await moveHealth(opts, source, health, outcome).catch((err: Error) => {
+  const healthVersion = await moveHealth(opts, source, health, outcome, applied).catch((err: Error) => {
     log.error('source health could not be stored', { fn, source: source.id, error: err.message });
     return undefined;
   });
-  if (healthHolder) holders.push(healthHolder);
-  return { outcome, holders, migrated: state?.migrated !== undefined };
+  return { source: source.id, outcome, applied: [...applied], migrated: state?.migrated !== undefined, stateVersion, healthVersion };
 }
 
 function storeError(source: string, err: unknown, log: CoreDeps['log'], fn: string): SourceOutcome {
@@ -210,18 +279,19 @@ function sweep<T>(state: SourceState<T>, planned: Planned<T>, pass: SourcePass<T
   }));
 }
 
-/** Source down after K failed runs (vendor or store), up again on the first stored answer. */
+/** Source down after K failed runs (vendor or store), up again on the first stored answer. Returns the health item's version as left (-1: another run moved it). */
 async function moveHealth(
   opts: TickOptions,
   source: SourceConfig,
   prev: StoredHealth | undefined,
   outcome: SourceOutcome,
-): Promise<Holder | undefined> {
+  applied: Set<string>,
+): Promise<number | undefined> {
   const { fn, config, now, deps } = opts;
   const { store, log } = deps;
-  if (outcome.status === 'superseded') return undefined;
+  if (outcome.status === 'superseded') return -1;
   const leftovers = prev?.outbox ?? [];
-  const applied = await applyEntries(store, leftovers, log);
+  for (const id of await applyEntries(store, leftovers, log)) applied.add(id);
   const episode = prev?.episodeId ? await store.episodes.getEpisode(source.id, prev.episodeId) : undefined;
   const hp = planHealth({
     now,
@@ -233,22 +303,9 @@ async function moveHealth(
     downAfter: config.sourceDownAfter,
     silenced: isSilenced(config.silences, now, source.id, source.id, []),
   });
-  let current: StoredHealth | undefined = prev;
-  if (hp.changed) {
-    const entries = toEntries(hp.steps, config.channels, now);
-    const next: StoredHealth = { ...hp.health, outbox: [...leftovers, ...entries] };
-    if (!(await store.health.save(fn, next, hp.prevVersion))) return undefined;
-    for (const id of await applyEntries(store, entries, log)) applied.add(id);
-    current = next;
-  }
-  if (!current?.outbox.length) return undefined;
-  const stored = current;
-  return {
-    source: source.id,
-    entries: stored.outbox,
-    applied,
-    record: (settle) => store.health.record(fn, stored, settle),
-  };
+  if (!hp.changed) return prev?.version;
+  const entries = toEntries(hp.steps, config.channels, now);
+  if (!(await store.health.save(fn, { ...hp.health, outbox: [...leftovers, ...entries] }, hp.prevVersion))) return -1;
+  for (const id of await applyEntries(store, entries, log)) applied.add(id);
+  return hp.health.version;
 }
-
-export type { Store };

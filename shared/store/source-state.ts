@@ -108,15 +108,34 @@ export class SourceStates {
   }
 
   /**
-   * Records what was delivered: the outbox less the channels told and the entries finished. If
-   * another run saved meanwhile, its outbox is merged (the same ids lose the same channels).
+   * The outbox alone, for the stage that publishes (whatever the document's kind). The document's
+   * other parts are carried as they are, so recording deliveries rewrites the outbox and the head.
    */
-  async recordAgents(fn: string, source: string, state: SourceState<AgentSnapshot>, settle: Settle, now: number): Promise<void> {
-    await this.record(AGENTS, fn, source, state, settle, now);
+  async loadOutbox(fn: string, source: string, now: number): Promise<OutboxDoc | undefined> {
+    const doc = await this.docs.load<Meta>(keys.source(source), keys.state(fn), {
+      meta: MetaSchema,
+      parts: { outbox: OutboxPart } as never,
+      now,
+    });
+    if (!doc) return undefined;
+    const parts = doc.parts as Record<string, unknown>;
+    return { version: doc.version, meta: doc.meta, parts, outbox: parts.outbox as OutboxEntry[] };
   }
 
-  async recordTasks(fn: string, source: string, state: SourceState<TaskSnapshot>, settle: Settle, now: number): Promise<void> {
-    await this.record(TASKS, fn, source, state, settle, now);
+  /**
+   * Records what was delivered: the outbox less the channels told and the entries finished. If
+   * another run saved meanwhile, its outbox is settled instead (the same ids lose the same channels).
+   */
+  async recordOutbox(fn: string, source: string, doc: OutboxDoc, settle: Settle, now: number): Promise<void> {
+    let current: OutboxDoc | undefined = doc;
+    for (let attempt = 0; current && attempt < 4; attempt++) {
+      const outbox = settle(current.outbox);
+      if (sameOutbox(outbox, current.outbox)) return;
+      if (await this.docs.save(keys.source(source), keys.state(fn), current.version, current.meta, { ...current.parts, outbox }, now))
+        return;
+      current = await this.loadOutbox(fn, source, now);
+    }
+    if (current) throw new Error(`[${source}] the state kept changing while recording deliveries; they are sent again next run`);
   }
 
   private async load<T>(kind: Kind<T>, fn: string, source: string, now: number): Promise<SourceState<T>> {
@@ -169,23 +188,6 @@ export class SourceStates {
     return won;
   }
 
-  private async record<T>(kind: Kind<T>, fn: string, source: string, state: SourceState<T>, settle: Settle, now: number): Promise<void> {
-    let current = state;
-    for (let attempt = 0; attempt < 4; attempt++) {
-      const outbox = settle(current.outbox);
-      if (sameOutbox(outbox, current.outbox)) return;
-      const next = { ...current, outbox, version: current.version };
-      if (await this.save(kind, fn, source, next, now)) {
-        state.outbox = outbox;
-        state.version = (current.version ?? 0) + 1;
-        return;
-      }
-      // another run saved in between: settle its outbox instead
-      current = await this.load(kind, fn, source, now);
-    }
-    throw new Error(`[${source}] the state kept changing while recording deliveries; they are sent again next run`);
-  }
-
   private async deleteLegacy(items: readonly { pk: string; sk: string }[]): Promise<void> {
     for (let i = 0; i < items.length; i += 25) {
       const first = { [this.t.name]: items.slice(i, i + 25).map((Key) => ({ DeleteRequest: { Key } })) };
@@ -196,6 +198,14 @@ export class SourceStates {
       });
     }
   }
+}
+
+/** A state document read for its outbox: the other parts are carried unchanged. */
+export interface OutboxDoc {
+  version: number;
+  meta: Meta;
+  parts: Record<string, unknown>;
+  outbox: OutboxEntry[];
 }
 
 /** Given the stored outbox, what it should become once this run's deliveries are taken off. */
