@@ -23,6 +23,9 @@ import { TTL_ATTRIBUTE } from './table';
  * - chunk `${name}#C#<hash>`: up to CHUNK_BYTES of one part's compressed bytes, addressed by their
  *   own hash. A chunk is immutable, so writers never disturb each other's chunks; only the head's
  *   conditional flip decides which document is current. Unreferenced chunks expire by TTL.
+ *
+ * A stage that owns one part (the publisher and its outbox) loads with `only` and saves with
+ * `keepOthers`: the head is read and rewritten whole, the other parts' chunks are never touched.
  */
 
 export interface StateDoc<M = unknown, P extends Record<string, unknown> = Record<string, unknown>> {
@@ -36,13 +39,27 @@ export interface Meter {
   write: number;
 }
 
-export interface LoadOptions<M, P extends Record<string, unknown>> {
+export interface LoadOptions<M, P extends Record<string, unknown>, K extends keyof P & string = keyof P & string> {
   /** Validates meta; a mismatch is an error naming the head's key and the field. */
   meta?: z.ZodType<M>;
   /** Validates these parts (each must be present); others come back unchecked. */
-  parts?: { [K in keyof P]: z.ZodType<P[K]> };
+  parts?: { [Part in keyof P]: z.ZodType<P[Part]> };
+  /**
+   * Reads and decodes only these parts (each must be present; `parts` schemas apply to them). The
+   * whole head is still read and remembered, so a `keepOthers` save can carry the other parts.
+   */
+  only?: readonly K[];
   /** Epoch ms, to tell an expired head (default: the clock). */
   now?: number;
+}
+
+export interface SaveOptions {
+  /**
+   * Parts not given are kept as the head at `prev` has them: not re-read, not rewritten, their
+   * chunks' TTL not refreshed (the next full save does). Needs this store to have loaded or saved
+   * exactly that version; otherwise save throws rather than drop them.
+   */
+  keepOthers?: boolean;
 }
 
 /** Chunk items stay under DynamoDB's 400 KB item limit with room for keys and attribute names. */
@@ -165,9 +182,17 @@ function describeIssues(error: z.ZodError, prefix: string): string {
   return error.issues.map((i) => `${path(prefix ? [prefix, ...i.path] : i.path)}: ${i.message}`).join('; ');
 }
 
-/** A part's entry and, for a chunked part, its chunks' bytes in order. */
+/**
+ * A part's entry and, for a chunked part, its chunks' bytes in order ([] for an inline part;
+ * undefined when this store has not read them, as for a part left out of a load's `only`).
+ */
 interface KnownPart {
   entry: PartEntry;
+  chunks: Uint8Array[] | undefined;
+}
+
+/** A part whose bytes are at hand. */
+interface HeldPart extends KnownPart {
   chunks: Uint8Array[];
 }
 
@@ -199,33 +224,25 @@ export class StateDocStore {
    * (a document nobody saved for days; its chunks may be gone). A damaged head, part or chunk,
    * or a missing chunk, is an error naming its key.
    */
-  async load<M = unknown, P extends Record<string, unknown> = Record<string, unknown>>(
+  async load<M = unknown, P extends Record<string, unknown> = Record<string, unknown>, K extends keyof P & string = keyof P & string>(
     pk: string,
     name: string,
-    opts: LoadOptions<M, P> = {},
-  ): Promise<StateDoc<M, P> | undefined> {
+    opts: LoadOptions<M, P, K> = {},
+  ): Promise<StateDoc<M, Pick<P, K>> | undefined> {
     const sk = headSk(name);
-    const out = await this.doc.send(
-      new GetCommand({ TableName: this.tableName, Key: { pk, sk }, ConsistentRead: true, ReturnConsumedCapacity: 'TOTAL' }),
-    );
-    this.track(out.ConsumedCapacity, 'read');
-    if (!out.Item) return undefined;
-    const head = parseHead(pk, sk, out.Item);
-    if (head[TTL_ATTRIBUTE] <= Math.floor((opts.now ?? Date.now()) / 1000)) return undefined;
+    const head = await this.readHead(pk, sk);
+    if (!head || head[TTL_ATTRIBUTE] <= Math.floor((opts.now ?? Date.now()) / 1000)) return undefined;
     const meta = parseMeta(pk, sk, head.meta, opts.meta);
-    const chunks = await this.fetchChunks(pk, name, head);
-    const known: Known = { version: head.version, parts: new Map() };
+    for (const part of opts.only ?? Object.keys(opts.parts ?? {}))
+      if (!Object.hasOwn(head.parts, part)) throw new StateDocError(`state document ${pk} / ${sk} has no part "${part}"`);
+    const wanted = opts.only ? [...new Set<string>(opts.only)] : Object.keys(head.parts);
+    const entries = wanted.map((part): [string, PartEntry] => [part, head.parts[part] as PartEntry]);
+    const chunks = await this.fetchChunks(pk, name, entries);
     const parts: Record<string, unknown> = {};
-    for (const [part, entry] of Object.entries(head.parts)) {
-      const bytes = entry.chunks ? entry.chunks.map(([h]) => chunks.get(h) as Uint8Array) : [entry.data as Uint8Array];
-      parts[part] = decodePart(pk, sk, part, entry, bytes, opts.parts?.[part]);
-      known.parts.set(part, { entry, chunks: entry.chunks ? bytes : [] });
-    }
-    for (const part of Object.keys(opts.parts ?? {})) {
-      if (!(part in parts)) throw new StateDocError(`state document ${pk} / ${sk} has no part "${part}"`);
-    }
-    this.known.set(docKey(pk, name), known);
-    return { version: head.version, meta, parts: parts as P };
+    for (const [part, entry] of entries)
+      parts[part] = decodePart(pk, sk, part, entry, heldBytes(entry, chunks) as Uint8Array[], opts.parts?.[part]);
+    this.known.set(docKey(pk, name), rememberHead(head, chunks));
+    return { version: head.version, meta, parts: parts as Pick<P, K> };
   }
 
   /**
@@ -242,12 +259,18 @@ export class StateDocStore {
     meta: M,
     parts: Record<string, unknown>,
     now: number,
+    opts: SaveOptions = {},
   ): Promise<boolean> {
     const key = docKey(pk, name);
     const base = this.known.get(key);
     const known = prev !== undefined && base?.version === prev ? base : undefined;
+    if (opts.keepOthers && !known)
+      throw new StateDocError(
+        `state document ${pk} / ${headSk(name)}: cannot keep the other parts of version ${prev ?? '(none)'}: this store has not loaded or saved it`,
+      );
     const nowS = Math.floor(now / 1000);
-    const plan = planParts(name, parts, known, nowS);
+    const kept = opts.keepOthers && known ? othersOf(known, parts) : new Map<string, KnownPart>();
+    const plan = planParts(name, parts, known, kept, nowS);
     const version = (prev ?? 0) + 1;
     const head = headItem(pk, name, {
       version,
@@ -263,23 +286,31 @@ export class StateDocStore {
     return won;
   }
 
+  private async readHead(pk: string, sk: string): Promise<Head | undefined> {
+    const out = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk, sk }, ConsistentRead: true, ReturnConsumedCapacity: 'TOTAL' }),
+    );
+    this.track(out.ConsumedCapacity, 'read');
+    return out.Item ? parseHead(pk, sk, out.Item) : undefined;
+  }
+
   private track(consumed: { CapacityUnits?: number } | { CapacityUnits?: number }[] | undefined, kind: keyof Meter): void {
     for (const c of Array.isArray(consumed) ? consumed : consumed ? [consumed] : []) this.meter[kind] += c.CapacityUnits ?? 0;
   }
 
   /**
-   * The head's chunks by hash, each checked against its hash. Chunks this store already holds are
-   * not read again (content-addressed: same hash, same bytes). Reads are eventually consistent
-   * (half price): an immutable chunk is either there whole or not yet visible; what is not
-   * visible is asked again strongly consistent before it counts as missing.
+   * The given parts' chunks by hash (plus every chunk this store already holds), each checked
+   * against its hash. Held chunks are not read again (content-addressed: same hash, same bytes).
+   * Reads are eventually consistent (half price): an immutable chunk is either there whole or not
+   * yet visible; what is not visible is asked again strongly consistent before it counts as missing.
    */
-  private async fetchChunks(pk: string, name: string, head: Head): Promise<Map<string, Uint8Array>> {
+  private async fetchChunks(pk: string, name: string, entries: readonly [string, PartEntry][]): Promise<Map<string, Uint8Array>> {
     const have = new Map<string, Uint8Array>();
     for (const { entry, chunks } of this.known.get(docKey(pk, name))?.parts.values() ?? []) {
-      for (const [i, [h]] of (entry.chunks ?? []).entries()) have.set(h, chunks[i] as Uint8Array);
+      if (chunks) for (const [i, [h]] of (entry.chunks ?? []).entries()) have.set(h, chunks[i] as Uint8Array);
     }
     const wanted = new Set<string>();
-    for (const entry of Object.values(head.parts)) for (const [h] of entry.chunks ?? []) if (!have.has(h)) wanted.add(h);
+    for (const [, entry] of entries) for (const [h] of entry.chunks ?? []) if (!have.has(h)) wanted.add(h);
     const got = new Map<string, Uint8Array>();
     let missing = [...wanted];
     for (const consistent of [false, true]) {
@@ -369,16 +400,46 @@ export class StateDocStore {
 
 const docKey = (pk: string, name: string) => `${pk}\u0000${name}`;
 
+/** A part's compressed bytes when all are at hand: its inline data, or its chunks in order. */
+function heldBytes(entry: PartEntry, chunks: ReadonlyMap<string, Uint8Array>): Uint8Array[] | undefined {
+  if (entry.data) return [entry.data];
+  const bytes = (entry.chunks ?? []).map(([h]) => chunks.get(h));
+  return bytes.every((b) => b !== undefined) ? bytes : undefined;
+}
+
+/** Every part's entry of a loaded head, with the chunk bytes at hand (a later save may keep any part). */
+function rememberHead(head: Head, chunks: ReadonlyMap<string, Uint8Array>): Known {
+  const parts: Known['parts'] = new Map();
+  for (const [part, entry] of Object.entries(head.parts)) parts.set(part, { entry, chunks: entry.chunks ? heldBytes(entry, chunks) : [] });
+  return { version: head.version, parts };
+}
+
+/** The parts of the known head that a keepOthers save was not given. */
+function othersOf(known: Known, given: Record<string, unknown>): Map<string, KnownPart> {
+  return new Map([...known.parts].filter(([part]) => !Object.hasOwn(given, part)));
+}
+
 /**
- * Decides, per part, what to store: an unchanged part keeps its entry, a changed one is compressed
- * and inlined when small, chunked otherwise. Only chunks not already stored fresh are written.
+ * Decides, per part, what to store: a kept part keeps its entry as is; an unchanged part keeps its
+ * entry, a changed one is compressed and inlined when small, chunked otherwise. Only chunks not
+ * already stored fresh are written.
  */
-function planParts(name: string, parts: Record<string, unknown>, known: Known | undefined, nowS: number) {
+function planParts(
+  name: string,
+  parts: Record<string, unknown>,
+  known: Known | undefined,
+  kept: ReadonlyMap<string, KnownPart>,
+  nowS: number,
+) {
   const entries: Record<string, PartEntry> = {};
-  const next: Known['parts'] = new Map();
+  const next: Known['parts'] = new Map(kept);
   const writes: ChunkWrite[] = [];
   const fresh = freshChunks(known, nowS);
   let inlineBudget = INLINE_TOTAL_BYTES;
+  for (const [part, { entry }] of kept) {
+    entries[part] = entry;
+    inlineBudget -= entry.data?.length ?? 0;
+  }
   for (const [part, value] of Object.entries(parts)) {
     const { entry, chunks } = reuseOrPack(part, value, known?.parts.get(part), inlineBudget);
     if (entry.data) inlineBudget -= entry.data.length;
@@ -397,10 +458,11 @@ function freshChunks(known: Known | undefined, nowS: number): Map<string, number
   return fresh;
 }
 
-function reuseOrPack(part: string, value: unknown, old: KnownPart | undefined, inlineBudget: number): KnownPart {
+function reuseOrPack(part: string, value: unknown, old: KnownPart | undefined, inlineBudget: number): HeldPart {
   const raw = serialize(part, value);
   const hash = digest(raw);
-  if (old && old.entry.hash === hash && old.entry.enc === ENCODING) return old;
+  // reused only with its bytes at hand: a stale chunk is rewritten from them (else repacked, same hashes)
+  if (old?.chunks && old.entry.hash === hash && old.entry.enc === ENCODING) return { entry: old.entry, chunks: old.chunks };
   const bytes = ENCODINGS[ENCODING].compress(raw);
   const base = { hash, size: raw.length, enc: ENCODING };
   if (bytes.length <= Math.min(INLINE_MAX_BYTES, inlineBudget)) return { entry: { ...base, data: bytes }, chunks: [] };
@@ -443,7 +505,7 @@ function headItem(pk: string, name: string, head: Head): Item {
   return item;
 }
 
-/** The head lives as long as its oldest chunk (less a margin), so it never outlives one. */
+/** The head lives as long as its oldest chunk (less a margin, kept parts' too), so it never outlives one. */
 function headExpiry(entries: Record<string, PartEntry>, nowS: number): number {
   let oldest = nowS;
   for (const e of Object.values(entries)) for (const [, at] of e.chunks ?? []) oldest = Math.min(oldest, at);

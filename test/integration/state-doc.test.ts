@@ -166,6 +166,8 @@ describe('state document store on DynamoDB Local', () => {
   const items = async (key: string) =>
     (await doc.send(new QueryCommand({ TableName: table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': key } })))
       .Items ?? [];
+  const headItem = async (key: string) =>
+    (await doc.send(new GetCommand({ TableName: table, Key: { pk: key, sk: `${DOC}#HEAD` } }))).Item as Record<string, unknown>;
   const chunkKeys = async (key: string) => (await items(key)).map((i) => String(i.sk)).filter((sk) => sk.includes('#C#'));
 
   it('saves and loads a 10,000-agent snapshot exactly, in items well under the size limit', async () => {
@@ -240,6 +242,107 @@ describe('state document store on DynamoDB Local', () => {
     expect(chunksAfter.filter((sk) => chunksBefore.includes(sk)).length).toBe(chunksBefore.length);
     // a store that just saved needs only the head to load again
     expect(await metered(store, () => store.load(key, DOC), 'read')).toBeLessThanOrEqual(1);
+  });
+
+  describe('one part alone (the publisher and its outbox)', () => {
+    /** The tick's full document: the agents, their open episodes and a small outbox. */
+    const fullDoc = (agents: AgentSnapshotItem[], outbox: unknown[]) => ({
+      ...encodeAgents(agents),
+      episodes: agents.filter((a) => a.episodeId).map((a) => ({ episodeId: a.episodeId, agentId: a.agentId, openedAt: a.since })),
+      outbox,
+    });
+    const outbox = (n: number, tag = 'a') =>
+      Array.from({ length: n }, (_, i) => ({ id: `E${i}-${tag}`, channels: ['sns', 'teams'], at: T + i }));
+    const keep = { keepOthers: true } as const;
+
+    it('reads and rewrites the outbox alone; a full load still returns every part intact', async () => {
+      const key = pk();
+      const agents = snapshot(10_000);
+      const full = fullDoc(agents, outbox(3));
+      const writer = newStore();
+      const [created, fullWrite] = await withCost(writer, () => writer.save(key, DOC, undefined, { tick: 1 }, full, T));
+      expect(created).toBe(true);
+      const [, fullRead] = await withCost(newStore(), (s) => s.load(key, DOC), 'read');
+
+      // a cold process reads the head and nothing else
+      const publisher = newStore();
+      const [only, onlyRead] = await withCost(publisher, (s) => s.load(key, DOC, { only: ['outbox'] }), 'read');
+      const headBefore = itemBytes(await headItem(key));
+      // roster and states pack to some 20 KB, so a full read is a few units; the head alone is one
+      expect(onlyRead).toBeLessThanOrEqual(Math.ceil(headBefore / 4096));
+      expect(onlyRead * 3).toBeLessThanOrEqual(fullRead);
+      expect(only).toEqual({ version: 1, meta: { tick: 1 }, parts: { outbox: full.outbox } });
+      expect(Object.keys(only!.parts)).toEqual(['outbox']);
+      // a chunked part alone costs its own chunks, checked by its schema
+      const [states, statesRead] = await withCost(newStore(), (s) => s.load(key, DOC, { only: ['states'], parts: AGENT_PARTS }), 'read');
+      expect(states?.parts).toEqual({ states: full.states });
+      expect(statesRead).toBeLessThan(fullRead);
+      await expect(newStore().load(key, DOC, { only: ['outbox', 'nope'] })).rejects.toThrow(
+        new StateDocError(`state document ${key} / ${DOC}#HEAD has no part "nope"`),
+      );
+
+      // it rewrites the head alone: the other parts' chunks are not written, nor re-dated
+      const chunksBefore = await items(key).then((all) => all.filter((i) => i.sk.includes('#C#')));
+      const next = outbox(1, 'b');
+      const [won, keptWrite] = await withCost(publisher, (s) => s.save(key, DOC, 1, { tick: 1 }, { outbox: next }, T + 60_000, keep));
+      expect(won).toBe(true);
+      // a put pays for the larger of the old and new item
+      expect(keptWrite).toBeLessThanOrEqual(Math.ceil(Math.max(headBefore, itemBytes(await headItem(key))) / 1024));
+      expect(keptWrite).toBeLessThan(fullWrite / 5);
+      expect(await items(key).then((all) => all.filter((i) => i.sk.includes('#C#')))).toEqual(chunksBefore);
+      // the head still expires with the oldest chunk it refers to, a kept one
+      expect((await headItem(key)).expiresAt).toBe(Math.floor(T / 1000) + 7 * 86_400 - 3600);
+
+      const after = await newStore().load(key, DOC, { parts: AGENT_PARTS });
+      expect(after).toEqual({ version: 2, meta: { tick: 1 }, parts: { ...full, outbox: next } });
+      expect(decodeAgents(after!.parts.roster, after!.parts.states)).toStrictEqual(agents);
+
+      // a full save from the publisher, its other parts unchanged, finds their chunks stored and fresh
+      const [again, againWrite] = await withCost(publisher, (s) => s.save(key, DOC, 2, { tick: 2 }, after!.parts, T + 120_000));
+      expect(again).toBe(true);
+      expect(againWrite).toBeLessThanOrEqual(keptWrite);
+      expect(await chunkKeys(key)).toEqual(chunksBefore.map((i) => i.sk));
+    });
+
+    it('refuses to keep parts of a version the store has not loaded or saved', async () => {
+      const key = pk();
+      const full = fullDoc(snapshot(1_000), outbox(2));
+      await newStore().save(key, DOC, undefined, {}, full, T);
+      const save = (store: StateDocStore, prev: number | undefined) => store.save(key, DOC, prev, {}, { outbox: [] }, T + 1000, keep);
+      await expect(save(newStore(), 1)).rejects.toThrow(StateDocError);
+      await expect(save(newStore(), undefined)).rejects.toThrow(/cannot keep the other parts of version \(none\)/);
+
+      const stale = newStore();
+      await stale.load(key, DOC, { only: ['outbox'] });
+      const mover = newStore();
+      await mover.load(key, DOC);
+      expect(await mover.save(key, DOC, 1, {}, { ...full, outbox: outbox(1, 'm') }, T + 500)).toBe(true);
+      await expect(save(stale, 2)).rejects.toThrow(
+        new StateDocError(
+          `state document ${key} / ${DOC}#HEAD: cannot keep the other parts of version 2: this store has not loaded or saved it`,
+        ),
+      );
+      // its own version lost the flip; having lost, it no longer claims to know any version
+      expect(await save(stale, 1)).toBe(false);
+      await expect(save(stale, 1)).rejects.toThrow(StateDocError);
+      expect(await newStore().load(key, DOC)).toEqual({ version: 2, meta: {}, parts: { ...full, outbox: outbox(1, 'm') } });
+    });
+
+    it('lets exactly one of two outbox writers from the same version win', async () => {
+      const key = pk();
+      const full = fullDoc(snapshot(2_000), outbox(4));
+      await newStore().save(key, DOC, undefined, { tick: 1 }, full, T);
+      const [a, b] = [newStore(), newStore()];
+      await Promise.all([a.load(key, DOC, { only: ['outbox'] }), b.load(key, DOC, { only: ['outbox'] })]);
+      const [outA, outB] = [outbox(2, 'A'), outbox(3, 'B')];
+      const won = await Promise.all([
+        a.save(key, DOC, 1, { tick: 1 }, { outbox: outA }, T + 1000, keep),
+        b.save(key, DOC, 1, { tick: 1 }, { outbox: outB }, T + 1000, keep),
+      ]);
+      expect(won.filter(Boolean)).toHaveLength(1);
+      const after = await newStore().load(key, DOC);
+      expect(after).toEqual({ version: 2, meta: { tick: 1 }, parts: { ...full, outbox: won[0] ? outA : outB } });
+    });
   });
 
   it('rewrites chunks near expiry, and treats a document nobody saved for a week as gone', async () => {
@@ -320,4 +423,15 @@ async function metered(store: StateDocStore, fn: () => Promise<unknown>, kind: '
   const before = store.meter[kind];
   await fn();
   return store.meter[kind] - before;
+}
+
+/** What one call returned and the capacity units it consumed. */
+async function withCost<T>(
+  store: StateDocStore,
+  fn: (store: StateDocStore) => Promise<T>,
+  kind: 'read' | 'write' = 'write',
+): Promise<[T, number]> {
+  const before = store.meter[kind];
+  const out = await fn(store);
+  return [out, store.meter[kind] - before];
 }
