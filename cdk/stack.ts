@@ -82,6 +82,7 @@ export class CcwatchStack extends Stack {
         staleAfterRuns: config.schedule.staleAfterRuns,
         ...(config.schedule.businessHoursOnly ? { businessHours: businessHoursSchedules(sources, config.schedule.every, name) } : {}),
         alarmTopics,
+        sourceIds: sources.map((src) => src.id),
       });
       // least privilege, granted where it is used: its table, its topics, its own sources' secrets
       table.grantReadWriteData(f.fn);

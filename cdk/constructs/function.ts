@@ -15,7 +15,8 @@ export interface CcwatchFunctionProps {
   name: FunctionId;
   environment: Record<string, string>;
   timeout: Duration;
-  reservedConcurrency: number;
+  /** Reserved concurrency, where a function must be throttled (the acknowledge endpoint). */
+  reservedConcurrency?: number;
   memorySize?: number;
   /** esbuild defines (the inlined config). */
   define?: Record<string, string>;
@@ -40,7 +41,7 @@ export class CcwatchFunction extends Construct {
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? FUNCTION_MEMORY_MB,
       timeout: props.timeout,
-      reservedConcurrentExecutions: props.reservedConcurrency,
+      ...(props.reservedConcurrency !== undefined ? { reservedConcurrentExecutions: props.reservedConcurrency } : {}),
       loggingFormat: LoggingFormat.JSON,
       applicationLogLevelV2: ApplicationLogLevel.INFO,
       systemLogLevelV2: SystemLogLevel.WARN,

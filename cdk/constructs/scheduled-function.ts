@@ -1,11 +1,14 @@
-import { Duration, TimeZone } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, TimeZone, Validations } from 'aws-cdk-lib';
 import { type Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { ContextAttribute, Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
-import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
+import { StepFunctionsStartExecution } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { DefinitionBody, Map as EachOf, LogLevel, Pass, StateMachine, StateMachineType, TaskInput } from 'aws-cdk-lib/aws-stepfunctions';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { METRIC, METRICS_NAMESPACE, type ScheduledFunctionId } from '#shared/contracts/names';
 import { configDefine } from '../bundling';
@@ -24,16 +27,25 @@ export interface ScheduledFunctionProps {
   businessHours?: CronSchedule[];
   /** Where alarms page. */
   alarmTopics: readonly ITopic[];
+  /** The sources it reads: one source stage each per tick. */
+  sourceIds: readonly string[];
   memorySize?: number;
 }
 
+/** Source stages at once per tick; each bounds its own vendor requests. */
+export const SOURCE_STAGES_IN_FLIGHT = 40;
+
 /**
- * A ccwatch function on a schedule: one concurrent run, invoked by EventBridge Scheduler with the
- * scheduled time as the tick id, retried into a dead-letter queue, and watched by alarms.
+ * A ccwatch function on a schedule, fanned out: EventBridge Scheduler starts an Express state
+ * machine with the scheduled time as the tick id (retried into a dead-letter queue); a Map runs
+ * the function once per source (a source stage that fails or times out is caught and fails only
+ * that source), then once more to publish one digest per channel of everything stored. Alarms
+ * watch the function, the state machine and the schedule.
  */
 export class ScheduledFunction extends Construct {
   readonly name: ScheduledFunctionId;
   readonly fn: NodejsFunction;
+  readonly stateMachine: StateMachine;
   readonly dlq: Queue;
   readonly alarms: Alarm[] = [];
 
@@ -41,23 +53,24 @@ export class ScheduledFunction extends Construct {
     super(scope, id);
     this.name = props.name;
     const interval = Duration.seconds(props.everySeconds);
+    // a tick must end before the next one starts; a source stage gets three quarters of it, the
+    // publish step the rest (it usually takes well under a second)
+    const tickSeconds = Math.min(props.everySeconds - 5, 300);
     this.fn = new CcwatchFunction(this, 'Fn', {
       name: props.name,
       environment: props.environment,
-      // a run must end before the next one starts
-      timeout: Duration.seconds(Math.min(props.everySeconds - 5, 300)),
-      // one run at a time: overlapping runs are safe, but never useful
-      reservedConcurrency: 1,
+      timeout: Duration.seconds(Math.floor(tickSeconds * 0.75)),
       ...(props.memorySize ? { memorySize: props.memorySize } : {}),
       define: configDefine(props.runtimeJson),
     }).fn;
+    this.stateMachine = this.tickMachine(props, Duration.seconds(tickSeconds));
 
     this.dlq = new Queue(this, 'DeadLetters', {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
-    const target = new LambdaInvoke(this.fn, {
+    const target = new StepFunctionsStartExecution(this.stateMachine, {
       // the schedule's own time identifies the tick and stays the same on retries
       input: ScheduleTargetInput.fromObject({ scheduledTime: ContextAttribute.scheduledTime }),
       retryAttempts: 2,
@@ -83,6 +96,22 @@ export class ScheduledFunction extends Construct {
       this.alarms.push(alarm);
     };
     const fiveMin = Duration.minutes(5);
+    page(
+      this.stateMachine.metricFailed({ period: fiveMin }).createAlarm(this, 'TickFailed', {
+        alarmDescription: `ccwatch ${props.name}: a tick failed (its publish step did not finish)`,
+        threshold: 1,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+    );
+    page(
+      this.stateMachine.metricTimedOut({ period: fiveMin }).createAlarm(this, 'TickTimedOut', {
+        alarmDescription: `ccwatch ${props.name}: a tick ran past its interval`,
+        threshold: 1,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+    );
     page(
       this.fn.metricErrors({ period: fiveMin }).createAlarm(this, 'Errors', {
         alarmDescription: `ccwatch ${props.name}: the function failed`,
@@ -125,5 +154,53 @@ export class ScheduledFunction extends Construct {
         treatMissingData: props.businessHours ? TreatMissingData.NOT_BREACHING : TreatMissingData.BREACHING,
       }),
     );
+  }
+
+  private tickMachine(props: ScheduledFunctionProps, timeout: Duration): StateMachine {
+    const sources = new Pass(this, 'Sources', { parameters: { 'tick.$': '$.scheduledTime', sources: [...props.sourceIds] } });
+    const readSource = new LambdaInvoke(this, 'ReadSource', {
+      lambdaFunction: this.fn,
+      payload: TaskInput.fromObject({ stage: 'source', 'source.$': '$.source', 'tick.$': '$.tick' }),
+      payloadResponseOnly: true,
+    });
+    // a source stage that fails or runs out of time fails its own source only
+    readSource.addCatch(
+      new Pass(this, 'SourceFailed', { parameters: { 'source.$': '$.source', failed: true, 'error.$': '$.caught.Error' } }),
+      {
+        resultPath: '$.caught',
+      },
+    );
+    const each = new EachOf(this, 'EachSource', {
+      itemsPath: '$.sources',
+      maxConcurrency: SOURCE_STAGES_IN_FLIGHT,
+      itemSelector: { 'source.$': '$$.Map.Item.Value', 'tick.$': '$.tick' },
+      resultPath: '$.results',
+    });
+    each.itemProcessor(readSource);
+    const publish = new LambdaInvoke(this, 'Publish', {
+      lambdaFunction: this.fn,
+      payload: TaskInput.fromObject({ stage: 'publish', 'tick.$': '$.tick', 'results.$': '$.results' }),
+      payloadResponseOnly: true,
+    });
+    const logs = new LogGroup(this, 'TickLogs', { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
+    const machine = new StateMachine(this, 'Tick', {
+      stateMachineType: StateMachineType.EXPRESS,
+      definitionBody: DefinitionBody.fromChainable(sources.next(each).next(publish)),
+      timeout,
+      logs: { destination: logs, level: LogLevel.ALL, includeExecutionData: false },
+    });
+    Validations.of(machine).acknowledge(
+      {
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'Step Functions log delivery (logs:CreateLogDelivery and its kin) has no resource-level permissions; the role may do nothing else on "*".',
+      },
+      {
+        id: 'AwsSolutions-SF2',
+        reason:
+          'A tick is two short steps whose Lambda stages log as JSON with the tick id; X-Ray would add cost at one execution a minute and nothing on-call reads.',
+      },
+    );
+    return machine;
   }
 }

@@ -27,7 +27,7 @@ export function runAgentStatus(
   );
 }
 
-function agentPass(source: SourceConfig, config: Config, now: number, deps: CoreDeps): SourcePass<AgentSnapshot> {
+export function agentPass(source: SourceConfig, config: Config, now: number, deps: CoreDeps): SourcePass<AgentSnapshot> {
   const { store, log } = deps;
   const fn = FN.agentStatus;
   return {

@@ -106,7 +106,7 @@ export function runPreviewTasks(
   );
 }
 
-function taskPass(source: SourceConfig, config: Config, now: number, deps: CoreDeps): SourcePass<TaskSnapshot> {
+export function taskPass(source: SourceConfig, config: Config, now: number, deps: CoreDeps): SourcePass<TaskSnapshot> {
   const { store } = deps;
   const fn = FN.previewTasks;
   const rules = config.taskRules.filter((r) => r.source === source.id);

@@ -2,27 +2,28 @@ import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import type { Context } from 'aws-lambda';
 import { loadAckKey } from '#shared/ack/key';
 import { ackLinkMaker } from '#shared/ack/link';
-import type { Config } from '#shared/config/schema';
 import type { ScheduledFunctionId } from '#shared/contracts/names';
 import { SnsPublisher } from '#shared/notify/publishers';
-import { type Budget, budgetFor, type CoreDeps, type RunReport } from '#shared/run/types';
+import { FUNCTIONS } from '#shared/run/functions';
+import { runFunctionTick, runPublishStage, runSourceStage, type SourceResult } from '#shared/run/tick';
+import { budgetFor, type CoreDeps } from '#shared/run/types';
 import { Store } from '#shared/store/store';
 import { ReaderPool } from '#shared/vendors/readers';
 import { runtimeFromEnv } from './env';
-import { makeLogger, makeMetrics, recordRun } from './observability';
-import { parseScheduledEvent } from './schedule-event';
-
-type Run = (config: Config, tick: string, now: number, deps: CoreDeps, budget: Budget) => Promise<RunReport>;
+import { makeLogger, makeMetrics, recordPublish, recordRun, recordSources } from './observability';
+import { parseFunctionEvent } from './schedule-event';
 
 /** Kept back from the Lambda's remaining time: metrics, the log line, and the runtime's own margin. */
 const HANDLER_MARGIN_MS = 2_000;
 
 /**
  * A scheduled function's handler: clients, Powertools and keep-alive pools are made once per
- * container (call this at module scope); each invocation parses the schedule event, runs the
- * core and records metrics. Secrets are cached five minutes, so a rotated key is picked up.
+ * container (call this at module scope). An invocation is a whole tick (the schedule's event), or
+ * one stage of it when the fan-out engine runs one Lambda per source and then the publish step.
+ * Either way the same core runs; its deadline comes from the invocation's own.
  */
-export function scheduledHandler(name: ScheduledFunctionId, run: Run) {
+export function scheduledHandler(name: ScheduledFunctionId) {
+  const def = FUNCTIONS[name];
   const logger = makeLogger(name);
   const metrics = makeMetrics(name);
   const runtime = runtimeFromEnv();
@@ -32,26 +33,63 @@ export function scheduledHandler(name: ScheduledFunctionId, run: Run) {
     readers: new ReaderPool((id) => getSecret(id, { transform: 'json', maxAge: 300 })),
     log: logger,
   };
+  const { config } = runtime;
   return async (event: unknown, context: Context) => {
     logger.addContext(context);
-    const tick = parseScheduledEvent(event);
+    const parsed = parseFunctionEvent(event);
     const started = Date.now();
-    if (runtime.ack) {
+    const budget = budgetFor(started, Math.max(1_000, context.getRemainingTimeInMillis() - HANDLER_MARGIN_MS));
+    if (parsed.stage !== 'source' && runtime.ack) {
       // without the key, alerts still go out, only without acknowledge links
       deps.ackLink = await loadAckKey(runtime.ack.secretId).then(
         (key) => ackLinkMaker(runtime.ack!.url, key, started),
         (err: Error) => void logger.error('acknowledge links left out', { error: err.message }),
       );
     }
-    // the run's deadline comes from the invocation's own: reads end in time to store and publish
-    const budget = budgetFor(started, Math.max(1_000, context.getRemainingTimeInMillis() - HANDLER_MARGIN_MS));
-    const report = await run(runtime.config, tick, started, deps, budget);
-    recordRun(metrics, report, Date.now() - started);
-    metrics.publishStoredMetrics();
-    logger.info('run finished', { tick, sources: report.sources, published: report.digests.length, failedChannels: report.failedChannels });
-    return {
-      tick,
-      sources: report.sources.map(({ source, status, agents, tasks, changes }) => ({ source, status, agents, tasks, changes })),
-    };
+    const tickOptions = { fn: name, config, tick: parsed.tick, now: started, deps, budget, sources: def.sources(config) };
+    try {
+      if (parsed.stage === 'source') {
+        const source = config.sources.find((s) => s.id === parsed.source);
+        if (!source) throw new Error(`source stage for unknown source "${parsed.source}"`);
+        const result = await runSourceStage(tickOptions, source, def.pass(source, config, started, deps));
+        recordSources(metrics, [result.outcome]);
+        logger.info('source stage finished', { tick: parsed.tick, outcome: result.outcome });
+        return result;
+      }
+      if (parsed.stage === 'publish') {
+        const results = parsed.results.filter((r): r is Extract<typeof r, { applied: string[] }> => 'applied' in r);
+        const failed = parsed.results.filter((r) => 'failed' in r);
+        if (failed.length) logger.warn('source stages that failed or ran out of time', { sources: failed });
+        const published = await runPublishStage({
+          fn: name,
+          config,
+          now: started,
+          deps,
+          sources: tickOptions.sources,
+          results: results as SourceResult[],
+        });
+        recordPublish(metrics, published, Date.now() - started);
+        logger.info('publish stage finished', {
+          tick: parsed.tick,
+          published: published.digests.length,
+          failedChannels: published.failedChannels,
+        });
+        return { tick: parsed.tick, published: published.digests.length, failedChannels: published.failedChannels };
+      }
+      const report = await runFunctionTick(tickOptions, (source) => def.pass(source, config, started, deps));
+      recordRun(metrics, report, Date.now() - started);
+      logger.info('run finished', {
+        tick: parsed.tick,
+        sources: report.sources,
+        published: report.digests.length,
+        failedChannels: report.failedChannels,
+      });
+      return {
+        tick: parsed.tick,
+        sources: report.sources.map(({ source, status, agents, tasks, changes }) => ({ source, status, agents, tasks, changes })),
+      };
+    } finally {
+      metrics.publishStoredMetrics();
+    }
   };
 }

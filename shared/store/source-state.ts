@@ -112,14 +112,15 @@ export class SourceStates {
    * other parts are carried as they are, so recording deliveries rewrites the outbox and the head.
    */
   async loadOutbox(fn: string, source: string, now: number): Promise<OutboxDoc | undefined> {
-    const doc = await this.docs.load<Meta>(keys.source(source), keys.state(fn), {
+    // the head and the outbox only: the snapshot parts are neither read nor written again
+    const doc = await this.docs.load<Meta, { outbox: OutboxEntry[] }>(keys.source(source), keys.state(fn), {
       meta: MetaSchema,
-      parts: { outbox: OutboxPart } as never,
+      parts: { outbox: OutboxPart },
+      only: ['outbox'],
       now,
     });
     if (!doc) return undefined;
-    const parts = doc.parts as Record<string, unknown>;
-    return { version: doc.version, meta: doc.meta, parts, outbox: parts.outbox as OutboxEntry[] };
+    return { version: doc.version, meta: doc.meta, outbox: doc.parts.outbox };
   }
 
   /**
@@ -131,7 +132,7 @@ export class SourceStates {
     for (let attempt = 0; current && attempt < 4; attempt++) {
       const outbox = settle(current.outbox);
       if (sameOutbox(outbox, current.outbox)) return;
-      if (await this.docs.save(keys.source(source), keys.state(fn), current.version, current.meta, { ...current.parts, outbox }, now))
+      if (await this.docs.save(keys.source(source), keys.state(fn), current.version, current.meta, { outbox }, now, { keepOthers: true }))
         return;
       current = await this.loadOutbox(fn, source, now);
     }
@@ -204,7 +205,6 @@ export class SourceStates {
 export interface OutboxDoc {
   version: number;
   meta: Meta;
-  parts: Record<string, unknown>;
   outbox: OutboxEntry[];
 }
 
