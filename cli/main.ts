@@ -11,6 +11,7 @@ import { parseDuration } from '#shared/model/duration';
 import { CollectingPublisher, type Publisher, SnsPublisher } from '#shared/notify/publishers';
 import { type RunReport, runAgentStatus } from '#shared/run/agent-status';
 import { runPreviewTasks } from '#shared/run/preview-tasks';
+import { budgetFor } from '#shared/run/types';
 import type { Log } from '#shared/runtime/log';
 import { Store } from '#shared/store/store';
 import { ReaderPool, type SecretLoader } from '#shared/vendors/readers';
@@ -223,8 +224,11 @@ async function runCommand(args: string[]): Promise<number> {
       // the tick id: the logical minute, so a replayed time is one tick, like a schedule's
       const tick = new Date(Math.floor(now / 1000) * 1000).toISOString();
       progress(`run ${i + 1} at ${new Date(now).toISOString()}: ${config.sources.length} source(s)...`);
-      const reports: RunReport[] = [await runAgentStatus(config, tick, now, deps)];
-      if (config.taskRules.length) reports.push(await runPreviewTasks(config, tick, now, deps));
+      // a run must be done before the next: its deadline is the interval (--every, else the config's)
+      const intervalMs = (every ?? config.schedule.every) * 1000;
+      const budget = () => budgetFor(Date.now(), Math.max(5_000, intervalMs - 5_000));
+      const reports: RunReport[] = [await runAgentStatus(config, tick, now, deps, budget())];
+      if (config.taskRules.length) reports.push(await runPreviewTasks(config, tick, now, deps, budget()));
       const failed = reports.flatMap((r) => r.sources).filter((s) => s.status === 'failed' || s.status === 'store-error');
       for (const s of failed) progress(`source ${s.source} failed: ${s.error}`);
       const sent = reports.reduce((n, r) => n + r.digests.length, 0);
