@@ -17,8 +17,8 @@ const APPLY_CONCURRENCY = 16;
 export interface Holder {
   source: string;
   entries: readonly OutboxEntry[];
-  /** Ids whose episode item is known to be moved (by this run, or already before it). */
-  applied: ReadonlySet<string>;
+  /** Whether an entry's episode item is known to be moved (by this run, or already before it). */
+  applied(id: string): boolean;
   record(settle: Settle): Promise<void>;
 }
 

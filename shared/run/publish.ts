@@ -70,7 +70,7 @@ export async function publish(opts: {
               return known.has(c) && !delivered.has(`${c} ${e.id}`);
             }),
           }))
-          .filter((e) => e.channels.length > 0 || !h.applied.has(e.id));
+          .filter((e) => e.channels.length > 0 || !h.applied(e.id));
       try {
         await h.record(settle);
       } catch (err) {

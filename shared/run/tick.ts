@@ -2,7 +2,7 @@ import { planHealth } from '#shared/alerting/health';
 import type { EpisodeStep } from '#shared/alerting/lifecycle';
 import { isSilenced } from '#shared/alerting/scope';
 import type { Config } from '#shared/config/schema';
-import type { Episode, StoredHealth } from '#shared/model/items';
+import type { Episode, OutboxEntry, StoredHealth } from '#shared/model/items';
 import type { Digest } from '#shared/notify/digest';
 import { mapLimit } from '#shared/runtime/concurrency';
 import type { SourceState } from '#shared/store/source-state';
@@ -10,6 +10,9 @@ import type { SourceConfig } from '#shared/vendors/index';
 import { applyEntries, type Holder, toEntries } from './outbox';
 import { publish } from './publish';
 import type { Budget, CoreDeps, RunReport, SourceOutcome } from './types';
+
+/** Episode moves a source stage reports as still pending, at most (beyond: "not known"). */
+const MAX_PENDING_REPORTED = 200;
 
 /** Sources read at once in one run; each source bounds its own requests (http.concurrency). */
 export const SOURCES_IN_FLIGHT = 32;
@@ -85,8 +88,13 @@ const sleepUntil = (at: number) => new Promise<void>((resolve) => setTimeout(res
 export interface SourceResult {
   source: string;
   outcome: SourceOutcome;
-  /** Outbox entries whose episode item this stage knows to be moved. */
-  applied: string[];
+  /**
+   * The stage ran to its end: every outbox entry it saw had its episode item moved, but those in
+   * `pending`. Only a few ids ever travel (a mass event of thousands of steps would not fit the
+   * engine's state otherwise); past that the stage says it does not know, and nothing is taken as moved.
+   */
+  complete: boolean;
+  pending: string[];
   /** Its state was read from the earlier per-item layout in this run. */
   migrated: boolean;
   /**
@@ -112,9 +120,8 @@ export async function runPublishStage(opts: {
   results: readonly SourceResult[];
 }): Promise<{ digests: Digest[]; failedChannels: string[] }> {
   const { fn, config, now, deps } = opts;
-  const applied = new Set(opts.results.flatMap((r) => r.applied));
   const bySource = new Map(opts.results.map((r) => [r.source, r]));
-  const holders = (await Promise.all(opts.sources.map((s) => storedHolders(fn, s.id, bySource.get(s.id), applied, now, deps)))).flat();
+  const holders = (await Promise.all(opts.sources.map((s) => storedHolders(fn, s.id, bySource.get(s.id), now, deps)))).flat();
   // the first run after an upgrade also delivers what the earlier version had left unsent
   if (opts.results.some((r) => r.migrated)) {
     const legacy = await legacyHolder(fn, config, deps).catch((err: Error) => {
@@ -131,16 +138,11 @@ export async function runPublishStage(opts: {
  * health item another run moved since is that run's to deliver. Without a report (the stage
  * failed or is late) whatever is stored is delivered: at least once.
  */
-async function storedHolders(
-  fn: string,
-  source: string,
-  result: SourceResult | undefined,
-  applied: ReadonlySet<string>,
-  now: number,
-  deps: CoreDeps,
-): Promise<Holder[]> {
+async function storedHolders(fn: string, source: string, result: SourceResult | undefined, now: number, deps: CoreDeps): Promise<Holder[]> {
   const { store, log } = deps;
   const out: Holder[] = [];
+  const pending = new Set(result?.pending ?? []);
+  const applied = (id: string) => result?.complete === true && !pending.has(id);
   const mine = (stored: number, reported: number | undefined) => !result || reported === undefined || stored === reported;
   try {
     const doc = await store.states.loadOutbox(fn, source, Date.now());
@@ -170,7 +172,7 @@ async function legacyHolder(fn: string, config: Config, deps: CoreDeps): Promise
   return {
     source: 'earlier version',
     entries,
-    applied: new Set(entries.map((e) => e.id)),
+    applied: () => true,
     record: async (settle) => {
       const owed = new Set(settle(entries).flatMap((e) => e.channels.map((c) => `${c} ${e.id}`)));
       await deps.store.legacyOutbox.delete([...keys].filter(([k]) => !owed.has(k)).map(([, key]) => key));
@@ -182,7 +184,13 @@ async function legacyHolder(fn: string, config: Config, deps: CoreDeps): Promise
 export async function runSourceStage<T>(opts: TickOptions, source: SourceConfig, pass: SourcePass<T>): Promise<SourceResult> {
   const { fn, config, now, deps, budget } = opts;
   const { store, log } = deps;
+  // every outbox entry this stage saw, and those whose episode item it moved
+  const seen = new Set<string>();
   const applied = new Set<string>();
+  const apply = async (entries: readonly OutboxEntry[]) => {
+    for (const e of entries) seen.add(e.id);
+    for (const id of await applyEntries(store, entries, log)) applied.add(id);
+  };
   let outcome: SourceOutcome = { source: source.id, status: 'ok' };
   const health = await store.health.load(fn, source.id).catch((err: Error) => {
     log.error('source health could not be read', { fn, source: source.id, error: err.message });
@@ -195,7 +203,7 @@ export async function runSourceStage<T>(opts: TickOptions, source: SourceConfig,
     state = await pass.load();
     stateVersion = state.version;
     // steps an earlier run stored but did not finish (a crash, a failed publish): finish them first
-    for (const id of await applyEntries(store, state.outbox, log)) applied.add(id);
+    await apply(state.outbox);
   } catch (err) {
     outcome = storeError(source.id, err, log, fn);
   }
@@ -227,7 +235,7 @@ export async function runSourceStage<T>(opts: TickOptions, source: SourceConfig,
         };
         if (await pass.save(next)) {
           stateVersion = (state.version ?? 0) + 1;
-          for (const id of await applyEntries(store, entries, log)) applied.add(id);
+          await apply(entries);
           outcome = { ...outcome, ...planned.outcome, storeMs: Math.round(performance.now() - storeStart) };
         } else {
           // another run stored this source meanwhile: it owns what it stored
@@ -241,11 +249,21 @@ export async function runSourceStage<T>(opts: TickOptions, source: SourceConfig,
     }
   }
 
-  const healthVersion = await moveHealth(opts, source, health, outcome, applied).catch((err: Error) => {
+  const healthVersion = await moveHealth(opts, source, health, outcome, apply).catch((err: Error) => {
     log.error('source health could not be stored', { fn, source: source.id, error: err.message });
     return undefined;
   });
-  return { source: source.id, outcome, applied: [...applied], migrated: state?.migrated !== undefined, stateVersion, healthVersion };
+  const pending = [...seen].filter((id) => !applied.has(id));
+  const complete = pending.length <= MAX_PENDING_REPORTED;
+  return {
+    source: source.id,
+    outcome,
+    complete,
+    pending: complete ? pending : [],
+    migrated: state?.migrated !== undefined,
+    stateVersion,
+    healthVersion,
+  };
 }
 
 function storeError(source: string, err: unknown, log: CoreDeps['log'], fn: string): SourceOutcome {
@@ -285,13 +303,13 @@ async function moveHealth(
   source: SourceConfig,
   prev: StoredHealth | undefined,
   outcome: SourceOutcome,
-  applied: Set<string>,
+  apply: (entries: readonly OutboxEntry[]) => Promise<void>,
 ): Promise<number | undefined> {
   const { fn, config, now, deps } = opts;
-  const { store, log } = deps;
+  const { store } = deps;
   if (outcome.status === 'superseded') return -1;
   const leftovers = prev?.outbox ?? [];
-  for (const id of await applyEntries(store, leftovers, log)) applied.add(id);
+  await apply(leftovers);
   const episode = prev?.episodeId ? await store.episodes.getEpisode(source.id, prev.episodeId) : undefined;
   const hp = planHealth({
     now,
@@ -306,6 +324,6 @@ async function moveHealth(
   if (!hp.changed) return prev?.version;
   const entries = toEntries(hp.steps, config.channels, now);
   if (!(await store.health.save(fn, { ...hp.health, outbox: [...leftovers, ...entries] }, hp.prevVersion))) return -1;
-  for (const id of await applyEntries(store, entries, log)) applied.add(id);
+  await apply(entries);
   return hp.health.version;
 }

@@ -57,7 +57,7 @@ export function scheduledHandler(name: ScheduledFunctionId) {
         return result;
       }
       if (parsed.stage === 'publish') {
-        const results = parsed.results.filter((r): r is Extract<typeof r, { applied: string[] }> => 'applied' in r);
+        const results = parsed.results.filter((r): r is Extract<typeof r, { complete: boolean }> => 'complete' in r);
         const failed = parsed.results.filter((r) => 'failed' in r);
         if (failed.length) logger.warn('source stages that failed or ran out of time', { sources: failed });
         const published = await runPublishStage({

@@ -16,7 +16,8 @@ const Tick = z.iso.datetime({ offset: true }).transform((t) => new Date(t).toISO
 const SourceResultSchema = z.object({
   source: z.string().min(1),
   outcome: z.looseObject({ source: z.string(), status: z.enum(['ok', 'failed', 'store-error', 'superseded']) }),
-  applied: z.array(z.string()),
+  complete: z.boolean(),
+  pending: z.array(z.string()).max(1000),
   migrated: z.boolean(),
   stateVersion: z.number().int().optional(),
   healthVersion: z.number().int().optional(),
