@@ -1,3 +1,4 @@
+import { brotliCompressSync, brotliDecompressSync } from 'node:zlib';
 import { BatchGetCommand, GetCommand, type NativeAttributeValue, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { stepOf } from '#shared/alerting/lifecycle';
@@ -9,14 +10,16 @@ import {
   EpisodeSchema,
   type OutboxEntry,
 } from '#shared/model/items';
+import { SeveritySchema } from '#shared/model/severity';
 import type { Log } from '#shared/runtime/log';
 import { DAY_S, isConditionFailure, parseItem, type Table, untilProcessed } from './dynamo';
 import { keys, TTL_ATTRIBUTE } from './table';
 
 /** Step lines kept in the episode item itself: written with the step, at no extra cost. */
 const StepLinesSchema = z.array(EpisodeEventSchema.omit({ episodeId: true, source: true }));
-/** Lines of a per-run history item. */
-const HistoryLinesSchema = z.array(EpisodeEventSchema.omit({ source: true }));
+/** A per-run "notified" history item: when, and (compressed) channel + severity -> episode ids. */
+const HistoryItemSchema = z.object({ at: z.number(), sent: z.instanceof(Uint8Array) });
+const SentSchema = z.record(z.string(), z.array(z.string()));
 
 /** Resolved episodes and their history expire; open ones never do. */
 const EPISODE_TTL_DAYS = 30;
@@ -140,6 +143,13 @@ export class Episodes {
    */
   async addNotified(source: string, fn: string, at: number, lines: readonly EpisodeEvent[]): Promise<void> {
     if (!lines.length) return;
+    // every line of one run shares its time and event: only (channel, severity, episode) vary, and
+    // the compressed list keeps the item near 1 KB (one write unit) for a hundred alerts
+    const sent: Record<string, string[]> = {};
+    for (const l of lines) {
+      const key = `${l.channel ?? ''} ${l.severity ?? ''}`;
+      sent[key] = [...(sent[key] ?? []), l.episodeId];
+    }
     const out = await this.t.doc.send(
       new PutCommand({
         TableName: this.t.name,
@@ -147,8 +157,8 @@ export class Episodes {
           pk: keys.history(source),
           sk: keys.historySk(at, fn),
           type: 'history',
-          ids: new Set(lines.map((l) => l.episodeId)),
-          lines: lines.map(({ source: _s, ...line }) => line),
+          at,
+          sent: brotliCompressSync(Buffer.from(JSON.stringify(sent))),
           [TTL_ATTRIBUTE]: Math.floor(at / 1000) + EPISODE_TTL_DAYS * DAY_S,
         },
         ReturnConsumedCapacity: 'TOTAL',
@@ -197,20 +207,32 @@ export class Episodes {
         new QueryCommand({
           TableName: this.t.name,
           KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-          FilterExpression: 'contains(ids, :id)',
           ExpressionAttributeValues: {
             ':pk': keys.history(e.source),
             ':from': keys.historySk(e.firedAt - 60_000, ''),
             ':to': keys.historySk((e.resolvedAt ?? now) + DAY_S * 1000, '~'),
-            ':id': e.episodeId,
           },
           ExclusiveStartKey: start,
           ReturnConsumedCapacity: 'TOTAL',
         }),
       );
       this.t.track(res, 'read');
+      // the alert's lines are picked out here: a run's item is one compressed list for all its alerts
       for (const item of res.Items ?? []) {
-        for (const l of HistoryLinesSchema.parse(item.lines ?? [])) if (l.episodeId === e.episodeId) out.push({ ...l, source: e.source });
+        const { at, sent } = HistoryItemSchema.parse(item);
+        const byChannel = SentSchema.parse(JSON.parse(brotliDecompressSync(sent).toString('utf8')));
+        for (const [key, ids] of Object.entries(byChannel)) {
+          if (!ids.includes(e.episodeId)) continue;
+          const [channel, severity] = key.split(' ');
+          out.push({
+            episodeId: e.episodeId,
+            source: e.source,
+            at,
+            event: 'notified',
+            ...(channel ? { channel } : {}),
+            ...(severity ? { severity: SeveritySchema.parse(severity) } : {}),
+          });
+        }
       }
       start = res.LastEvaluatedKey;
     } while (start);
