@@ -2,7 +2,7 @@ import { CfnOutput, RemovalPolicy, Stack, type StackProps, Validations } from 'a
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import type { Config } from '#shared/config/schema';
+import { type Config, taskSources } from '#shared/config/schema';
 import { ENV, FN, type ScheduledFunctionId } from '#shared/contracts/names';
 import type { SourceConfig } from '#shared/vendors/index';
 import { AckEndpoint } from './constructs/ack-endpoint';
@@ -93,12 +93,12 @@ export class CcwatchStack extends Stack {
       return f;
     };
     const functions = [make(FN.agentStatus, config.sources)];
-    const taskSources = config.sources.filter((s) => config.taskRules.some((r) => r.source === s.id));
-    if (taskSources.length) functions.push(make(FN.previewTasks, taskSources));
+    const tasks = taskSources(config);
+    if (tasks.length) functions.push(make(FN.previewTasks, tasks));
 
     new CcwatchDashboard(this, 'Dashboard', {
       agentSources: config.sources.map((s) => s.id),
-      taskSources: taskSources.map((s) => s.id),
+      taskSources: tasks.map((s) => s.id),
       functions: functions.map((f) => f.name),
     });
 

@@ -182,3 +182,8 @@ export const ConfigSchema = z
     }
   });
 export type Config = z.infer<typeof ConfigSchema>;
+
+/** The sources a task rule names: the only ones the preview-tasks function reads. */
+export function taskSources(config: Config): Config['sources'] {
+  return config.sources.filter((s) => config.taskRules.some((r) => r.source === s.id));
+}

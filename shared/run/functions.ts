@@ -1,4 +1,4 @@
-import type { Config } from '#shared/config/schema';
+import { type Config, taskSources } from '#shared/config/schema';
 import { FN, type ScheduledFunctionId } from '#shared/contracts/names';
 import type { SourceConfig } from '#shared/vendors/index';
 import { agentPass } from './agent-status';
@@ -22,7 +22,7 @@ export const FUNCTIONS: Record<ScheduledFunctionId, FunctionDef> = {
   },
   [FN.previewTasks]: {
     fn: FN.previewTasks,
-    sources: (config) => config.sources.filter((s) => config.taskRules.some((r) => r.source === s.id)),
+    sources: taskSources,
     pass: (source, config, now, deps) => taskPass(source, config, now, deps) as SourcePass<unknown>,
   },
 };

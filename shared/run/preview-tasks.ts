@@ -1,7 +1,7 @@
 import type { EpisodeStep } from '#shared/alerting/lifecycle';
 import { isSilenced } from '#shared/alerting/scope';
 import { planTask, type TaskObservation } from '#shared/alerting/tasks';
-import type { Config, TaskRule } from '#shared/config/schema';
+import { type Config, type TaskRule, taskSources } from '#shared/config/schema';
 import { FN } from '#shared/contracts/names';
 import type { Episode, TaskSnapshot } from '#shared/model/items';
 import { CONTACT_STATUS, TASK_STATUS, TASK_STATUS_NAMES } from '#shared/model/task';
@@ -99,9 +99,7 @@ export function runPreviewTasks(
   deps: CoreDeps,
   budget = defaultBudget(config),
 ): Promise<RunReport> {
-  const sourceIds = [...new Set(config.taskRules.map((r) => r.source))];
-  const sources = config.sources.filter((s) => sourceIds.includes(s.id));
-  return runFunctionTick({ fn: FN.previewTasks, sources, config, tick, now, deps, budget }, (source) =>
+  return runFunctionTick({ fn: FN.previewTasks, sources: taskSources(config), config, tick, now, deps, budget }, (source) =>
     taskPass(source, config, now, deps),
   );
 }

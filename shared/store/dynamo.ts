@@ -118,10 +118,25 @@ export class Table {
 
   /** Unconditional bulk puts in batches of 25, retrying unprocessed items with backoff. */
   async batchPut(items: readonly Item[]): Promise<void> {
-    for (let i = 0; i < items.length; i += 25) {
-      const first = { [this.name]: items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })) };
-      await untilProcessed('batch writes', first, async (request) => {
-        const out = await this.doc.send(new BatchWriteCommand({ RequestItems: request, ReturnConsumedCapacity: 'TOTAL' }));
+    await this.batchWrite(
+      'batch writes',
+      items.map((Item) => ({ PutRequest: { Item } })),
+    );
+  }
+
+  /** Bulk deletes by key, the same way. */
+  async batchDelete(what: string, keys: readonly { pk: string; sk: string }[]): Promise<void> {
+    await this.batchWrite(
+      what,
+      keys.map((Key) => ({ DeleteRequest: { Key } })),
+    );
+  }
+
+  private async batchWrite(what: string, requests: readonly Record<string, unknown>[]): Promise<void> {
+    for (let i = 0; i < requests.length; i += 25) {
+      const first = { [this.name]: requests.slice(i, i + 25) };
+      await untilProcessed(what, first, async (request) => {
+        const out = await this.doc.send(new BatchWriteCommand({ RequestItems: request as never, ReturnConsumedCapacity: 'TOTAL' }));
         this.track(out, 'write');
         return out.UnprocessedItems as typeof request | undefined;
       });

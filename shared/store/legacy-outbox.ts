@@ -1,7 +1,6 @@
-import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { NoticeSchema, type OutboxEntry } from '#shared/model/items';
-import { parseItem, type Table, untilProcessed } from './dynamo';
+import { parseItem, type Table } from './dynamo';
 import { keys } from './table';
 
 /** Notices of the earlier layout had no step counter: their step is unknown, shown as 0. */
@@ -52,13 +51,6 @@ export class LegacyOutbox {
   }
 
   async delete(items: readonly { pk: string; sk: string }[]): Promise<void> {
-    for (let i = 0; i < items.length; i += 25) {
-      const first = { [this.t.name]: items.slice(i, i + 25).map((Key) => ({ DeleteRequest: { Key } })) };
-      await untilProcessed('old outbox deletes', first, async (request) => {
-        const out = await this.t.doc.send(new BatchWriteCommand({ RequestItems: request, ReturnConsumedCapacity: 'TOTAL' }));
-        this.t.track(out, 'write');
-        return out.UnprocessedItems as typeof request | undefined;
-      });
-    }
+    await this.t.batchDelete('old outbox deletes', items);
   }
 }

@@ -1,4 +1,3 @@
-import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import {
   AgentItemSchema,
@@ -13,7 +12,7 @@ import {
 } from '#shared/model/items';
 import type { Log } from '#shared/runtime/log';
 import { AGENT_PARTS, decodeAgents, encodeAgents } from './agent-codec';
-import { parseItem, type Table, untilProcessed } from './dynamo';
+import { parseItem, type Table } from './dynamo';
 import type { Episodes } from './episodes';
 import { StateDocStore } from './state-doc';
 import { keys } from './table';
@@ -190,14 +189,7 @@ export class SourceStates {
   }
 
   private async deleteLegacy(items: readonly { pk: string; sk: string }[]): Promise<void> {
-    for (let i = 0; i < items.length; i += 25) {
-      const first = { [this.t.name]: items.slice(i, i + 25).map((Key) => ({ DeleteRequest: { Key } })) };
-      await untilProcessed('old item deletes', first, async (request) => {
-        const out = await this.t.doc.send(new BatchWriteCommand({ RequestItems: request, ReturnConsumedCapacity: 'TOTAL' }));
-        this.t.track(out, 'write');
-        return out.UnprocessedItems as typeof request | undefined;
-      });
-    }
+    await this.t.batchDelete('old item deletes', items);
   }
 }
 
