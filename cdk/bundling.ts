@@ -9,8 +9,23 @@ export const BUNDLING = {
   // stack traces need names and lines, not the sources: the map is ~70% smaller and loads faster
   sourcesContent: false,
   mainFields: ['module', 'main'],
-  // the Lambda Node.js runtime provides AWS SDK v3; nothing here needs a newer client
-  externalModules: ['@aws-sdk/*'],
+  // The AWS SDK is bundled: imported from the runtime's copy it is CommonJS, which Node's ESM
+  // loader scans file by file, and cold init took 0.8x of the build issue 13 measured against 0.5x
+  // bundled (`npm run bench -- --only bundles`, docs/architecture.md). Left out are the credential
+  // providers a Lambda never reaches (it has keys in its environment, the chain's first link); the
+  // SDK imports them lazily, so were one needed it would load from the runtime's own SDK.
+  // undici carries llhttp twice: a SIMD build and a fallback for CPUs without WebAssembly SIMD.
+  // Lambda's CPUs (arm64 and x86_64) all have it, so the 72 KB fallback stays out too; were it ever
+  // needed, the first request would fail with "Cannot find module ../llhttp/llhttp-wasm.js".
+  externalModules: [
+    '@aws-sdk/credential-provider-http',
+    '@aws-sdk/credential-provider-ini',
+    '@aws-sdk/credential-provider-process',
+    '@aws-sdk/credential-provider-sso',
+    '@aws-sdk/credential-provider-web-identity',
+    '@smithy/credential-provider-imds',
+    '*/llhttp-wasm.js',
+  ],
   // some dependencies still call require(); give ESM bundles one
   banner: "import { createRequire as __ccwatchRequire } from 'node:module'; const require = __ccwatchRequire(import.meta.url);",
 } as const;
