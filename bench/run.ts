@@ -282,7 +282,8 @@ function asFiledImports(): Plugin {
 
 async function bundleBench() {
   const { runtimeJson } = loadConfig('ccwatch.config.json');
-  const builds = [];
+  const builds: { fn: string; variant: string; outfile: string; bytes: number; mapBytes: number; gzipBytes: number; inits: number[] }[] =
+    [];
   for (const fn of [FN.agentStatus, FN.previewTasks]) {
     for (const v of BUNDLE_VARIANTS) {
       // inside the project, so an external SDK resolves from node_modules as the runtime's would
