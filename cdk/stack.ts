@@ -4,6 +4,7 @@ import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { type Config, taskSources } from '#shared/config/schema';
 import { ENV, FN, type ScheduledFunctionId } from '#shared/contracts/names';
+import { stageUnits } from '#shared/run/units';
 import type { SourceConfig } from '#shared/vendors/index';
 import { AckEndpoint } from './constructs/ack-endpoint';
 import { AlertChannels } from './constructs/alert-channels';
@@ -82,7 +83,8 @@ export class CcwatchStack extends Stack {
         staleAfterRuns: config.schedule.staleAfterRuns,
         ...(config.schedule.businessHoursOnly ? { businessHours: businessHoursSchedules(sources, config.schedule.every, name) } : {}),
         alarmTopics,
-        sourceIds: sources.map((src) => src.id),
+        // one Map item per source, or per shard of a sharded source
+        sourceIds: stageUnits(sources).map((u) => u.key),
       });
       // least privilege, granted where it is used: its table, its topics, its own sources' secrets
       table.grantReadWriteData(f.fn);

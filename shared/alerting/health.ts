@@ -18,6 +18,8 @@ export function planHealth(input: {
   /** The function whose runs these are (agent-status, preview-tasks). */
   fn: string;
   source: string;
+  /** What is down, when not the whole source: one shard of it ("nx:2/4"). Its health is kept apart. */
+  unit?: string;
   prev: HealthItem | undefined;
   episode: Episode | undefined;
   error: string | undefined;
@@ -25,18 +27,19 @@ export function planHealth(input: {
   silenced: boolean;
 }): HealthPlan {
   const { now, source, prev, error, downAfter } = input;
+  const unit = input.unit ?? source;
   const steps: EpisodeStep[] = [];
-  const subjectName = `${source} (${input.fn})`;
+  const subjectName = `${unit} (${input.fn})`;
   const failures = error ? (prev?.consecutiveFailures ?? 0) + 1 : 0;
   let episode = input.episode && !input.episode.resolvedAt ? input.episode : undefined;
   if (error && !episode && failures >= downAfter && !input.silenced) {
     const step = openEpisode(
       {
-        episodeId: episodeIdFor(source, 'source', input.fn, now),
+        episodeId: episodeIdFor(unit, 'source', input.fn, now),
         source,
         kind: 'source',
-        subjectId: source,
-        subjectName: source,
+        subjectId: unit,
+        subjectName: unit,
         ruleId: 'source-down',
         startedAt: now,
         severity: 'critical',
@@ -53,7 +56,7 @@ export function planHealth(input: {
     episode = undefined;
   }
   const health: HealthItem = {
-    source,
+    source: unit,
     consecutiveFailures: failures,
     ...(error ? { lastError: error.slice(0, 500) } : {}),
     ...(episode ? { episodeId: episode.episodeId } : {}),

@@ -8,7 +8,8 @@ import { fitsOneSegment } from './sms-length';
 function smsItem(n: Notice): string {
   if (n.kind === 'task' && n.task)
     return `task ${n.subjectId} ${contactCount(n.task.counts, CONTACT_STATUS.abnormal)} abn${n.task.growth ? ` +${n.task.growth.by}/${formatDuration(n.task.growth.withinSec)}` : ''} [${n.episodeId}]`;
-  if (n.kind === 'source') return `${n.source} DOWN [${n.episodeId}]`;
+  // the subject is the source, or the shard of it that is down
+  if (n.kind === 'source') return `${n.subjectId} DOWN [${n.episodeId}]`;
   return `${n.subjectName} ${n.agent?.state ?? ''} ${formatDuration(n.forSec)} [${n.episodeId}]`;
 }
 

@@ -6,6 +6,7 @@ import type { AgentSnapshot, Episode } from '#shared/model/items';
 import type { SourceConfig } from '#shared/vendors/index';
 import { runFunctionTick, type SourcePass } from './tick';
 import { type Budget, budgetFor, type CoreDeps, type RunReport } from './types';
+import { inShard, type Shard, unitKey } from './units';
 
 export type { CoreDeps, RunReport } from './types';
 
@@ -22,19 +23,22 @@ export function runAgentStatus(
   deps: CoreDeps,
   budget = defaultBudget(config),
 ): Promise<RunReport> {
-  return runFunctionTick({ fn: FN.agentStatus, sources: config.sources, config, tick, now, deps, budget }, (source) =>
-    agentPass(source, config, now, deps),
+  return runFunctionTick({ fn: FN.agentStatus, sources: config.sources, config, tick, now, deps, budget }, (source, shard) =>
+    agentPass(source, config, now, deps, shard),
   );
 }
 
-export function agentPass(source: SourceConfig, config: Config, now: number, deps: CoreDeps): SourcePass<AgentSnapshot> {
+/** The agent-status pass over one source, or over one shard of it (its own state, its agents only). */
+export function agentPass(source: SourceConfig, config: Config, now: number, deps: CoreDeps, shard?: Shard): SourcePass<AgentSnapshot> {
   const { store, log } = deps;
   const fn = FN.agentStatus;
+  const key = unitKey(source.id, shard);
+  const only = shard && shard.count > 1 ? (agentId: string) => inShard(agentId, shard) : undefined;
   return {
-    load: () => store.states.loadAgents(fn, source.id, Date.now()),
+    load: () => store.states.loadAgents(fn, key, Date.now()),
     plan: async (state, signal, unobservedMs) => {
       const reader = await deps.readers.get(source);
-      const { agents: observed, unreported } = await reader.readAgents(now, signal);
+      const { agents: observed, unreported } = await reader.readAgents(now, signal, only);
       const base = {
         now,
         source: source.id,
@@ -60,7 +64,7 @@ export function agentPass(source: SourceConfig, config: Config, now: number, dep
       }
       if (plan.removed.length) {
         log.warn(`agents left out of ${MISSED_READS_BEFORE_REMOVAL} answers in a row are taken as removed`, {
-          source: source.id,
+          source: key,
           agents: plan.removed,
         });
       }
@@ -72,6 +76,6 @@ export function agentPass(source: SourceConfig, config: Config, now: number, dep
       };
     },
     episodeIds: (a) => (a.episodeId ? [a.episodeId] : []),
-    save: (next) => store.states.saveAgents(fn, source.id, next, Date.now()),
+    save: (next) => store.states.saveAgents(fn, key, next, Date.now()),
   };
 }

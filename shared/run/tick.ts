@@ -10,6 +10,7 @@ import type { SourceConfig } from '#shared/vendors/index';
 import { applyEntries, type Holder, toEntries } from './outbox';
 import { publish } from './publish';
 import type { Budget, CoreDeps, RunReport, SourceOutcome } from './types';
+import { type Shard, stageUnits, unitKey } from './units';
 
 /** Episode moves a source stage reports as still pending, at most (beyond: "not known"). */
 const MAX_PENDING_REPORTED = 200;
@@ -47,33 +48,37 @@ export interface TickOptions {
 }
 
 /**
- * One scheduled tick of a function: every source at once (bounded), each isolated from the others
+ * One scheduled tick of a function: every source (or shard of one) at once, bounded, each isolated from the others
  * and held to the run's budget, then one digest per channel of everything stored. A source still
  * busy when it is time to publish does not hold the others' notices: what it stores later goes
  * out with the next run.
  */
-export async function runFunctionTick<T>(opts: TickOptions, passFor: (source: SourceConfig) => SourcePass<T>): Promise<RunReport> {
+export async function runFunctionTick<T>(
+  opts: TickOptions,
+  passFor: (source: SourceConfig, shard?: Shard) => SourcePass<T>,
+): Promise<RunReport> {
   const { fn, config, tick, now, deps, budget } = opts;
   const started = Date.now();
   const finished: SourceResult[] = [];
-  const all = mapLimit(opts.sources, SOURCES_IN_FLIGHT, async (source) => {
-    const result = await runSourceStage(opts, source, passFor(source));
+  const units = stageUnits(opts.sources);
+  const all = mapLimit(units, SOURCES_IN_FLIGHT, async (u) => {
+    const result = await runSourceStage(opts, u.source, passFor(u.source, u.shard), u.shard);
     finished.push(result);
     return result;
   });
   const inTime = await Promise.race([all.then(() => true), sleepUntil(budget.publishAt).then(() => false)]);
   const done = [...finished];
   if (!inTime) {
-    const late = opts.sources.filter((s) => !done.some((d) => d.source === s.id)).map((s) => s.id);
+    const late = units.filter((u) => !done.some((d) => d.source === u.key)).map((u) => u.key);
     deps.log.warn('publishing before every source finished; the rest goes out next run', { fn, late });
   }
   const published = await runPublishStage({ fn, config, now, deps, sources: opts.sources, results: done });
   const publishedAfterMs = Date.now() - started;
   // in config order, whatever order they finished in
-  const sources = opts.sources.map(
-    (s): SourceOutcome =>
-      done.find((d) => d.source === s.id)?.outcome ?? {
-        source: s.id,
+  const sources = units.map(
+    (u): SourceOutcome =>
+      done.find((d) => d.source === u.key)?.outcome ?? {
+        source: u.key,
         status: 'failed',
         error: 'did not finish within the run',
         errorKind: 'deadline',
@@ -86,6 +91,7 @@ const sleepUntil = (at: number) => new Promise<void>((resolve) => setTimeout(res
 
 /** What a source stage hands the publish stage (serializable: a fan-out engine carries it). */
 export interface SourceResult {
+  /** The source, or the shard of one ("nx:2/4"): see StageUnit.key. */
   source: string;
   outcome: SourceOutcome;
   /**
@@ -121,7 +127,8 @@ export async function runPublishStage(opts: {
 }): Promise<{ digests: Digest[]; failedChannels: string[] }> {
   const { fn, config, now, deps } = opts;
   const bySource = new Map(opts.results.map((r) => [r.source, r]));
-  const holders = (await Promise.all(opts.sources.map((s) => storedHolders(fn, s.id, bySource.get(s.id), now, deps)))).flat();
+  const units = stageUnits(opts.sources);
+  const holders = (await Promise.all(units.map((u) => storedHolders(fn, u.key, bySource.get(u.key), now, deps)))).flat();
   // the first run after an upgrade also delivers what the earlier version had left unsent
   if (opts.results.some((r) => r.migrated)) {
     const legacy = await legacyHolder(fn, config, deps).catch((err: Error) => {
@@ -180,10 +187,16 @@ async function legacyHolder(fn: string, config: Config, deps: CoreDeps): Promise
   };
 }
 
-/** The source stage: one source read, planned and stored, its steps' episodes moved. Never throws. */
-export async function runSourceStage<T>(opts: TickOptions, source: SourceConfig, pass: SourcePass<T>): Promise<SourceResult> {
+/** The source stage: one source (or shard) read, planned and stored, its steps' episodes moved. Never throws. */
+export async function runSourceStage<T>(
+  opts: TickOptions,
+  source: SourceConfig,
+  pass: SourcePass<T>,
+  shard?: Shard,
+): Promise<SourceResult> {
   const { fn, config, now, deps, budget } = opts;
   const { store, log } = deps;
+  const key = unitKey(source.id, shard);
   // every outbox entry this stage saw, and those whose episode item it moved
   const seen = new Set<string>();
   const applied = new Set<string>();
@@ -191,9 +204,9 @@ export async function runSourceStage<T>(opts: TickOptions, source: SourceConfig,
     for (const e of entries) seen.add(e.id);
     for (const id of await applyEntries(store, entries, log)) applied.add(id);
   };
-  let outcome: SourceOutcome = { source: source.id, status: 'ok' };
-  const health = await store.health.load(fn, source.id).catch((err: Error) => {
-    log.error('source health could not be read', { fn, source: source.id, error: err.message });
+  let outcome: SourceOutcome = { source: key, status: 'ok' };
+  const health = await store.health.load(fn, key).catch((err: Error) => {
+    log.error('source health could not be read', { fn, source: key, error: err.message });
     return undefined;
   });
 
@@ -205,7 +218,7 @@ export async function runSourceStage<T>(opts: TickOptions, source: SourceConfig,
     // steps an earlier run stored but did not finish (a crash, a failed publish): finish them first
     await apply(state.outbox);
   } catch (err) {
-    outcome = storeError(source.id, err, log, fn);
+    outcome = storeError(key, err, log, fn);
   }
 
   if (state) {
@@ -219,7 +232,7 @@ export async function runSourceStage<T>(opts: TickOptions, source: SourceConfig,
     } catch (err) {
       const kind = signal.aborted ? 'deadline' : ((err as { kind?: string }).kind ?? 'unknown');
       outcome = { ...outcome, status: 'failed', error: (err as Error).message, errorKind: kind };
-      log.warn('source read failed; its stored state is kept', { fn, source: source.id, error: outcome.error });
+      log.warn('source read failed; its stored state is kept', { fn, source: key, error: outcome.error });
     }
     if (planned) {
       const storeStart = performance.now();
@@ -241,22 +254,22 @@ export async function runSourceStage<T>(opts: TickOptions, source: SourceConfig,
           // another run stored this source meanwhile: it owns what it stored
           stateVersion = -1;
           outcome = { ...outcome, status: 'superseded' };
-          log.warn('another run stored this source first; leaving it to it', { fn, source: source.id });
+          log.warn('another run stored this source first; leaving it to it', { fn, source: key });
         }
       } catch (err) {
-        outcome = storeError(source.id, err, log, fn);
+        outcome = storeError(key, err, log, fn);
       }
     }
   }
 
-  const healthVersion = await moveHealth(opts, source, health, outcome, apply).catch((err: Error) => {
-    log.error('source health could not be stored', { fn, source: source.id, error: err.message });
+  const healthVersion = await moveHealth(opts, source, key, health, outcome, apply).catch((err: Error) => {
+    log.error('source health could not be stored', { fn, source: key, error: err.message });
     return undefined;
   });
   const pending = [...seen].filter((id) => !applied.has(id));
   const complete = pending.length <= MAX_PENDING_REPORTED;
   return {
-    source: source.id,
+    source: key,
     outcome,
     complete,
     pending: complete ? pending : [],
@@ -301,6 +314,7 @@ function sweep<T>(state: SourceState<T>, planned: Planned<T>, pass: SourcePass<T
 async function moveHealth(
   opts: TickOptions,
   source: SourceConfig,
+  unit: string,
   prev: StoredHealth | undefined,
   outcome: SourceOutcome,
   apply: (entries: readonly OutboxEntry[]) => Promise<void>,
@@ -315,6 +329,7 @@ async function moveHealth(
     now,
     fn,
     source: source.id,
+    unit,
     prev,
     episode,
     error: outcome.status === 'ok' ? undefined : outcome.error,

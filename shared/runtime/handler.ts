@@ -7,6 +7,7 @@ import { SnsPublisher } from '#shared/notify/publishers';
 import { FUNCTIONS } from '#shared/run/functions';
 import { runFunctionTick, runPublishStage, runSourceStage, type SourceResult } from '#shared/run/tick';
 import { budgetFor, type CoreDeps } from '#shared/run/types';
+import { stageUnits } from '#shared/run/units';
 import { Store } from '#shared/store/store';
 import { ReaderPool } from '#shared/vendors/readers';
 import { runtimeFromEnv } from './env';
@@ -49,9 +50,10 @@ export function scheduledHandler(name: ScheduledFunctionId) {
     const tickOptions = { fn: name, config, tick: parsed.tick, now: started, deps, budget, sources: def.sources(config) };
     try {
       if (parsed.stage === 'source') {
-        const source = config.sources.find((s) => s.id === parsed.source);
-        if (!source) throw new Error(`source stage for unknown source "${parsed.source}"`);
-        const result = await runSourceStage(tickOptions, source, def.pass(source, config, started, deps));
+        // a source's id, or one of its shards' keys ("nx:2/4"): the items the state machine was given
+        const unit = stageUnits(tickOptions.sources).find((u) => u.key === parsed.source);
+        if (!unit) throw new Error(`source stage for unknown source "${parsed.source}"`);
+        const result = await runSourceStage(tickOptions, unit.source, def.pass(unit.source, config, started, deps, unit.shard), unit.shard);
         recordSources(metrics, [result.outcome]);
         logger.info('source stage finished', { tick: parsed.tick, outcome: result.outcome });
         return result;
@@ -76,7 +78,7 @@ export function scheduledHandler(name: ScheduledFunctionId) {
         });
         return { tick: parsed.tick, published: published.digests.length, failedChannels: published.failedChannels };
       }
-      const report = await runFunctionTick(tickOptions, (source) => def.pass(source, config, started, deps));
+      const report = await runFunctionTick(tickOptions, (source, shard) => def.pass(source, config, started, deps, shard));
       recordRun(metrics, report, Date.now() - started);
       logger.info('run finished', {
         tick: parsed.tick,

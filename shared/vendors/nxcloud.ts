@@ -3,8 +3,19 @@ import * as z from 'zod';
 import type { AgentState, NormalizedAgent } from '#shared/model/agent';
 import { mapLimit } from '#shared/runtime/concurrency';
 import { SourceError } from './errors';
-import { LooseInt, LooseIntOrNull, parseJsonBody, parseResponse, type RawResponse, TEXT_MAX, VendorHttp, VendorText } from './http';
+import {
+  LooseInt,
+  LooseIntOrNull,
+  type OutgoingRequest,
+  parseJsonBody,
+  parseResponse,
+  type RawResponse,
+  TEXT_MAX,
+  VendorHttp,
+  VendorText,
+} from './http';
 import { readAllPages } from './paging';
+import type { Probe } from './probe';
 import { SourceBaseSchema } from './source-base';
 import type { AgentRead, AgentReader } from './types';
 
@@ -18,6 +29,12 @@ export const NxSourceSchema = SourceBaseSchema.extend({
   tenantId: z.number().int().positive(),
   /** Seconds of history each status/info query covers; match the poll interval. */
   windowSec: z.number().int().min(30).max(3600).default(60),
+  /**
+   * Workers the tenant's agents are split across (by a hash of the agent id), each reading and
+   * storing its share in a source stage of its own: one status request per agent makes a large
+   * tenant CPU- and time-bound in one worker (docs/architecture.md, "Shards").
+   */
+  shards: z.number().int().min(1).max(64).default(1),
 });
 export type NxSource = z.infer<typeof NxSourceSchema>;
 
@@ -121,38 +138,48 @@ export class NxClient implements AgentReader {
     private readonly cfg: NxSource,
     private readonly creds: NxCredentials,
     private readonly wallClock: () => number = Date.now,
+    /** The PEM certificates of tls.caSecretId, trusted by this source's pool only. */
+    caBundle?: readonly string[],
   ) {
     this.source = cfg.id;
-    this.http = new VendorHttp(cfg.id, cfg.baseUrl, cfg.http);
+    this.http = new VendorHttp(cfg.id, cfg.baseUrl, cfg.http, caBundle);
   }
 
   private post(path: string, body: unknown, what: string, signal?: AbortSignal): Promise<{ data: unknown; total?: number | null }> {
     const text = JSON.stringify(body);
     return this.http.send(
-      () => {
-        const ts = String(this.wallClock());
-        const sign = nxSign({
-          accessKey: this.creds.accessKey,
-          action: 'cc',
-          bizType: '8',
-          ts,
-          body: text,
-          accessSecret: this.creds.accessSecret,
-        });
-        return {
-          method: 'POST',
-          path,
-          body: text,
-          headers: { 'content-type': 'application/json', accessKey: this.creds.accessKey, ts, bizType: '8', action: 'cc', sign },
-        };
-      },
-      (res: RawResponse) => {
-        const env = parseResponse(this.source, what, Envelope, parseJsonBody(this.source, what, res.text));
-        if (env.code !== 0) throw nxError(this.source, env.code, env.msg, what);
-        return { data: env.data, total: env.total };
-      },
+      () => this.signedPost(path, text),
+      (res: RawResponse) => this.unwrap(what, res),
       signal,
     );
+  }
+
+  /** A signed POST of `text`: a fresh ts and sign on every call (so on every attempt). */
+  private signedPost(path: string, text: string): OutgoingRequest {
+    const ts = String(this.wallClock());
+    const sign = nxSign({ accessKey: this.creds.accessKey, action: 'cc', bizType: '8', ts, body: text, accessSecret: this.creds.accessSecret });
+    return {
+      method: 'POST',
+      path,
+      body: text,
+      headers: { 'content-type': 'application/json', accessKey: this.creds.accessKey, ts, bizType: '8', action: 'cc', sign },
+    };
+  }
+
+  /** The envelope's data and total once code is 0; the vendor's error otherwise. */
+  private unwrap(what: string, res: RawResponse): { data: unknown; total?: number | null } {
+    const env = parseResponse(this.source, what, Envelope, parseJsonBody(this.source, what, res.text));
+    if (env.code !== 0) throw nxError(this.source, env.code, env.msg, what);
+    return { data: env.data, total: env.total };
+  }
+
+  /** `ccwatch verify`: the first agent page of size 1; its total counts the tenant's agent accounts. */
+  probe(_now: number): Probe {
+    const what = 'agent/page (verify)';
+    return {
+      request: this.signedPost(NX_AGENT_PAGE_PATH, JSON.stringify({ tenantId: this.cfg.tenantId, size: 1, page: 1 })),
+      read: (res) => ({ agents: parseResponse(this.source, what, AgentPage, this.unwrap(what, res)).total }),
+    };
   }
 
   async listAgents(signal?: AbortSignal): Promise<AgentRecord[]> {
@@ -187,8 +214,8 @@ export class NxClient implements AgentReader {
     return parseResponse(this.source, what, StatusAnswer, { data }).data;
   }
 
-  async readAgents(now: number, signal?: AbortSignal): Promise<AgentRead> {
-    const enabled = (await this.listAgents(signal)).filter((a) => a.status === 1);
+  async readAgents(now: number, signal?: AbortSignal, only?: (agentId: string) => boolean): Promise<AgentRead> {
+    const enabled = (await this.listAgents(signal)).filter((a) => a.status === 1 && (!only || only(a.userName)));
     const agents = await mapLimit(enabled, this.cfg.http.concurrency, async (a): Promise<NormalizedAgent> => {
       const inferred = inferNxState(await this.statusInfo(a.userName, now, signal), this.cfg.windowSec);
       return {
@@ -203,7 +230,7 @@ export class NxClient implements AgentReader {
         observedAt: now,
       };
     });
-    // a complete list: an agent it lacks is gone, not unreported
+    // a complete list (of this shard): an agent it lacks is gone, not unreported
     return { agents, unreported: [] };
   }
 

@@ -16,8 +16,9 @@ export interface AgentReader {
   /**
    * Every agent of the source, or a SourceError: never a partial list passed off as complete
    * (ids missing from an answer by id are named in `unreported`). `now` is epoch ms; when
-   * `signal` aborts, the read stops with a 'deadline' SourceError.
+   * `signal` aborts, the read stops with a 'deadline' SourceError. With `only`, a vendor that asks
+   * per agent (NXCloud) asks for just the agents it keeps: one shard of a large tenant.
    */
-  readAgents(now: number, signal?: AbortSignal): Promise<AgentRead>;
+  readAgents(now: number, signal?: AbortSignal, only?: (agentId: string) => boolean): Promise<AgentRead>;
   close(): Promise<void>;
 }

@@ -1,0 +1,108 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FN } from '#shared/contracts/names';
+import { FUNCTIONS } from '#shared/run/functions';
+import { runPublishStage, runSourceStage, type SourceResult } from '#shared/run/tick';
+import { budgetFor } from '#shared/run/types';
+import { inShard, stageUnits } from '#shared/run/units';
+import { NX_AGENT_STATUS_PATH } from '#shared/vendors/nxcloud';
+import { type Harness, makeHarness, TOPICS, testSources } from '../support/harness';
+import { population } from '../support/sim';
+
+const MIN = 60_000;
+const def = FUNCTIONS[FN.agentStatus];
+const SHARDS = 3;
+
+/** The state machine's tick: one stage per item (a source, or a shard of one), then publish. */
+async function fanOutTick(h: Harness) {
+  const now = h.clock.now();
+  const deps = { store: h.store, publisher: h.publisher, readers: h.readers, log: h.log };
+  const sources = def.sources(h.config);
+  const opts = {
+    fn: def.fn,
+    sources,
+    config: h.config,
+    tick: new Date(now).toISOString(),
+    now,
+    deps,
+    budget: budgetFor(Date.now(), 20_000),
+  };
+  const results: SourceResult[] = [];
+  for (const u of stageUnits(sources))
+    results.push(await runSourceStage(opts, u.source, def.pass(u.source, h.config, now, deps, u.shard), u.shard));
+  const published = await runPublishStage({ fn: def.fn, config: h.config, now, deps, sources, results });
+  return { results, published };
+}
+
+describe('a large NXCloud tenant split into shards', () => {
+  let h: Harness;
+  const nxIds = Array.from({ length: 30 }, (_, i) => `nx${i + 1}`);
+  beforeAll(async () => {
+    h = await makeHarness({
+      population: (t0) => population(t0, { nxcloud: nxIds.length }),
+      config: (url) => ({
+        sources: testSources(url).map((s) => (s.vendor === 'nxcloud' ? { ...s, shards: SHARDS } : s)),
+        agentRules: [{ id: 'long-break', states: ['break'], after: '15m' }],
+      }),
+    });
+  });
+  afterAll(() => h.stop());
+
+  it('reads every agent once, each shard storing only its own agents', async () => {
+    h.sim.log.length = 0;
+    const { results } = await fanOutTick(h);
+    expect(results.map((r) => r.source)).toEqual(['itnio-main', 'hw-main', 'nx-main:1/3', 'nx-main:2/3', 'nx-main:3/3']);
+    expect(results.every((r) => r.outcome.status === 'ok')).toBe(true);
+    const asked = h.sim.log.filter((l) => l.path === NX_AGENT_STATUS_PATH).map((l) => l.body.userName as string);
+    expect(asked.sort()).toEqual([...nxIds].sort());
+    const stored = await Promise.all([1, 2, 3].map((i) => h.snapshot(`nx-main:${i}/3`)));
+    // disjoint and complete, and no shard is empty with 30 agents
+    expect(
+      stored
+        .flat()
+        .map((a) => a.agentId)
+        .sort(),
+    ).toEqual([...nxIds].sort());
+    for (const [i, shard] of stored.entries()) {
+      expect(shard.length).toBeGreaterThan(0);
+      for (const a of shard) expect(inShard(a.agentId, { index: i, count: SHARDS })).toBe(true);
+    }
+  });
+
+  it('alerts name the source, not the shard, so channel and rule scopes by source still apply', async () => {
+    h.take();
+    // NXCloud tells only how a recent window was spent: time in state counts from the first read
+    h.sim.setState('nxcloud', 'nx7', h.clock.now() - 30_000, 'break');
+    for (let k = 0; k <= 16; k++) {
+      await fanOutTick(h);
+      h.clock.advance(MIN);
+    }
+    const mail = h.take().find((m) => m.topicArn === TOPICS.supervisors);
+    expect(mail?.bodies?.email).toMatch(/nx7/);
+    expect(mail?.bodies?.email).toMatch(/nx-main/);
+    expect(mail?.bodies?.email).not.toMatch(/nx-main:\d/);
+  });
+
+  it('a failing shard fails alone: its agents keep their state, the other shards carry on', async () => {
+    const broken = { index: 1, count: SHARDS };
+    const before = await h.snapshot('nx-main:2/3');
+    h.sim.addFault({ path: NX_AGENT_STATUS_PATH, kind: 'http', status: 500, match: (b) => inShard(b.userName, broken) });
+    const down = nxIds.find((id) => !inShard(id, broken) && id !== 'nx7')!;
+    h.sim.setState('nxcloud', down, h.clock.now() - 30_000, 'break');
+    try {
+      for (let k = 0; k <= 16; k++) {
+        h.clock.advance(MIN);
+        const { results } = await fanOutTick(h);
+        const byKey = Object.fromEntries(results.map((r) => [r.source, r.outcome.status]));
+        expect(byKey).toMatchObject({ 'nx-main:1/3': 'ok', 'nx-main:2/3': 'failed', 'nx-main:3/3': 'ok' });
+      }
+    } finally {
+      h.sim.clearFaults();
+    }
+    const sent = h.take();
+    // the healthy shards' alert went out; after three failed runs the broken shard is down, by name
+    expect(sent.some((m) => m.bodies?.email?.includes(down))).toBe(true);
+    const page = sent.find((m) => m.topicArn === TOPICS.oncall)?.bodies?.sms;
+    expect(page).toMatch(/nx-main:2\/3 DOWN/);
+    expect((await h.snapshot('nx-main:2/3')).map((a) => a.agentId)).toEqual(before.map((a) => a.agentId));
+  });
+});
