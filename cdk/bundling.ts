@@ -31,12 +31,15 @@ export const BUNDLING = {
 } as const;
 
 /**
- * Function memory and V8 heap cap, sized by `npm run bench`: at 50,000 agents a tick's live set fits
- * a 128 MB heap, so 192 MB leaves headroom, keeps peak RSS near 200 MB (V8 otherwise grows the heap
- * lazily toward the function's memory) and fits 512 MB with room for buffers. Tenants far beyond
- * 50,000 agents per function should raise both together.
+ * Function memory and V8 heap cap, sized by the benchmarks. Memory buys CPU (1,769 MB is one vCPU),
+ * and a source stage is mostly CPU: at 1,024 MB the fleet bench's ITNIO stages take half the wall
+ * of 512 MB for the same GB-seconds ($206.47 against $206.74 a month at 1M agents), the publish
+ * stage 3.7 s instead of 6.8 s; 1,769 MB gains little more wall and costs 53% more, since one
+ * thread uses at most one vCPU (bench/fleet-results.json). At 50,000 agents a tick's live set fits
+ * a 128 MB heap, so a 192 MB cap leaves headroom and keeps peak RSS near 200 MB (V8 otherwise
+ * grows the heap lazily toward the function's memory). Larger tenants are split into shards.
  */
-export const FUNCTION_MEMORY_MB = 512;
+export const FUNCTION_MEMORY_MB = 1024;
 export const HEAP_CAP_FLAG = '--max-old-space-size=192';
 export const RUNTIME_NODE_OPTIONS = `--enable-source-maps ${HEAP_CAP_FLAG}`;
 
