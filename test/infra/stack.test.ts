@@ -74,7 +74,7 @@ describe('the deployed stack', () => {
       });
       expect(f.Properties.ReservedConcurrentExecutions).toBeUndefined();
       expect(f.Properties.Timeout).toBeLessThan(60);
-      expect(f.Properties.MemorySize).toBe(512);
+      expect(f.Properties.MemorySize).toBe(1024);
       expect(f.Properties.Environment.Variables.NODE_OPTIONS).toContain('--max-old-space-size=192');
       expect(Object.keys(f.Properties.Environment.Variables).sort()).toEqual([
         'CCWATCH_ACK_SECRET',
