@@ -150,7 +150,9 @@ function secretsFromFile(file: string): SecretLoader {
     throw new ConfigError(file, [`(root): cannot read secrets file: ${(err as Error).message}`]);
   }
   if (!map || typeof map !== 'object' || Array.isArray(map))
-    throw new ConfigError(file, ['(root): expected an object of secretId -> credentials']);
+    throw new ConfigError(file, [
+      '(root): expected an object of secretId -> credentials (or, for a tls.caSecretId, the PEM bundle string)',
+    ]);
   return async (id) => {
     if (!(id in map)) throw new Error(`no entry "${id}" in ${file}`);
     return map[id];
@@ -188,7 +190,9 @@ async function runCommand(args: string[]): Promise<number> {
   const config = readConfig(values.config);
   const log = stderrLog(values.verbose ?? false);
   const progress = (s: string) => process.stderr.write(`${s}\n`);
-  const loadSecret = values.secrets ? secretsFromFile(values.secrets) : (id: string) => getSecret(id, { transform: 'json', maxAge: 300 });
+  const loadSecret: SecretLoader = values.secrets
+    ? secretsFromFile(values.secrets)
+    : (id, as) => (as === 'text' ? getSecret(id, { maxAge: 300 }) : getSecret(id, { transform: 'json', maxAge: 300 }));
 
   let publisher: Publisher;
   let sns: SNSClient | undefined;

@@ -31,7 +31,10 @@ export function scheduledHandler(name: ScheduledFunctionId) {
   const deps: CoreDeps = {
     store: new Store(runtime.ddb, runtime.table, logger),
     publisher: new SnsPublisher(runtime.sns, runtime.topics),
-    readers: new ReaderPool((id) => getSecret(id, { transform: 'json', maxAge: 300 })),
+    // credentials are JSON; a tls.caSecretId PEM bundle is read as the string it is
+    readers: new ReaderPool((id, as) =>
+      as === 'text' ? getSecret(id, { maxAge: 300 }) : getSecret(id, { transform: 'json', maxAge: 300 }),
+    ),
     log: logger,
   };
   const { config } = runtime;

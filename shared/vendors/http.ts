@@ -2,6 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import * as z from 'zod';
 import { formatIssues } from '#shared/model/issues';
 import { abortedError, SourceError } from './errors';
+import { certificateErrorCode, trustedCas } from './tls';
 import { Pool, type ResponseData, errors as undiciErrors } from './undici';
 
 const MiB = 1024 * 1024;
@@ -76,8 +77,17 @@ export function backoffDelay(attempt: number, baseMs: number, maxMs: number, ran
   return Math.floor(random() * Math.min(maxMs, baseMs * 2 ** attempt));
 }
 
-function networkError(source: string, err: unknown): SourceError {
+function networkError(source: string, err: unknown, origin: string, privateCa: boolean): SourceError {
   const e = err as { code?: string; message?: string };
+  const cert = certificateErrorCode(err);
+  if (cert) {
+    // fails closed, and retrying cannot help: the trust is a matter of configuration
+    const fix = privateCa
+      ? 'neither the public roots nor the bundle in tls.caSecretId vouch for it (is it the CA that signed this certificate?)'
+      : "if the vendor's certificate is from a private CA, put that CA's PEM bundle in a secret and name it in tls.caSecretId";
+    const detail = `TLS: the certificate of ${origin} is not trusted (${cert}: ${e.message}); ${fix}`;
+    return new SourceError(source, 'config', detail, undefined, { cause: err });
+  }
   let detail = e.message ?? String(err);
   if (err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError) detail = `timed out (${detail})`;
   else if (err instanceof undiciErrors.ConnectTimeoutError) detail = `connect timed out (${detail})`;
@@ -92,18 +102,27 @@ function networkError(source: string, err: unknown): SourceError {
  */
 export class VendorHttp {
   private readonly pool: Pool;
+  private readonly origin: string;
+  private readonly privateCa: boolean;
   readonly settings: HttpSettings;
 
+  /**
+   * `caBundle`: the source's own CA certificates (PEM, from tls.caSecretId), trusted by this pool
+   * only, on top of the public roots; never process-wide.
+   */
   constructor(
     readonly source: string,
     baseUrl: string,
     settings: HttpSettingsInput = {},
+    caBundle?: readonly string[],
   ) {
     this.settings = HttpSettingsSchema.parse(settings);
-    this.pool = new Pool(new URL(baseUrl).origin, {
+    this.origin = new URL(baseUrl).origin;
+    this.privateCa = !!caBundle?.length;
+    this.pool = new Pool(this.origin, {
       connections: this.settings.concurrency,
       keepAliveTimeout: 30_000,
-      connect: { timeout: this.settings.connectTimeoutMs },
+      connect: { timeout: this.settings.connectTimeoutMs, ...(caBundle?.length ? { ca: trustedCas(caBundle) } : {}) },
     });
   }
 
@@ -170,7 +189,7 @@ export class VendorHttp {
           { cause: err },
         );
       }
-      throw networkError(this.source, err);
+      throw networkError(this.source, err, this.origin, this.privateCa);
     }
     if (status >= 500) throw new SourceError(this.source, 'transient', `HTTP ${status} from ${req.path}`);
     if (status === 401 || status === 403) throw new SourceError(this.source, 'auth', `HTTP ${status} from ${req.path}`);

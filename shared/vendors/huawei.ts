@@ -164,9 +164,11 @@ export class HuaweiClient implements AgentReader {
     private readonly cfg: HuaweiSource,
     private readonly creds: HuaweiCredentials,
     private readonly wallClock: () => number = Date.now,
+    /** The PEM certificates of tls.caSecretId, trusted by this source's pool only. */
+    caBundle?: readonly string[],
   ) {
     this.source = cfg.id;
-    this.http = new VendorHttp(cfg.id, cfg.baseUrl, cfg.http);
+    this.http = new VendorHttp(cfg.id, cfg.baseUrl, cfg.http, caBundle);
     const url = new URL(cfg.baseUrl);
     // Sent exactly as signed: ip:port, with the port even when it is the scheme's default.
     this.host = url.port ? url.host : `${url.hostname}:${url.protocol === 'https:' ? 443 : 80}`;

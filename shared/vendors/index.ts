@@ -26,13 +26,19 @@ export function parseCredentials<V extends SourceConfig['vendor']>(
   return result.data as z.infer<(typeof CREDENTIALS)[V]>;
 }
 
-export function createAgentReader(source: SourceConfig, rawCredentials: unknown, wallClock: () => number = Date.now): AgentReader {
+/** `caBundle`: the PEM certificates of the source's tls.caSecretId (parseCaBundle), trusted by its pool only. */
+export function createAgentReader(
+  source: SourceConfig,
+  rawCredentials: unknown,
+  wallClock: () => number = Date.now,
+  caBundle?: readonly string[],
+): AgentReader {
   switch (source.vendor) {
     case 'itnio':
-      return new ItnioClient(source, parseCredentials('itnio', source.secretId, rawCredentials), wallClock);
+      return new ItnioClient(source, parseCredentials('itnio', source.secretId, rawCredentials), wallClock, caBundle);
     case 'huawei':
-      return new HuaweiClient(source, parseCredentials('huawei', source.secretId, rawCredentials), wallClock);
+      return new HuaweiClient(source, parseCredentials('huawei', source.secretId, rawCredentials), wallClock, caBundle);
     case 'nxcloud':
-      return new NxClient(source, parseCredentials('nxcloud', source.secretId, rawCredentials), wallClock);
+      return new NxClient(source, parseCredentials('nxcloud', source.secretId, rawCredentials), wallClock, caBundle);
   }
 }

@@ -150,9 +150,11 @@ export class ItnioClient implements AgentReader {
     private readonly cfg: ItnioSource,
     private readonly creds: ItnioCredentials,
     private readonly wallClock: () => number = Date.now,
+    /** The PEM certificates of tls.caSecretId, trusted by this source's pool only. */
+    caBundle?: readonly string[],
   ) {
     this.source = cfg.id;
-    this.http = new VendorHttp(cfg.id, cfg.baseUrl, cfg.http);
+    this.http = new VendorHttp(cfg.id, cfg.baseUrl, cfg.http, caBundle);
   }
 
   /** POST with a fresh signature per attempt; returns the envelope's data once status is 0. */

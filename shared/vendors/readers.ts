@@ -2,9 +2,14 @@ import { createHash } from 'node:crypto';
 import { SourceError } from './errors';
 import { type AgentReader, createAgentReader, type SourceConfig } from './index';
 import { ItnioClient } from './itnio';
+import { parseCaBundle } from './tls';
 
-/** Returns a source's credential object (JSON), e.g. from Secrets Manager. */
-export type SecretLoader = (secretId: string) => Promise<unknown>;
+/**
+ * Returns a secret's value, e.g. from Secrets Manager: a source's credential object (JSON), or,
+ * asked `as: 'text'`, the string as stored (a tls.caSecretId PEM bundle). A loader over a map of
+ * values (tests, the CLI's --secrets file) may ignore `as` and return what the map holds.
+ */
+export type SecretLoader = (secretId: string, as?: 'json' | 'text') => Promise<unknown>;
 
 /**
  * Keeps one adapter (and so one keep-alive pool) per source across warm invocations, and makes a
@@ -25,21 +30,42 @@ export class ReaderPool {
     } catch (err) {
       throw new SourceError(source.id, 'config', `secret "${source.secretId}" could not be read: ${(err as Error).message}`);
     }
+    const caBundle = source.tls ? await this.caBundle(source.id, source.tls.caSecretId) : undefined;
     const fingerprint = createHash('sha256')
       .update(JSON.stringify(source))
       .update(JSON.stringify(credentials ?? null))
+      .update(JSON.stringify(caBundle ?? null))
       .digest('hex');
     const cached = this.readers.get(source.id);
     if (cached?.fingerprint === fingerprint) return cached.reader;
     if (cached) await cached.reader.close();
     let reader: AgentReader;
     try {
-      reader = createAgentReader(source, credentials, this.wallClock);
+      reader = createAgentReader(source, credentials, this.wallClock, caBundle);
     } catch (err) {
       throw new SourceError(source.id, 'config', (err as Error).message);
     }
     this.readers.set(source.id, { fingerprint, reader });
     return reader;
+  }
+
+  /** The certificates of a source's tls.caSecretId; a 'config' error naming the source and the secret. */
+  private async caBundle(sourceId: string, secretId: string): Promise<string[]> {
+    let raw: unknown;
+    try {
+      raw = await this.loadSecret(secretId, 'text');
+    } catch (err) {
+      throw new SourceError(
+        sourceId,
+        'config',
+        `CA bundle secret "${secretId}" (tls.caSecretId) could not be read: ${(err as Error).message}`,
+      );
+    }
+    try {
+      return parseCaBundle(secretId, raw);
+    } catch (err) {
+      throw new SourceError(sourceId, 'config', (err as Error).message);
+    }
   }
 
   /** The ITNIO client of a source, for preview tasks. */

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { BusinessWindowSchema, TimezoneSchema } from '#shared/alerting/business-hours';
 import { HttpSettingsSchema } from './http';
+import { SourceTlsSchema } from './tls';
 
 /** What every source has, whatever its vendor. */
 export const SourceBaseSchema = z.object({
@@ -15,5 +16,7 @@ export const SourceBaseSchema = z.object({
   timezone: TimezoneSchema.default('UTC'),
   /** Outside these weekly windows no agent alert fires (resolves still do). */
   businessHours: z.array(BusinessWindowSchema).optional(),
+  /** A private CA for this source only (an on-premise vendor): `{ "caSecretId": "..." }`. */
+  tls: SourceTlsSchema.optional(),
   http: HttpSettingsSchema.prefault({}),
 });
