@@ -162,7 +162,7 @@ export function planAgents(input: AgentPlanInput): AgentPlan {
       const continuing = prev?.run?.ruleId === rule.id && (sameState ? prev.since === since : ruleCovers(rule, prev!));
       run = continuing ? prev!.run : { ruleId: rule.id, since };
     }
-    const silenced = isSilenced(silences, now, source, obs.agentId, obs.groups);
+    const silenced = isSilenced(silences, now, source, obs.agentId, obs.groups, rule?.id ?? stored?.run?.ruleId);
     const suppressed = silenced || !open;
     const agent = {
       groups: obs.groups,

@@ -8,12 +8,20 @@ export function scopeMatches(scope: Scope, source: string, subjectId: string, gr
   return true;
 }
 
+/** Whether a silence in force at `now` covers a subject (and the rule, for a silence of some rules only). */
 export function isSilenced(
   silences: readonly Silence[],
   now: number,
   source: string,
   subjectId: string,
   groups: readonly string[],
+  ruleId?: string,
 ): boolean {
-  return silences.some((s) => s.until > now && scopeMatches(s.scope, source, subjectId, groups));
+  return silences.some(
+    (s) =>
+      s.until > now &&
+      (s.from ?? 0) <= now &&
+      (!s.rules.length || (ruleId !== undefined && s.rules.includes(ruleId))) &&
+      scopeMatches(s.scope, source, subjectId, groups),
+  );
 }

@@ -96,6 +96,12 @@ export type Channel = z.infer<typeof ChannelSchema>;
 export const SilenceSchema = z
   .object({
     scope: ScopeSchema,
+    /** Only these rules (agent or task rule ids, "source-down"); empty: every rule. */
+    rules: z.array(z.string().min(1)).default([]),
+    from: z.iso
+      .datetime({ offset: true })
+      .transform((s) => Date.parse(s))
+      .optional(),
     until: z.iso.datetime({ offset: true }).transform((s) => Date.parse(s)),
     reason: z.string().optional(),
   })

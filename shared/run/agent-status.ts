@@ -36,7 +36,7 @@ export function agentPass(source: SourceConfig, config: Config, now: number, dep
   const only = shard && shard.count > 1 ? (agentId: string) => inShard(agentId, shard) : undefined;
   return {
     load: () => store.states.loadAgents(fn, key, Date.now()),
-    plan: async (state, signal, unobservedMs) => {
+    plan: async (state, signal, unobservedMs, silences) => {
       const reader = await deps.readers.get(source);
       const { agents: observed, unreported } = await reader.readAgents(now, signal, only);
       const base = {
@@ -46,7 +46,7 @@ export function agentPass(source: SourceConfig, config: Config, now: number, dep
         unreported: new Set(unreported),
         previous: state.items,
         rules: config.agentRules,
-        silences: config.silences,
+        silences,
         open: isOpen(now, source.timezone, source.businessHours),
         unobservedMs,
       };

@@ -110,7 +110,7 @@ export function taskPass(source: SourceConfig, config: Config, now: number, deps
   const rules = config.taskRules.filter((r) => r.source === source.id);
   return {
     load: () => store.states.loadTasks(fn, source.id, Date.now()),
-    plan: async (state, signal) => {
+    plan: async (state, signal, _unobservedMs, silences) => {
       const client = await deps.readers.taskClient(source);
       const running = new Map((await client.listPreviewTasks({ taskStatus: [TASK_STATUS.calling] }, signal)).map((t) => [t.taskId, t]));
       const previous = state.items;
@@ -151,7 +151,7 @@ export function taskPass(source: SourceConfig, config: Config, now: number, deps
           episode: w.prev?.episodeId ? episodes.get(w.prev.episodeId) : undefined,
           configEpisode: w.prev?.configEpisodeId ? episodes.get(w.prev.configEpisodeId) : undefined,
           observation,
-          silenced: isSilenced(config.silences, now, source.id, String(w.taskId), []),
+          silenced: isSilenced(silences, now, source.id, String(w.taskId), [], w.rule.id),
         });
         if (plan.item.episodeId || plan.item.configEpisodeId) openAlerts++;
         if (plan.changed) changes++;

@@ -1,7 +1,7 @@
 import { planHealth } from '#shared/alerting/health';
 import type { EpisodeStep } from '#shared/alerting/lifecycle';
 import { isSilenced } from '#shared/alerting/scope';
-import type { Config } from '#shared/config/schema';
+import type { Config, Silence } from '#shared/config/schema';
 import type { Episode, OutboxEntry, StoredHealth } from '#shared/model/items';
 import type { Digest } from '#shared/notify/digest';
 import { mapLimit } from '#shared/runtime/concurrency';
@@ -30,8 +30,11 @@ export interface Planned<T> {
 /** What one function does for one source; `tick` runs it the same way for every function. */
 export interface SourcePass<T> {
   load(): Promise<SourceState<T>>;
-  /** Reads the vendor (aborted by `signal` at the read deadline) and plans; SourceError for vendor trouble. */
-  plan(state: SourceState<T>, signal: AbortSignal, unobservedMs: number): Promise<Planned<T>>;
+  /**
+   * Reads the vendor (aborted by `signal` at the read deadline) and plans; SourceError for vendor
+   * trouble. `silences`: those in force, from the config and made at runtime.
+   */
+  plan(state: SourceState<T>, signal: AbortSignal, unobservedMs: number, silences: readonly Silence[]): Promise<Planned<T>>;
   /** Episode ids the items point to. */
   episodeIds(item: T): string[];
   save(next: SourceState<T>): Promise<boolean>;
@@ -210,6 +213,7 @@ export async function runSourceStage<T>(
     return undefined;
   });
 
+  const silences = await silencesInForce(opts);
   let state: SourceState<T> | undefined;
   let stateVersion: number | undefined;
   try {
@@ -227,7 +231,7 @@ export async function runSourceStage<T>(
     const gap = health?.consecutiveFailures && state.lastOkAt ? now - state.lastOkAt - config.schedule.every * 1000 : 0;
     let planned: Planned<T> | undefined;
     try {
-      planned = await pass.plan(state, signal, Math.max(0, gap));
+      planned = await pass.plan(state, signal, Math.max(0, gap), silences);
       outcome.readMs = Math.round(performance.now() - readStart);
     } catch (err) {
       const kind = signal.aborted ? 'deadline' : ((err as { kind?: string }).kind ?? 'unknown');
@@ -262,7 +266,7 @@ export async function runSourceStage<T>(
     }
   }
 
-  const healthVersion = await moveHealth(opts, source, key, health, outcome, apply).catch((err: Error) => {
+  const healthVersion = await moveHealth(opts, source, key, health, outcome, apply, silences).catch((err: Error) => {
     log.error('source health could not be stored', { fn, source: key, error: err.message });
     return undefined;
   });
@@ -277,6 +281,18 @@ export async function runSourceStage<T>(
     stateVersion,
     healthVersion,
   };
+}
+
+/**
+ * The config's silences and those made at runtime. Runtime ones that cannot be read are left out
+ * (logged): a page too many beats a tick that stops reading because one small query failed.
+ */
+async function silencesInForce(opts: TickOptions): Promise<Silence[]> {
+  const runtime = await opts.deps.store.silences.active(opts.now).catch((err: Error) => {
+    opts.deps.log.error('runtime silences could not be read; only the config silences apply this run', { fn: opts.fn, error: err.message });
+    return [];
+  });
+  return [...opts.config.silences, ...runtime];
 }
 
 function storeError(source: string, err: unknown, log: CoreDeps['log'], fn: string): SourceOutcome {
@@ -318,6 +334,7 @@ async function moveHealth(
   prev: StoredHealth | undefined,
   outcome: SourceOutcome,
   apply: (entries: readonly OutboxEntry[]) => Promise<void>,
+  silences: readonly Silence[],
 ): Promise<number | undefined> {
   const { fn, config, now, deps } = opts;
   const { store } = deps;
@@ -334,7 +351,7 @@ async function moveHealth(
     episode,
     error: outcome.status === 'ok' ? undefined : outcome.error,
     downAfter: config.sourceDownAfter,
-    silenced: isSilenced(config.silences, now, source.id, source.id, []),
+    silenced: isSilenced(silences, now, source.id, source.id, [], 'source-down'),
   });
   if (!hp.changed) return prev?.version;
   const entries = toEntries(hp.steps, config.channels, now);

@@ -4,6 +4,7 @@ import { Table } from './dynamo';
 import { Episodes } from './episodes';
 import { Health } from './health';
 import { LegacyOutbox } from './legacy-outbox';
+import { Silences } from './silences';
 import { SourceStates } from './source-state';
 
 export { StoreError } from './dynamo';
@@ -21,6 +22,8 @@ export class Store {
   readonly health: Health;
   /** Unsent notices of the earlier per-channel layout, delivered once by the first run after an upgrade. */
   readonly legacyOutbox: LegacyOutbox;
+  /** Silences made at runtime (CLI, open-alerts page). */
+  readonly silences: Silences;
 
   constructor(client: DynamoDBClient, tableName: string, log: Log = silentLog) {
     this.table = new Table(client, tableName);
@@ -28,6 +31,7 @@ export class Store {
     this.states = new SourceStates(this.table, this.episodes, log);
     this.health = new Health(this.table);
     this.legacyOutbox = new LegacyOutbox(this.table);
+    this.silences = new Silences(this.table);
   }
 
   get tableName(): string {

@@ -46,4 +46,8 @@ export const keys = {
   task: (ruleId: string, taskId: number | string) => `TASK#${ruleId}#${taskId}`,
   outbox: (fn: string, channel: string) => `OUTBOX#${fn}#${channel}`,
   run: (fn: string, source: string) => `RUN#${fn}#${source}`,
+  /** Runtime silences and their history share one small partition: one query reads every silence. */
+  silencePk: 'SILENCE',
+  silenceSk: (id: string) => `S#${id}`,
+  silenceHistorySk: (suffix: string) => `H#${suffix}`,
 };
