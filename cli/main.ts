@@ -32,6 +32,8 @@ Commands:
   ack <id>              acknowledge an alert, or snooze it with --for
   unack <id>            take an acknowledgment back: repeats and escalation resume
   history <id>          an alert's events: fired, notified, acked, escalated, resolved
+  secrets set <source>  enter a source's credentials; stored only once the vendor accepts them
+  verify                check every source: reachable, signed, clock skew, agent count
 Run 'ccwatch <command> --help' for a command's options.`,
   'check-config': `Usage: ccwatch check-config <file>
 
@@ -78,6 +80,37 @@ ${'STATE'}`,
 
 Lists open alerts, newest first: id, subject, rule, tier, since, acknowledged by.
 ${'STATE'}`,
+  secrets: `Usage: ccwatch secrets set <source> [--config <file>] [--aws | --secrets <file>]
+
+Asks for the source's credential fields (ITNIO apiKey, apiSecret; Huawei ak, sk; NXCloud
+accessKey, accessSecret), secret ones without echo. When stdin is not a terminal, reads them from
+stdin: a JSON object, or key=value lines. Checks them with one signed request to the vendor (as
+'ccwatch verify' does) and stores them only when the vendor accepts them:
+  --aws              in AWS Secrets Manager under the source's secretId (a new version; the secret is
+                     created if missing); normal AWS credentials and region
+  --secrets <file>   in this JSON file of secretId -> credentials (default ./.ccwatch/secrets.json),
+                     written atomically with mode 0600; 'ccwatch run --secrets <file>' reads it
+  --config <file>    the config naming the source (default ./ccwatch.config.json)
+Exit codes: 0 verified and stored, 4 the vendor refused them or could not be reached (nothing
+stored), 2 invalid config or secrets file, 1 usage error or invalid input.`,
+  verify: `Usage: ccwatch verify [--config <file>] [--secrets <file>] [--json]
+
+Checks every source of the config with one signed request each (ITNIO and NXCloud: the first
+agent page, of size 1; Huawei: the status of one configured agent) and prints a line per source:
+  reachable      an HTTP answer came back, and the round trip in ms
+  signed         the vendor accepted the credentials and the signature's timestamp
+  clock skew     the vendor's clock (its HTTP Date header) minus this machine's; over 60 s is
+                 flagged: ITNIO and Huawei signatures carry a timestamp (NXCloud accepts ±60 s),
+                 so a skewed clock gets requests refused
+  agents         the vendor's agent total from the same answer, or n/a (Huawei's has none)
+A source whose secret still holds the deploy's placeholders is reported as not configured.
+  --config <file>    the ccwatch config (default ./ccwatch.config.json)
+  --secrets <file>   JSON mapping each secretId to its credentials; without it, AWS Secrets Manager
+  --json             one JSON object per source per line: source, vendor, secretId, ok, reachable,
+                     latencyMs, httpStatus, signed, clockSkewSec, clockSkewWarning, agents,
+                     errorKind, error
+Exit codes: 0 every source verified, 4 some source failed (unreachable, refused, not configured),
+2 invalid config or secrets file, 1 usage error.`,
   history: `Usage: ccwatch history <id> [--json] [state options]
 
 Prints an alert's events in order: fired, notified (which channel), acked/snoozed (by whom),
@@ -377,6 +410,10 @@ export async function main(argv: string[]): Promise<number> {
         return await alertsCommand(rest);
       case 'history':
         return await historyCommand(rest);
+      case 'secrets':
+        return await (await import('./credentials')).secretsCommand(rest, HELP.secrets!, { readConfig, secretsFromFile });
+      case 'verify':
+        return await (await import('./credentials')).verifyCommand(rest, HELP.verify!, { readConfig, secretsFromFile });
       case undefined:
       case '-h':
       case '--help':
@@ -400,4 +437,7 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+// The AWS SDK warns, once per process, that its releases after early 2027 need Node 22; machines
+// run Node 20.18+. Only that notice is turned off (the SDK's own switch); every other warning shows.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 process.exitCode = await main(process.argv.slice(2));

@@ -75,7 +75,10 @@ export interface SimulatorOptions {
   population: SimPopulation;
   /** Logical time driving timelines (ms). */
   clock: () => number;
-  /** Time used to judge request timestamps; the wall clock unless a test skews it. */
+  /**
+   * The vendor's own clock: it judges request timestamps (each vendor's window) and dates every
+   * answer (HTTP Date header). The wall clock unless a test skews it.
+   */
   wallClock?: () => number;
   /** Added to every response (benchmarks). */
   latencyMs?: number;
@@ -209,6 +212,8 @@ export class VendorSimulator {
           ? 'nxcloud'
           : 'unknown';
     entry = { at: (this.opts.wallClock ?? Date.now)(), vendor, method: req.method ?? '', path, body, outcome: 'ok' };
+    // a vendor dates its answers by its own clock (Node's default Date is this machine's)
+    if (this.opts.wallClock) res.setHeader('date', new Date(this.opts.wallClock()).toUTCString());
     if (this.opts.logLimit === undefined || this.log.length < this.opts.logLimit) this.log.push(entry);
 
     const faults = this.takeFaults(path, body);

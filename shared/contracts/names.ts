@@ -24,9 +24,17 @@ export const METRIC = {
   alertsPublished: 'AlertsPublished',
   publishFailures: 'PublishFailures',
   activeAlerts: 'ActiveAlerts',
+  /** Sources whose secret still holds the deploy's placeholder values: not read, never paged. */
+  sourcesNotConfigured: 'SourcesNotConfigured',
   /** Per agent state: `Agents_busy`, `Agents_break`, ... */
   agentsInState: (state: string) => `Agents_${state}`,
 } as const;
+
+/**
+ * The value the stack puts in a new source secret's credential fields until the operator puts the
+ * real credentials in (`ccwatch secrets set`); a source whose secret still holds it is "not configured".
+ */
+export const SECRET_PLACEHOLDER = 'REPLACE_ME';
 
 /** Environment variables the stack sets and the functions read. None ever holds a secret value. */
 export const ENV = {

@@ -6,6 +6,7 @@ import {
   cleanVendorText,
   LooseInt,
   LooseIntOrNull,
+  type OutgoingRequest,
   parseJsonBody,
   parseResponse,
   type RawResponse,
@@ -14,6 +15,7 @@ import {
   VendorText,
 } from './http';
 import { huaweiAuthorization, huaweiTimestamp } from './huawei-sign';
+import type { Probe } from './probe';
 import { SourceBaseSchema } from './source-base';
 import type { AgentRead, AgentReader } from './types';
 
@@ -186,52 +188,69 @@ export class HuaweiClient implements AgentReader {
     signal?: AbortSignal,
   ): Promise<T> {
     return this.http.send(
-      () => {
-        const all: Record<string, string> = { host: this.host, 'content-type': 'application/json;charset=UTF-8' };
-        if (body) all['content-length'] = String(Buffer.byteLength(body));
-        const signed = Object.fromEntries(Object.entries(all).filter(([k]) => (this.cfg.signedHeaders as string[]).includes(k)));
-        const authorization = huaweiAuthorization({
-          ak: this.creds.ak,
-          sk: this.creds.sk,
-          timestamp: huaweiTimestamp(this.wallClock(), this.cfg.timestampMillis),
-          method,
-          path,
-          headers: signed,
-          body,
-        });
-        return { method, path, headers: { ...all, authorization }, ...(body ? { body } : {}) };
-      },
+      () => this.signed(method, path, body),
       (res: RawResponse) => interpret(parseJsonBody(this.source, what, res.text)),
       signal,
     );
   }
 
+  /** A signed request: a fresh timestamp and signature on every call (so on every attempt). */
+  private signed(method: 'GET' | 'POST', path: string, body: string): OutgoingRequest {
+    const all: Record<string, string> = { host: this.host, 'content-type': 'application/json;charset=UTF-8' };
+    if (body) all['content-length'] = String(Buffer.byteLength(body));
+    const signed = Object.fromEntries(Object.entries(all).filter(([k]) => (this.cfg.signedHeaders as string[]).includes(k)));
+    const authorization = huaweiAuthorization({
+      ak: this.creds.ak,
+      sk: this.creds.sk,
+      timestamp: huaweiTimestamp(this.wallClock(), this.cfg.timestampMillis),
+      method,
+      path,
+      headers: signed,
+      body,
+    });
+    return { method, path, headers: { ...all, authorization }, ...(body ? { body } : {}) };
+  }
+
+  /** The status records of an answer; the vendor's error when its result code is not success. */
+  private statusRecords(what: string, json: unknown): StatusRecord[] {
+    const env = parseResponse(this.source, what, StatusEnvelope, json);
+    const ok = env.resultCode !== undefined ? env.resultCode === '0100000' : env.result === '0';
+    if (!ok)
+      throw huaweiError(
+        this.source,
+        env.resultCode ?? env.result ?? '?',
+        `${what}: ${typeof env.resultDesc === 'string' ? cleanVendorText(env.resultDesc, TEXT_MAX.reason) : 'failed'}`,
+      );
+    // The same records come in resultDesc (current) and resultDatas (legacy); either will do.
+    const [field, records] = Array.isArray(env.resultDesc)
+      ? (['resultDesc', env.resultDesc] as const)
+      : (['resultDatas', env.resultDatas] as const);
+    const parsed = parseResponse(this.source, what, StatusRecords[field], { [field]: records }) as Record<typeof field, StatusRecord[]>;
+    return parsed[field];
+  }
+
+  /**
+   * `ccwatch verify`: the status of the first configured agent, one id (the API has no total, and
+   * its ping is not part of the documented contract). A success also proves ccId and vdn.
+   */
+  probe(_now: number): Probe {
+    const what = 'agentstatusinfobyagentids (verify)';
+    const first = this.cfg.agentIds[0]!;
+    const id = typeof first === 'number' ? first : Number(first.split('-')[0]);
+    const body = JSON.stringify({ ccId: this.cfg.ccId, vdn: this.cfg.vdn, agentIds: [id] });
+    return {
+      request: this.signed('POST', HUAWEI_STATUS_PATH, body),
+      read: (res) => {
+        this.statusRecords(what, parseJsonBody(this.source, what, res.text));
+        return {};
+      },
+    };
+  }
+
   private async readChunk(ids: number[], index: number, signal?: AbortSignal): Promise<StatusRecord[]> {
     const what = `agentstatusinfobyagentids chunk ${index + 1}`;
     const body = JSON.stringify({ ccId: this.cfg.ccId, vdn: this.cfg.vdn, agentIds: ids });
-    return this.request(
-      'POST',
-      HUAWEI_STATUS_PATH,
-      body,
-      what,
-      (json) => {
-        const env = parseResponse(this.source, what, StatusEnvelope, json);
-        const ok = env.resultCode !== undefined ? env.resultCode === '0100000' : env.result === '0';
-        if (!ok)
-          throw huaweiError(
-            this.source,
-            env.resultCode ?? env.result ?? '?',
-            `${what}: ${typeof env.resultDesc === 'string' ? cleanVendorText(env.resultDesc, TEXT_MAX.reason) : 'failed'}`,
-          );
-        // The same records come in resultDesc (current) and resultDatas (legacy); either will do.
-        const [field, records] = Array.isArray(env.resultDesc)
-          ? (['resultDesc', env.resultDesc] as const)
-          : (['resultDatas', env.resultDatas] as const);
-        const parsed = parseResponse(this.source, what, StatusRecords[field], { [field]: records }) as Record<typeof field, StatusRecord[]>;
-        return parsed[field];
-      },
-      signal,
-    );
+    return this.request('POST', HUAWEI_STATUS_PATH, body, what, (json) => this.statusRecords(what, json), signal);
   }
 
   /** Rest-reason names, cached for an hour; a failure here only costs the names, never the read. */

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { SECRET_PLACEHOLDER } from '#shared/contracts/names';
 import { formatIssues } from '#shared/model/issues';
 import { HuaweiClient, HuaweiCredentialsSchema, HuaweiSourceSchema } from './huawei';
 import { ItnioClient, ItnioCredentialsSchema, ItnioSourceSchema } from './itnio';
@@ -11,6 +12,20 @@ export const SourceSchema = z.discriminatedUnion('vendor', [ItnioSourceSchema, H
 export type SourceConfig = z.infer<typeof SourceSchema>;
 
 const CREDENTIALS = { itnio: ItnioCredentialsSchema, huawei: HuaweiCredentialsSchema, nxcloud: NxCredentialsSchema } as const;
+
+/** The credential fields of a vendor's secret, in the order people are asked for them. */
+export function credentialFields(vendor: SourceConfig['vendor']): string[] {
+  return Object.keys(CREDENTIALS[vendor].shape);
+}
+
+/**
+ * Whether a secret still holds the deploy's placeholder in any of the vendor's credential fields:
+ * the source is not configured yet (the stack makes the first field random, the rest placeholders).
+ */
+export function holdsPlaceholder(vendor: SourceConfig['vendor'], raw: unknown): boolean {
+  if (!raw || typeof raw !== 'object') return false;
+  return credentialFields(vendor).some((f) => (raw as Record<string, unknown>)[f] === SECRET_PLACEHOLDER);
+}
 
 /** Checks a secret's shape without ever echoing its values. */
 export function parseCredentials<V extends SourceConfig['vendor']>(

@@ -4,8 +4,19 @@ import type { AgentState, NormalizedAgent } from '#shared/model/agent';
 import { maskPhone } from '#shared/model/phone';
 import type { TaskContact } from '#shared/model/task';
 import { SourceError } from './errors';
-import { LooseInt, LooseIntOrNull, parseJsonBody, parseResponse, type RawResponse, TEXT_MAX, VendorHttp, VendorText } from './http';
+import {
+  LooseInt,
+  LooseIntOrNull,
+  type OutgoingRequest,
+  parseJsonBody,
+  parseResponse,
+  type RawResponse,
+  TEXT_MAX,
+  VendorHttp,
+  VendorText,
+} from './http';
 import { readAllPages } from './paging';
+import type { Probe } from './probe';
 import { SourceBaseSchema } from './source-base';
 import type { AgentRead, AgentReader } from './types';
 
@@ -157,31 +168,51 @@ export class ItnioClient implements AgentReader {
     this.http = new VendorHttp(cfg.id, cfg.baseUrl, cfg.http, caBundle);
   }
 
+  /** A signed POST of `text`: a fresh timestamp and signature on every call (so on every attempt). */
+  private signedPost(path: string, text: string): OutgoingRequest {
+    const timestamp = String(Math.floor(this.wallClock() / 1000));
+    return {
+      method: 'POST',
+      path,
+      body: text,
+      headers: {
+        'content-type': 'application/json;charset=UTF-8',
+        'Api-Key': this.creds.apiKey,
+        Timestamp: timestamp,
+        Sign: itnioSign(this.creds.apiKey, this.creds.apiSecret, timestamp),
+      },
+    };
+  }
+
+  /** The envelope's data once status is 0; the vendor's error otherwise. */
+  private unwrap(what: string, res: RawResponse): unknown {
+    const env = parseResponse(this.source, what, Envelope, parseJsonBody(this.source, what, res.text));
+    if (env.status !== '0') throw itnioError(this.source, env.status, env.reason, what);
+    return env.data;
+  }
+
   /** POST with a fresh signature per attempt; returns the envelope's data once status is 0. */
   private post(path: string, body: unknown, what: string, signal?: AbortSignal): Promise<unknown> {
     const text = JSON.stringify(body);
     return this.http.send(
-      () => {
-        const timestamp = String(Math.floor(this.wallClock() / 1000));
-        return {
-          method: 'POST',
-          path,
-          body: text,
-          headers: {
-            'content-type': 'application/json;charset=UTF-8',
-            'Api-Key': this.creds.apiKey,
-            Timestamp: timestamp,
-            Sign: itnioSign(this.creds.apiKey, this.creds.apiSecret, timestamp),
-          },
-        };
-      },
-      (res: RawResponse) => {
-        const env = parseResponse(this.source, what, Envelope, parseJsonBody(this.source, what, res.text));
-        if (env.status !== '0') throw itnioError(this.source, env.status, env.reason, what);
-        return env.data;
-      },
+      () => this.signedPost(path, text),
+      (res: RawResponse) => this.unwrap(what, res),
       signal,
     );
+  }
+
+  /** `ccwatch verify`: the first seat page of size 1, filtered as readAgents reads; its total counts the seats. */
+  probe(now: number): Probe {
+    const what = 'seat/query (verify)';
+    const body = { current: 1, size: 1, params: this.seatParams(), ...itnioStatsWindow(now, this.cfg.timezone) };
+    return {
+      request: this.signedPost('/v3/cc/seat/query', JSON.stringify(body)),
+      read: (res) => ({ agents: parseResponse(this.source, `${what} data`, SeatPage, this.unwrap(what, res)).total }),
+    };
+  }
+
+  private seatParams(): { voiceGroupId?: number } {
+    return { ...(this.cfg.voiceGroupId !== undefined ? { voiceGroupId: this.cfg.voiceGroupId } : {}) };
   }
 
   private async page<T extends z.ZodType>(
@@ -196,7 +227,7 @@ export class ItnioClient implements AgentReader {
   }
 
   async readAgents(now: number, signal?: AbortSignal): Promise<AgentRead> {
-    const params = { ...(this.cfg.voiceGroupId !== undefined ? { voiceGroupId: this.cfg.voiceGroupId } : {}) };
+    const params = this.seatParams();
     const window = itnioStatsWindow(now, this.cfg.timezone);
     const records = await readAllPages<SeatRecord>({
       source: this.source,

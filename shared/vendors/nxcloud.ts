@@ -157,7 +157,14 @@ export class NxClient implements AgentReader {
   /** A signed POST of `text`: a fresh ts and sign on every call (so on every attempt). */
   private signedPost(path: string, text: string): OutgoingRequest {
     const ts = String(this.wallClock());
-    const sign = nxSign({ accessKey: this.creds.accessKey, action: 'cc', bizType: '8', ts, body: text, accessSecret: this.creds.accessSecret });
+    const sign = nxSign({
+      accessKey: this.creds.accessKey,
+      action: 'cc',
+      bizType: '8',
+      ts,
+      body: text,
+      accessSecret: this.creds.accessSecret,
+    });
     return {
       method: 'POST',
       path,

@@ -1,0 +1,316 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { VendorSimulator } from '#simulator/server';
+import { closeServer, listenLoopback } from '../../local/loopback';
+import { buildCli, CLI, ccwatch } from '../support/cli';
+import { SECRETS, testSources } from '../support/harness';
+import { population, startSim, TEST_CREDS, testClock } from '../support/sim';
+
+const MIN = 60_000;
+
+/** The built CLI with `input` on its stdin (not a terminal) and extra environment. */
+function ccwatchStdin(
+  args: string[],
+  input: string,
+  cwd: string,
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn('node', [CLI, ...args], {
+      cwd,
+      env: { ...process.env, AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local', AWS_REGION: 'us-east-1', ...env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d));
+    child.stderr.on('data', (d: Buffer) => (stderr += d));
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    child.stdin.end(input);
+  });
+}
+
+const lines = (text: string) => text.trim().split('\n').filter(Boolean);
+const jsonLines = (text: string) => lines(text).map((l) => JSON.parse(l));
+
+describe('ccwatch verify and secrets set, against the simulator over HTTP', () => {
+  let sim: VendorSimulator;
+  const clock = testClock(Date.now());
+  let dir: string;
+  const file = (name: string, raw: unknown) => {
+    const path = join(dir, name);
+    writeFileSync(path, JSON.stringify(raw));
+    return path;
+  };
+  const configFor = (name: string, simUrl: string) =>
+    file(name, {
+      sources: testSources(simUrl),
+      agentRules: [{ id: 'long-break', states: ['break'], after: '15m' }],
+      channels: [
+        { id: 'supervisors', severities: ['warning', 'critical'], emails: ['lead@acme.example'] },
+        { id: 'oncall', severities: ['critical'], sms: ['+8613800138000'] },
+      ],
+    });
+  let config: string;
+  let secrets: string;
+
+  beforeAll(async () => {
+    await buildCli();
+    sim = await startSim(population(clock.start), clock.now);
+    dir = mkdtempSync(join(tmpdir(), 'ccwatch-verify-'));
+    config = configFor('ccwatch.json', sim.url);
+    secrets = file('secrets.json', SECRETS);
+  });
+  afterAll(() => sim.stop());
+
+  it('verify: every source reachable, signed, no clock skew, agent counts; one line each, and --json', async () => {
+    sim.clearLog();
+    const res = await ccwatch(['verify', '--config', config, '--secrets', secrets], dir);
+    expect(res.code, res.stderr).toBe(0);
+    const out = lines(res.stdout);
+    expect(out).toHaveLength(3);
+    expect(out[0]).toMatch(/^itnio-main \(itnio\)\s+OK\s+reachable \(\d+ ms\)\s+signed\s+clock skew [+-][01] s\s+agents 5$/);
+    expect(out[1]).toMatch(/^hw-main \(huawei\)\s+OK\s+reachable \(\d+ ms\)\s+signed\s+clock skew [+-][01] s\s+agents n\/a$/);
+    expect(out[2]).toMatch(/^nx-main \(nxcloud\)\s+OK\s+reachable \(\d+ ms\)\s+signed\s+clock skew [+-][01] s\s+agents 5$/);
+    expect(res.stderr).toContain('3 of 3 source(s) verified');
+    // ONE request per source: a page of size 1 (ITNIO, NXCloud), one agent id (Huawei)
+    expect(sim.log.map((r) => [r.path, r.outcome])).toEqual(
+      expect.arrayContaining([
+        ['/v3/cc/seat/query', 'ok'],
+        ['/rest/cmsapp/v1/openapi/agentgroup/agentstatusinfobyagentids', 'ok'],
+        ['/saas/cc/openapi/agent/page', 'ok'],
+      ]),
+    );
+    expect(sim.log).toHaveLength(3);
+    expect(sim.requests('/v3/cc/seat/query')[0]!.body).toMatchObject({ current: 1, size: 1 });
+    expect(sim.requests('/saas/cc/openapi/agent/page')[0]!.body).toMatchObject({ page: 1, size: 1 });
+    expect(sim.requests('/rest/cmsapp/v1/openapi/agentgroup/agentstatusinfobyagentids')[0]!.body.agentIds).toEqual([1001]);
+
+    const json = await ccwatch(['verify', '--config', config, '--secrets', secrets, '--json'], dir);
+    expect(json.code).toBe(0);
+    const objs = jsonLines(json.stdout);
+    expect(objs.map((o) => o.source)).toEqual(['itnio-main', 'hw-main', 'nx-main']);
+    for (const o of objs) {
+      expect(o).toMatchObject({ ok: true, reachable: true, signed: true, httpStatus: expect.any(Number) });
+      expect(Math.abs(o.clockSkewSec)).toBeLessThanOrEqual(1);
+      expect(o.latencyMs).toBeGreaterThanOrEqual(0);
+      expect(o.clockSkewWarning).toBeUndefined();
+    }
+    expect(objs.map((o) => o.agents)).toEqual([5, null, 5]);
+  });
+
+  it('verify: wrong credentials reported per source, the others still verified; exit 4', async () => {
+    const wrong = file('wrong.json', {
+      ...SECRETS,
+      'test/itnio': { ...TEST_CREDS.itnio, apiSecret: 'not-the-secret' },
+      'test/huawei': { ...TEST_CREDS.huawei, sk: 'not-the-sk' },
+    });
+    const res = await ccwatch(['verify', '--config', config, '--secrets', wrong, '--json'], dir);
+    expect(res.code).toBe(4);
+    const [itnio, hw, nx] = jsonLines(res.stdout);
+    expect(itnio).toMatchObject({ ok: false, reachable: true, signed: false, errorKind: 'auth' });
+    expect(itnio.error).toMatch(/vendor code -1/);
+    expect(hw).toMatchObject({ ok: false, reachable: true, signed: false, errorKind: 'auth', httpStatus: 401 });
+    expect(nx).toMatchObject({ ok: true, signed: true });
+    // no secret value is ever echoed
+    expect(res.stdout + res.stderr).not.toMatch(/not-the-secret|not-the-sk/);
+
+    const text = await ccwatch(['verify', '--config', config, '--secrets', wrong], dir);
+    expect(text.code).toBe(4);
+    expect(lines(text.stdout)[0]).toMatch(/^itnio-main \(itnio\)\s+FAILED\s+reachable.*NOT signed.*auth error/);
+    expect(text.stderr).toContain('1 of 3 source(s) verified');
+  });
+
+  it('verify: a placeholder secret is "not configured", with no request sent; a missing secret fails too', async () => {
+    // as the stack creates it: the first field random, the others the placeholder; and no Huawei entry
+    const noHuawei = file('no-huawei.json', {
+      'test/itnio': SECRETS['test/itnio'],
+      'test/nxcloud': { accessKey: 'Zx81rAnd0m', accessSecret: 'REPLACE_ME' },
+    });
+    sim.clearLog();
+    const res = await ccwatch(['verify', '--config', config, '--secrets', noHuawei], dir);
+    expect(res.code).toBe(4);
+    const [itnio, hw, nx] = lines(res.stdout);
+    expect(itnio).toMatch(/OK/);
+    expect(hw).toMatch(/^hw-main \(huawei\)\s+FAILED\s+not checked\s+— secret "test\/huawei" could not be read/);
+    expect(nx).toMatch(
+      /^nx-main \(nxcloud\)\s+FAILED\s+not checked\s+— not configured: secret "test\/nxcloud" still holds placeholder values/,
+    );
+    expect(sim.log.map((r) => r.vendor)).toEqual(['itnio']);
+  });
+
+  it('verify: reports the clock skew from the vendor Date header; past a vendor window, signing is refused', async () => {
+    // a vendor whose clock runs 90 s ahead: ITNIO and Huawei (5-minute windows) accept, NXCloud (±60 s) refuses
+    const ahead = await startSim(population(clock.start), clock.now, { wallClock: () => Date.now() + 90_000 });
+    try {
+      const cfg = configFor('ahead.json', ahead.url);
+      const res = await ccwatch(['verify', '--config', cfg, '--secrets', secrets, '--json'], dir);
+      expect(res.code).toBe(4);
+      const [itnio, hw, nx] = jsonLines(res.stdout);
+      for (const v of [itnio, hw, nx]) {
+        expect(v.clockSkewSec).toBeGreaterThanOrEqual(89);
+        expect(v.clockSkewSec).toBeLessThanOrEqual(91);
+        expect(v.clockSkewWarning).toBe(true);
+      }
+      expect(itnio).toMatchObject({ ok: true, signed: true });
+      expect(hw).toMatchObject({ ok: true, signed: true });
+      expect(nx).toMatchObject({ ok: false, signed: false, errorKind: 'clock' });
+      expect(nx.error).toMatch(/vendor code 1004/);
+      const text = await ccwatch(['verify', '--config', cfg, '--secrets', secrets], dir);
+      expect(lines(text.stdout)[0]).toMatch(/clock skew \+(89|90|91) s \(WARNING: over 60 s; itnio signatures carry a timestamp/);
+    } finally {
+      await ahead.stop();
+    }
+    // 10 minutes behind: every vendor refuses the timestamps
+    const behind = await startSim(population(clock.start), clock.now, { wallClock: () => Date.now() - 10 * MIN });
+    try {
+      const res = await ccwatch(['verify', '--config', configFor('behind.json', behind.url), '--secrets', secrets, '--json'], dir);
+      expect(res.code).toBe(4);
+      const all = jsonLines(res.stdout);
+      expect(all.map((v) => v.signed)).toEqual([false, false, false]);
+      for (const v of all) expect(Math.round(v.clockSkewSec / 10)).toBe(-60);
+      expect(all.map((v) => v.errorKind)).toEqual(['clock', 'auth', 'clock']);
+    } finally {
+      await behind.stop();
+    }
+  });
+
+  it('secrets set from stdin: wrong credentials store nothing (exit 4); right ones go to ./.ccwatch/secrets.json (0600), which run then uses', async () => {
+    const own = mkdtempSync(join(tmpdir(), 'ccwatch-secrets-'));
+    const stored = join(own, '.ccwatch', 'secrets.json');
+    const wrong = await ccwatchStdin(
+      ['secrets', 'set', 'itnio-main', '--config', config],
+      JSON.stringify({ apiKey: TEST_CREDS.itnio.apiKey, apiSecret: 'wrong-secret' }),
+      own,
+    );
+    expect(wrong.code).toBe(4);
+    expect(wrong.stderr).toMatch(/did not accept these credentials; nothing was stored/);
+    expect(wrong.stderr).toMatch(/auth error \(vendor code -1\)/);
+    expect(wrong.stderr + wrong.stdout).not.toContain('wrong-secret');
+    expect(existsSync(stored)).toBe(false);
+
+    const badInput = await ccwatchStdin(['secrets', 'set', 'itnio-main', '--config', config], 'apiKey=x\napiSecret=REPLACE_ME\n', own);
+    expect(badInput.code).toBe(1);
+    expect(badInput.stderr).toContain('apiSecret: still the placeholder REPLACE_ME');
+    const unknownField = await ccwatchStdin(['secrets', 'set', 'hw-main', '--config', config], '{"ak":"a","secret":"b"}', own);
+    expect(unknownField.code).toBe(1);
+    expect(unknownField.stderr).toContain('unknown field(s) secret: a huawei secret has ak, sk');
+
+    // JSON for one, key=value lines for the others
+    const itnio = await ccwatchStdin(['secrets', 'set', 'itnio-main', '--config', config], JSON.stringify(TEST_CREDS.itnio), own);
+    expect(itnio.code, itnio.stderr).toBe(0);
+    expect(itnio.stdout).toContain('itnio-main: credentials verified and stored in .ccwatch/secrets.json as "test/itnio"');
+    const hw = await ccwatchStdin(
+      ['secrets', 'set', 'hw-main', '--config', config],
+      `# Huawei\nak = ${TEST_CREDS.huawei.ak}\nsk=${TEST_CREDS.huawei.sk}\n`,
+      own,
+    );
+    expect(hw.code, hw.stderr).toBe(0);
+    const nx = await ccwatchStdin(
+      ['secrets', 'set', 'nx-main', '--config', config],
+      `accessKey=${TEST_CREDS.nxcloud.accessKey}\naccessSecret=${TEST_CREDS.nxcloud.accessSecret}\n`,
+      own,
+    );
+    expect(nx.code, nx.stderr).toBe(0);
+    expect(statSync(stored).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(readFileSync(stored, 'utf8'))).toEqual(SECRETS);
+
+    const run = await ccwatch(
+      [
+        'run',
+        '--config',
+        config,
+        '--secrets',
+        '.ccwatch/secrets.json',
+        '--once',
+        '--dry-run',
+        '--ddb-endpoint',
+        inject('ddbEndpoint'),
+        '--table',
+        'cli-secrets-set',
+      ],
+      own,
+    );
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/3 source read\(s\) ok, 0 failed/);
+  }, 60_000);
+
+  it('secrets set --aws: PutSecretValue, and CreateSecret when the secret does not exist', async () => {
+    const calls: { target: string; body: any }[] = [];
+    const existing = new Set(['test/itnio']);
+    const server: Server = createServer((req, res) => {
+      let raw = '';
+      req.on('data', (d) => (raw += d));
+      req.on('end', () => {
+        const target = String(req.headers['x-amz-target'] ?? '');
+        const body = JSON.parse(raw || '{}');
+        calls.push({ target, body });
+        const reply = (status: number, json: unknown) => {
+          res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' });
+          res.end(JSON.stringify(json));
+        };
+        if (target === 'secretsmanager.PutSecretValue') {
+          if (!existing.has(body.SecretId))
+            return reply(400, { __type: 'ResourceNotFoundException', Message: "Secrets Manager can't find the specified secret." });
+          return reply(200, { ARN: `arn:aws:secretsmanager:us-east-1:000000000000:secret:${body.SecretId}`, VersionId: 'v2' });
+        }
+        if (target === 'secretsmanager.CreateSecret') {
+          existing.add(body.Name);
+          return reply(200, { ARN: `arn:aws:secretsmanager:us-east-1:000000000000:secret:${body.Name}`, Name: body.Name, VersionId: 'v1' });
+        }
+        reply(400, { __type: 'InvalidRequestException', Message: target });
+      });
+    });
+    const endpoint = await listenLoopback(server);
+    try {
+      const own = mkdtempSync(join(tmpdir(), 'ccwatch-secrets-aws-'));
+      const env = { AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoint };
+      const put = await ccwatchStdin(
+        ['secrets', 'set', 'itnio-main', '--config', config, '--aws'],
+        JSON.stringify(TEST_CREDS.itnio),
+        own,
+        env,
+      );
+      expect(put.code, put.stderr).toBe(0);
+      expect(put.stdout).toContain('in AWS Secrets Manager (secret "test/itnio", new version)');
+      const create = await ccwatchStdin(
+        ['secrets', 'set', 'nx-main', '--config', config, '--aws'],
+        JSON.stringify(TEST_CREDS.nxcloud),
+        own,
+        env,
+      );
+      expect(create.code, create.stderr).toBe(0);
+      expect(create.stdout).toContain('(secret "test/nxcloud", created)');
+      expect(calls.map((c) => c.target)).toEqual([
+        'secretsmanager.PutSecretValue',
+        'secretsmanager.PutSecretValue',
+        'secretsmanager.CreateSecret',
+      ]);
+      expect(JSON.parse(calls[0]!.body.SecretString)).toEqual(TEST_CREDS.itnio);
+      expect(calls[2]!.body).toMatchObject({ Name: 'test/nxcloud' });
+      expect(JSON.parse(calls[2]!.body.SecretString)).toEqual(TEST_CREDS.nxcloud);
+      // refused by the vendor: Secrets Manager is never called
+      const before = calls.length;
+      const refused = await ccwatchStdin(
+        ['secrets', 'set', 'hw-main', '--config', config, '--aws'],
+        JSON.stringify({ ak: TEST_CREDS.huawei.ak, sk: 'wrong' }),
+        own,
+        env,
+      );
+      expect(refused.code).toBe(4);
+      expect(calls.length).toBe(before);
+      expect(existsSync(join(own, '.ccwatch'))).toBe(false);
+    } finally {
+      await closeServer(server);
+    }
+  });
+
+  it("hides only the AWS SDK's Node-version notice", async () => {
+    const res = await ccwatch(['alerts', '--ddb-endpoint', inject('ddbEndpoint'), '--table', 'cli-quiet'], dir);
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stderr).not.toMatch(/NodeVersionSupportWarning/);
+  });
+});
