@@ -90,6 +90,14 @@ export class CcwatchStack extends Stack {
       table.grantReadWriteData(f.fn);
       for (const topic of channels.topics.values()) topic.grantPublish(f.fn);
       for (const s of new Set(sources.map((src) => secrets.get(src.secretId)!))) s.grantRead(f.fn);
+      // and their private CA bundles (tls.caSecretId): the operator's own secrets, only read here
+      const caIds = new Set(sources.flatMap((src) => (src.tls ? [src.tls.caSecretId] : [])));
+      for (const [i, id] of [...caIds].entries()) {
+        const ca = id.startsWith('arn:')
+          ? Secret.fromSecretCompleteArn(f, `CaBundle${i}`, id)
+          : Secret.fromSecretNameV2(f, `CaBundle${i}`, id);
+        ca.grantRead(f.fn);
+      }
       // to sign acknowledge links in emails
       ack.key.grantRead(f.fn);
       return f;

@@ -1,0 +1,59 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Template } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { buildApp } from '../../cdk/ccwatch-app';
+
+const EXAMPLE = 'ccwatch.config.json';
+// bundling is exercised by `cdk synth` and the benchmark; these tests read the template only
+const NO_BUNDLING = { 'aws:cdk:bundling-stacks': [] };
+const CA_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:ccwatch/itnio-ca-AbCdEf';
+
+function build(mutate: (c: any) => void) {
+  const cfg = JSON.parse(readFileSync(EXAMPLE, 'utf8'));
+  mutate(cfg);
+  const config = join(mkdtempSync(join(tmpdir(), 'ccwatch-cfg-')), 'ccwatch.config.json');
+  writeFileSync(config, JSON.stringify(cfg));
+  const outdir = mkdtempSync(join(tmpdir(), 'ccwatch-cdk-'));
+  return buildApp({ outdir, context: { config, ...NO_BUNDLING } });
+}
+
+describe('private CA bundles (tls.caSecretId)', () => {
+  const { app, stack } = build((c) => {
+    // the on-premise Huawei by name; ITNIO (which preview tasks read too) by full ARN
+    c.sources.find((s: any) => s.vendor === 'huawei').tls = { caSecretId: 'ccwatch/huawei-ca' };
+    c.sources.find((s: any) => s.vendor === 'itnio').tls = { caSecretId: CA_ARN };
+  });
+  const t = Template.fromStack(stack);
+  const json = t.toJSON();
+  const policyOf = (fnPrefix: string) => {
+    const [, policy] = Object.entries(json.Resources as Record<string, any>).find(
+      ([id, r]) => r.Type === 'AWS::IAM::Policy' && id.startsWith(fnPrefix) && id.includes('ServiceRole'),
+    )!;
+    return (policy.Properties.PolicyDocument.Statement as any[]).filter((st) =>
+      [st.Action].flat().includes('secretsmanager:GetSecretValue'),
+    );
+  };
+  const readable = (fnPrefix: string) => JSON.stringify(policyOf(fnPrefix).flatMap((st) => [st.Resource].flat()));
+
+  it('lets each function read the CA bundles of its own sources, by name or by ARN', () => {
+    const agent = readable('AgentStatus');
+    // a name is granted with the six random characters Secrets Manager appends to it
+    expect(agent).toContain(':secret:ccwatch/huawei-ca-??????');
+    expect(agent).toContain(CA_ARN);
+    const tasks = readable('PreviewTasks');
+    expect(tasks).toContain(CA_ARN);
+    expect(tasks).not.toContain('huawei-ca');
+  });
+
+  it('creates no secret for a bundle (the operator makes it) and keeps the deploy free of open cdk-nag findings', () => {
+    const names = Object.values(t.findResources('AWS::SecretsManager::Secret')).map((s: any) => s.Properties.Name);
+    // the credential secrets of the three sources only
+    expect(names.filter(Boolean)).toHaveLength(3);
+    expect(JSON.stringify(names)).not.toMatch(/huawei-ca|itnio-ca/);
+    expect(() => app.synth()).not.toThrow();
+    const report = JSON.parse(readFileSync(join(app.outdir, 'validation-report.json'), 'utf8'));
+    expect((report.pluginReports ?? []).flatMap((r: { violations?: unknown[] }) => r.violations ?? [])).toEqual([]);
+  });
+});
