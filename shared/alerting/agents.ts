@@ -2,7 +2,7 @@ import type { AgentRule, Silence } from '#shared/config/schema';
 import type { AgentState, NormalizedAgent } from '#shared/model/agent';
 import { type AgentSnapshot, type Episode, isQuiet } from '#shared/model/items';
 import { episodeIdFor } from './episode-id';
-import { escalationDue } from './escalation';
+import { escalationReason } from './escalation';
 import { type EpisodeStep, escalateEpisode, openEpisode, repeatEpisode, resolveEpisode } from './lifecycle';
 import { isSilenced, scopeMatches } from './scope';
 
@@ -169,6 +169,7 @@ export function planAgents(input: AgentPlanInput): AgentPlan {
       state: obs.state,
       vendorState: obs.vendorState,
       ...(obs.reason ? { reason: obs.reason } : {}),
+      ...(obs.reasonCode ? { reasonCode: obs.reasonCode } : {}),
       ...(obs.inferred ? { inferred: true } : {}),
     };
 
@@ -204,7 +205,8 @@ export function planAgents(input: AgentPlanInput): AgentPlan {
         plan.steps.push(step);
         episode = step.next;
       } else if (episode && !suppressed && !isQuiet(episode, now)) {
-        if (escalationDue(rule, episode, forSec, now)) plan.steps.push(escalateEpisode(episode, now, rule.escalateSeverity, detail));
+        const why = escalationReason(rule, episode, forSec, now);
+        if (why) plan.steps.push(escalateEpisode(episode, now, rule.escalateSeverity, { ...detail, why }));
         else if (rule.repeatEvery !== undefined && now - episode.lastNotifiedAt >= rule.repeatEvery * 1000) {
           plan.steps.push(repeatEpisode(episode, now, detail));
         }

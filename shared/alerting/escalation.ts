@@ -1,3 +1,4 @@
+import { formatDuration } from '#shared/model/duration';
 import type { Episode } from '#shared/model/items';
 
 /**
@@ -11,8 +12,20 @@ export function escalationDue(
   forSec: number,
   now: number,
 ): boolean {
-  if (episode.tier >= 2) return false;
-  if (rule.escalateAfter !== undefined && forSec >= rule.escalateAfter) return true;
+  return escalationReason(rule, episode, forSec, now) !== undefined;
+}
+
+/** Why an escalation is due, in the words an email gives ("not acknowledged within 10m"); undefined when it is not. */
+export function escalationReason(
+  rule: { escalateAfter?: number | undefined; escalateIfNotAckedAfter?: number | undefined },
+  episode: Episode,
+  forSec: number,
+  now: number,
+): string | undefined {
+  if (episode.tier >= 2) return undefined;
+  if (rule.escalateAfter !== undefined && forSec >= rule.escalateAfter) return `still so after ${formatDuration(rule.escalateAfter)}`;
   const unackedSince = Math.max(episode.firedAt, episode.snoozeUntil ?? 0);
-  return rule.escalateIfNotAckedAfter !== undefined && now - unackedSince >= rule.escalateIfNotAckedAfter * 1000;
+  if (rule.escalateIfNotAckedAfter !== undefined && now - unackedSince >= rule.escalateIfNotAckedAfter * 1000)
+    return `not acknowledged within ${formatDuration(rule.escalateIfNotAckedAfter)}${episode.snoozeUntil ? ' of the snooze ending' : ''}`;
+  return undefined;
 }

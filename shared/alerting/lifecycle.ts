@@ -27,6 +27,7 @@ export interface NoticeDetail {
   agent?: Notice['agent'];
   task?: Notice['task'];
   detail?: string;
+  why?: string;
 }
 
 /** Episodes stored before steps were counted moved their version once per step. */

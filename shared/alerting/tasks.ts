@@ -2,7 +2,7 @@ import type { TaskRule } from '#shared/config/schema';
 import { type Episode, isQuiet, type TaskNoticeDetail, type TaskSnapshot } from '#shared/model/items';
 import { CONTACT_STATUS, contactCount, TASK_STATUS } from '#shared/model/task';
 import { episodeIdFor } from './episode-id';
-import { escalationDue } from './escalation';
+import { escalationReason } from './escalation';
 import { type EpisodeStep, escalateEpisode, openEpisode, repeatEpisode, resolveEpisode } from './lifecycle';
 
 /** What this run learned about one watched task. */
@@ -194,11 +194,12 @@ export function planTask(input: TaskPlanInput): TaskPlan {
         episode = step.next;
       } else if (!isQuiet(episode, now)) {
         const forSec = (now - episode.startedAt) / 1000;
-        if (
-          (escalated && episode.tier < 2) ||
-          escalationDue({ escalateIfNotAckedAfter: rule.escalateIfNotAckedAfter }, episode, forSec, now)
-        ) {
-          steps.push(escalateEpisode(episode, now, rule.escalateSeverity, { ...about, forSec }));
+        const why =
+          escalated && episode.tier < 2
+            ? `abnormal contacts reached ${rule.escalateAt!.abnormalCount}`
+            : escalationReason({ escalateIfNotAckedAfter: rule.escalateIfNotAckedAfter }, episode, forSec, now);
+        if (why) {
+          steps.push(escalateEpisode(episode, now, rule.escalateSeverity, { ...about, forSec, why }));
         } else if (rule.repeatEvery !== undefined && now - episode.lastNotifiedAt >= rule.repeatEvery * 1000) {
           steps.push(repeatEpisode(episode, now, { ...about, forSec }));
         }

@@ -159,11 +159,14 @@ export const NoticeSchema = z.object({
       state: AgentStateSchema,
       vendorState: z.string(),
       reason: z.string().optional(),
+      reasonCode: z.string().optional(),
       inferred: z.boolean().optional(),
     })
     .optional(),
   task: TaskNoticeDetailSchema.optional(),
   detail: z.string().optional(),
+  /** Why an escalation happened, in words ("not acknowledged within 10m"). */
+  why: z.string().optional(),
   /** Set when a failed publish is retried: when the notice was first due. */
   dueAt: z.number().optional(),
 });

@@ -27,12 +27,22 @@ export function buildDigests(
   now: number,
   timezones: Record<string, string>,
   ackLink?: AckLink,
+  extra: Pick<RenderContext, 'showCodes'> & { pageLink?: (channel: Channel) => string | undefined } = {},
 ): Digest[] {
   const out: Digest[] = [];
   for (const channel of channels) {
     const mine = notices.filter((n) => channelTakes(channel, n));
-    if (mine.length)
-      out.push({ channel, notices: mine, message: renderDigest(mine, { channel, now, timezones, ...(ackLink ? { ackLink } : {}) }) });
+    if (!mine.length) continue;
+    const pageLink = extra.pageLink?.(channel);
+    const ctx: RenderContext = {
+      channel,
+      now,
+      timezones,
+      ...(ackLink ? { ackLink } : {}),
+      ...(pageLink ? { pageLink } : {}),
+      ...(extra.showCodes ? { showCodes: extra.showCodes } : {}),
+    };
+    out.push({ channel, notices: mine, message: renderDigest(mine, ctx) });
   }
   return out;
 }

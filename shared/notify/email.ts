@@ -2,28 +2,19 @@ import type { Channel } from '#shared/config/schema';
 import { formatDuration } from '#shared/model/duration';
 import type { Notice } from '#shared/model/items';
 import { CONTACT_STATUS, contactCount } from '#shared/model/task';
-import { asciiSafe, HEADINGS, localTime, ORDER, sortNotices, stateLabel, subjectName } from './format';
-
-/** A plain-text table; column widths by code point so CJK names line up as well as they can. */
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => [...(r[c] ?? '')].length)));
-  return rows
-    .map((r) =>
-      r
-        .map((cell, c) => cell + ' '.repeat(widths[c]! - [...cell].length))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
-}
+import { asciiSafe, HEADINGS, ORDER, STATUS_WORDS, sortNotices, stateInWords, stateLabel, subjectName, zonedTime } from './format';
 
 export interface RenderContext {
   channel: Channel;
   now: number;
-  /** Source id -> IANA timezone, for "since" columns. */
+  /** Source id -> IANA timezone: times are shown local to the source, with the zone named. */
   timezones: Record<string, string>;
   /** Signed acknowledge links for open alerts, where the deployment has the endpoint. */
   ackLink?: (n: Notice) => string | undefined;
+  /** The channel's open-alerts page, where the deployment has the endpoint. */
+  pageLink?: string;
+  /** Whether a rule targets vendor codes (`vendorStates`, `reasons`): only then are codes shown. */
+  showCodes?: (ruleId: string) => boolean;
 }
 
 export function renderSubject(notices: readonly Notice[], channel: Channel): string {
@@ -36,7 +27,7 @@ export function renderSubject(notices: readonly Notice[], channel: Channel): str
       ? 'OK'
       : 'WARNING';
   const head = `[ccwatch ${channel.id}] ${sev}: ${counts.map(([s, c]) => `${c} ${s}`).join(', ')}`;
-  const lead = ` - ${subjectName(worst)} ${asciiSafe(stateLabel(worst))}${worst.forSec > 0 ? ` ${formatDuration(worst.forSec)}` : ''}`;
+  const lead = ` - ${subjectName(worst)} ${asciiSafe(stateInWords(worst, false) || stateLabel(worst))}${worst.forSec > 0 ? ` ${formatDuration(worst.forSec)}` : ''}`;
   const subject = asciiSafe(head + lead);
   return subject.length < 100 ? subject : `${subject.slice(0, 96)}...`;
 }
@@ -44,62 +35,37 @@ export function renderSubject(notices: readonly Notice[], channel: Channel): str
 /** An email lists at most this many alerts, worst first; the rest are counted. */
 export const EMAIL_MAX_ROWS = 300;
 
+/**
+ * A digest for people reading on a phone: a summary line, the link to the channel's open alerts,
+ * then one short block per alert (who, state in words, for how long, since when in the source's
+ * time, the rule, why it escalated, its acknowledge link), worst first. Plain text, short lines.
+ */
 export function renderEmail(notices: readonly Notice[], ctx: RenderContext, maxRows = EMAIL_MAX_ROWS): string {
   const sorted = sortNotices(notices);
   const shown = new Set(sorted.slice(0, maxRows));
-  const lines = [
-    `ccwatch: ${notices.length} change${notices.length === 1 ? '' : 's'} at ${new Date(ctx.now).toISOString().slice(0, 16).replace('T', ' ')} UTC`,
-    '',
-  ];
+  const summary = ORDER.map((s) => [s, notices.filter((n) => n.status === s).length] as const)
+    .filter(([, c]) => c > 0)
+    .map(([s, c]) => `${c} ${STATUS_WORDS[s]}`)
+    .join(', ');
+  const lines = [`ccwatch ${ctx.channel.id}: ${summary}`, `as of ${zonedTime(ctx.now, commonZone(notices, ctx))}`, ''];
+  if (ctx.pageLink) lines.push(`Everything open for ${ctx.channel.id}: ${ctx.pageLink}`, '');
   for (const status of ORDER) {
     const all = sorted.filter((n) => n.status === status);
     if (!all.length) continue;
     const group = all.filter((n) => shown.has(n));
     lines.push(`${HEADINGS[status]} (${all.length})`);
     if (group.length < all.length) lines.push(`(the ${group.length} longest-running shown; ${all.length - group.length} more not listed)`);
-    const agents = group.filter((n) => n.kind === 'agent');
-    if (agents.length) {
-      lines.push(
-        table([
-          ['Alert', 'Agent', 'Source', 'Group', 'State', 'For', 'Since', 'Rule', 'Severity'],
-          ...agents.map((n) => [
-            n.episodeId,
-            n.subjectName === n.subjectId ? n.subjectId : `${n.subjectName} (${n.subjectId})`,
-            n.source,
-            n.agent?.groups.join(', ') || '-',
-            stateLabel(n),
-            formatDuration(n.forSec),
-            localTime(n.startedAt, ctx.timezones[n.source] ?? 'UTC'),
-            n.ruleId,
-            n.severity,
-          ]),
-        ]),
-      );
-    }
-    for (const n of group.filter((x) => x.kind === 'source')) {
-      lines.push(
-        `${n.episodeId}  source ${n.source} is down since ${localTime(n.startedAt, ctx.timezones[n.source] ?? 'UTC')}: ${n.detail ?? ''}`,
-      );
-    }
-    for (const n of group.filter((x) => x.kind === 'task')) lines.push(...renderTaskBlock(n));
+    for (const n of group) lines.push('', ...renderBlock(n, ctx));
     lines.push('');
   }
-  const links = ctx.ackLink
-    ? sorted
-        .filter((n) => shown.has(n) && n.status !== 'resolved')
-        .flatMap((n) => {
-          const url = ctx.ackLink!(n);
-          return url ? [`  ${n.episodeId}  ${url}`] : [];
-        })
-    : [];
-  if (links.length) lines.push('Acknowledge or snooze (stops repeats and escalation):', ...links, '');
+  lines.push('--');
   const delayed = notices.filter((n) => n.dueAt !== undefined);
   if (delayed.length)
     lines.push(
       `Delayed: ${delayed.map((n) => `${n.episodeId} ${n.status} was due ${new Date(n.dueAt!).toISOString().slice(11, 16)} UTC`).join('; ')} (an earlier run could not send them).`,
     );
   if (notices.some((n) => n.agent?.inferred)) lines.push('~ state inferred from time-per-state reports (NXCloud offers no live state).');
-  lines.push("Start times are in each source's timezone. From a terminal: ccwatch ack <alert id> [--for 30m].");
+  lines.push('From a terminal: ccwatch ack <alert id> [--for 30m].');
   // the same step ids in two messages mean one was delivered twice, not that something new happened
   lines.push(
     `Steps: ${sortNotices(notices)
@@ -109,19 +75,59 @@ export function renderEmail(notices: readonly Notice[], ctx: RenderContext, maxR
   return lines.join('\n');
 }
 
-function renderTaskBlock(n: Notice): string[] {
+/** The zone of the header's time: the sources' own when they all share one, else UTC. */
+function commonZone(notices: readonly Notice[], ctx: RenderContext): string {
+  const zones = new Set(notices.map((n) => ctx.timezones[n.source] ?? 'UTC'));
+  return zones.size === 1 ? [...zones][0]! : 'UTC';
+}
+
+/** Who (and where), for the first line of a block. */
+export function who(n: Notice): string {
+  return n.subjectName === n.subjectId ? n.subjectId : `${n.subjectName} (${n.subjectId})`;
+}
+
+function renderBlock(n: Notice, ctx: RenderContext): string[] {
+  const tz = ctx.timezones[n.source] ?? 'UTC';
+  const since = zonedTime(n.startedAt, tz);
+  const sev = n.status === 'resolved' ? '' : `, ${n.severity}`;
+  const rule = `Rule ${n.ruleId}${sev}${n.why ? `: escalated, ${n.why}` : ''}`;
+  const ack = n.status !== 'resolved' ? ctx.ackLink?.(n) : undefined;
+  const alert = ack ? `Alert ${n.episodeId}, acknowledge or snooze: ${ack}` : `Alert ${n.episodeId}`;
+  if (n.kind === 'source') {
+    return [
+      n.subjectName,
+      n.status === 'resolved'
+        ? `  Answering again, after ${formatDuration(n.forSec)} down`
+        : `  Not answering since ${since}${n.detail ? `: ${n.detail}` : ''}`,
+      `  ${alert}`,
+    ];
+  }
+  if (n.kind === 'task') return renderTaskBlock(n, rule, alert);
+  const where = [n.source, ...(n.agent?.groups.length ? [n.agent.groups.join(', ')] : [])].join(' · ');
+  const state = stateInWords(n, ctx.showCodes?.(n.ruleId) ?? false);
+  const what =
+    n.status === 'resolved'
+      ? `  Now ${state || 'out of the rule'}, after ${formatDuration(n.forSec)}`
+      : `  ${capitalize(state)} for ${formatDuration(n.forSec)}, since ${since}`;
+  return [`${who(n)} · ${where}`, what, `  ${rule}`, `  ${alert}`];
+}
+
+const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+
+function renderTaskBlock(n: Notice, rule: string, alert: string): string[] {
   const t = n.task!;
   const out = [
-    `${n.episodeId}  task ${n.subjectName === n.subjectId ? n.subjectId : `${n.subjectName} (${n.subjectId})`} on ${n.source}, rule ${n.ruleId}, ${n.severity}`,
-    `  contacts: not called ${contactCount(t.counts, CONTACT_STATUS.notCalled)}, in progress ${contactCount(t.counts, CONTACT_STATUS.inProgress)}, called ${contactCount(t.counts, CONTACT_STATUS.called)}, abnormal ${contactCount(t.counts, CONTACT_STATUS.abnormal)}`,
-    `  abnormal share of attempted: ${(t.share * 100).toFixed(1)}% of ${t.attempted}` +
+    `Task ${who(n)} · ${n.source}`,
+    `  ${contactCount(t.counts, CONTACT_STATUS.abnormal)} abnormal contacts, ${(t.share * 100).toFixed(1)}% of ${t.attempted} attempted` +
       (t.growth ? `; +${t.growth.by} in the last ${formatDuration(t.growth.withinSec)}` : ''),
+    `  Not called ${contactCount(t.counts, CONTACT_STATUS.notCalled)}, in progress ${contactCount(t.counts, CONTACT_STATUS.inProgress)}, called ${contactCount(t.counts, CONTACT_STATUS.called)}`,
   ];
   if (t.note) out.push(`  ${t.note}`);
-  if (t.topReasons.length) out.push(`  top reasons: ${t.topReasons.map((r) => `${r.reason} (${r.count})`).join(', ')}`);
+  if (t.topReasons.length) out.push(`  Top reasons: ${t.topReasons.map((r) => `${r.reason} (${r.count})`).join(', ')}`);
   if (t.examples.length) {
-    out.push('  latest abnormal contacts:');
+    out.push('  Latest abnormal contacts:');
     out.push(...t.examples.map((e) => `    ${e.calledMasked}  ${e.errorReason ?? ''}${e.agentName ? `  agent ${e.agentName}` : ''}`));
   }
+  out.push(`  ${rule}`, `  ${alert}`);
   return out;
 }

@@ -1,3 +1,4 @@
+import type { AgentState } from '#shared/model/agent';
 import type { Notice, NoticeStatus } from '#shared/model/items';
 import { CONTACT_STATUS, contactCount } from '#shared/model/task';
 
@@ -47,5 +48,50 @@ export function localTime(ms: number, timezone: string): string {
     hour: '2-digit',
     minute: '2-digit',
     hourCycle: 'h23',
+  }).format(ms);
+}
+
+/** Agent states as a supervisor says them. */
+export const STATE_WORDS: Record<AgentState, string> = {
+  idle: 'available',
+  busy: 'on a call',
+  wrapup: 'in wrap-up',
+  break: 'on break',
+  offline: 'signed off',
+  other: 'in another state',
+};
+
+/** What the summary line calls each status. */
+export const STATUS_WORDS: Record<NoticeStatus, string> = {
+  escalated: 'escalated',
+  firing: 'new',
+  repeat: 'still open',
+  resolved: 'resolved',
+};
+
+/**
+ * An agent's state in words ("on break: Meal"); the vendor's codes follow only when the alert's
+ * rule targets codes (`vendorStates`, `reasons`), since only then do they say something.
+ */
+export function stateInWords(n: Notice, showCodes: boolean): string {
+  if (!n.agent) return '';
+  const a = n.agent;
+  const reason = a.reason
+    ? `: ${a.reasonCode && a.reason.endsWith(` (${a.reasonCode})`) ? a.reason.slice(0, -(a.reasonCode.length + 3)) : a.reason}`
+    : '';
+  const codes = showCodes ? ` (vendor state ${a.vendorState}${a.reasonCode ? `, reason ${a.reasonCode}` : ''})` : '';
+  return `${STATE_WORDS[a.state]}${reason}${codes}${a.inferred ? ' ~' : ''}`;
+}
+
+/** "26 Nov, 09:40 GMT+8": local to a source, with its zone named (UTC where no source applies). */
+export function zonedTime(ms: number, timezone = 'UTC'): string {
+  return new Intl.DateTimeFormat('en-GB', {
+    timeZone: timezone,
+    day: '2-digit',
+    month: 'short',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+    timeZoneName: 'short',
   }).format(ms);
 }

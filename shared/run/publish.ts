@@ -8,6 +8,12 @@ export function timezones(config: Config): Record<string, string> {
   return Object.fromEntries(config.sources.map((s) => [s.id, s.timezone]));
 }
 
+/** Whether a rule targets vendor codes, so that its alerts show them after the words. */
+export function codeRules(config: Config): (ruleId: string) => boolean {
+  const ids = new Set(config.agentRules.filter((r) => r.vendorStates?.length || r.reasons?.length).map((r) => r.id));
+  return (ruleId) => ids.has(ruleId);
+}
+
 /** A notice first due in an earlier run says so ("delayed"). */
 function noticeOf(e: OutboxEntry, now: number): Notice | undefined {
   if (!e.notice) return undefined;
@@ -34,6 +40,7 @@ export async function publish(opts: {
   const published: Digest[] = [];
   const failedChannels: string[] = [];
   const tz = timezones(config);
+  const showCodes = codeRules(config);
   for (const channel of config.channels) {
     const owed = holders.flatMap((h) => h.entries.filter((e) => e.notice && e.channels.includes(channel.id)));
     const [digest] = buildDigests(
@@ -42,6 +49,7 @@ export async function publish(opts: {
       now,
       tz,
       deps.ackLink,
+      { showCodes },
     );
     if (!digest) continue;
     try {

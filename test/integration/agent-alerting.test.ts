@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { smsLength } from '#shared/notify/sms-length';
-import { emailSection, type Harness, makeHarness, TOPICS } from '../support/harness';
+import { emailWho, type Harness, makeHarness, TOPICS } from '../support/harness';
 
 const MIN = 60_000;
 const BREAK_RULE = { id: 'long-break', states: ['break'], after: '15m', repeatEvery: '30m', escalateAfter: '60m' };
@@ -9,8 +9,7 @@ const BREAK_RULE = { id: 'long-break', states: ['break'], after: '15m', repeatEv
 function who(messages: { topicArn: string; bodies?: Record<string, string> }[], topic: string, heading: string): string[] {
   return messages
     .filter((m) => m.topicArn === topic)
-    .flatMap((m) => emailSection(m.bodies!.email!, heading).split('\n').slice(2))
-    .map((row) => row.split(/\s{2,}/)[1]!)
+    .flatMap((m) => emailWho(m.bodies!.email!, heading))
     .sort();
 }
 
@@ -49,7 +48,9 @@ describe('a break timeline across all three vendors', () => {
     expect(msgs[0]!.topicArn).toBe(TOPICS.supervisors);
     expect(who(msgs, TOPICS.supervisors, 'FIRING')).toEqual(firing);
     expect(msgs[0]!.subject).toMatch(/^\[ccwatch supervisors\] WARNING: 3 firing/);
-    expect(msgs[0]!.bodies!.email).toContain('Meal (3)');
+    // the reason in words; its code only where a rule targets reasons
+    expect(msgs[0]!.bodies!.email).toContain('On break: Meal for 15m');
+    expect(msgs[0]!.bodies!.email).not.toContain('Meal (3)');
     expect(msgs[0]!.attributes['AWS.SNS.SMS.SMSType']).toBe('Transactional');
   });
 

@@ -5,7 +5,7 @@ import { runAgentStatus } from '#shared/run/agent-status';
 import { budgetFor } from '#shared/run/types';
 import { HUAWEI_STATUS_PATH } from '#shared/vendors/huawei';
 import { DynamoProxy } from '../support/ddb-proxy';
-import { emailSection, type Harness, makeHarness, TOPICS } from '../support/harness';
+import { emailWho, type Harness, makeHarness, TOPICS } from '../support/harness';
 
 const MIN = 60_000;
 const BREAK_RULE = { id: 'long-break', states: ['break'], after: '15m', repeatEvery: '30m' };
@@ -13,8 +13,7 @@ const BREAK_RULE = { id: 'long-break', states: ['break'], after: '15m', repeatEv
 const heading = (msgs: ReturnType<Harness['take']>, topic: string, h: string) =>
   msgs
     .filter((m) => m.topicArn === topic)
-    .flatMap((m) => emailSection(m.bodies!.email!, h).split('\n').slice(2))
-    .map((row) => row.split(/\s{2,}/)[1]!)
+    .flatMap((m) => emailWho(m.bodies!.email!, h))
     .sort();
 
 describe('upgrading a deployed table', () => {

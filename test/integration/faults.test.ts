@@ -5,7 +5,7 @@ import { runPreviewTasks } from '#shared/run/preview-tasks';
 import { dialerTask } from '#simulator/population';
 import type { Fault, FaultKind } from '#simulator/server';
 import { DynamoProxy } from '../support/ddb-proxy';
-import { emailSection, type Harness, makeHarness, TOPICS } from '../support/harness';
+import { emailWho, type Harness, makeHarness, TOPICS } from '../support/harness';
 import { population, TEST_CREDS } from '../support/sim';
 
 const MIN = 60_000;
@@ -15,8 +15,7 @@ const SEAT = '/v3/cc/seat/query';
 const names = (msgs: ReturnType<Harness['take']>, heading: string) =>
   msgs
     .filter((m) => m.topicArn === TOPICS.supervisors)
-    .flatMap((m) => emailSection(m.bodies!.email!, heading).split('\n').slice(2))
-    .map((row) => row.split(/\s{2,}/)[1])
+    .flatMap((m) => emailWho(m.bodies!.email!, heading))
     .sort();
 
 describe('vendor faults: the source fails cleanly, state is kept, the others proceed', () => {

@@ -38,7 +38,7 @@ describe('the on-call loop', () => {
     msgs
       .map((m) => m.bodies!.email!)
       .join('\n')
-      .match(new RegExp(`(\\w{6})\\s+${name}`))![1]!;
+      .match(new RegExp(`^${name} · .*\\n(?: {2}.*\\n)*? {2}Alert (\\w{6})`, 'm'))![1]!;
 
   beforeAll(async () => {
     await buildCli();
@@ -61,8 +61,7 @@ describe('the on-call loop', () => {
     h.sim.setState('huawei', '1002', h.clock.start, 'break');
     const msgs = await runAt(15);
     const email = msgs[0]!.bodies!.email!;
-    expect(email).toMatch(/Acknowledge or snooze/);
-    expect(email).toMatch(/\w{6} {2}https:\/\/ack\.example\/\?t=[\w-]+\.[\w-]+/);
+    expect(email).toMatch(/ {2}Alert \w{6}, acknowledge or snooze: https:\/\/ack\.example\/\?t=[\w-]+\.[\w-]+/);
     expect(msgs[0]!.bodies!.sms).toMatch(/\[\w{6}\]/);
   });
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { emailSection, type Harness, makeHarness, TOPICS } from '../support/harness';
+import { emailWho, type Harness, makeHarness, TOPICS } from '../support/harness';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -7,8 +7,7 @@ const HOUR = 60 * MIN;
 const firing = (msgs: ReturnType<Harness['take']>) =>
   msgs
     .filter((m) => m.topicArn === TOPICS.supervisors)
-    .flatMap((m) => emailSection(m.bodies!.email!, 'FIRING').split('\n').slice(2))
-    .map((row) => row.split(/\s{2,}/)[1]!)
+    .flatMap((m) => emailWho(m.bodies!.email!, 'FIRING'))
     .sort();
 
 describe('silences made at runtime', () => {

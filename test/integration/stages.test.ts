@@ -4,7 +4,7 @@ import { FUNCTIONS } from '#shared/run/functions';
 import { runPublishStage, runSourceStage, type SourceResult } from '#shared/run/tick';
 import { budgetFor } from '#shared/run/types';
 import { parseFunctionEvent } from '#shared/runtime/schedule-event';
-import { emailSection, type Harness, makeHarness, TOPICS } from '../support/harness';
+import { emailWho, type Harness, makeHarness, TOPICS } from '../support/harness';
 
 const MIN = 60_000;
 const def = FUNCTIONS[FN.agentStatus];
@@ -33,8 +33,7 @@ async function fanOutTick(h: Harness, failing: string[] = []) {
 const firing = (msgs: ReturnType<Harness['take']>) =>
   msgs
     .filter((m) => m.topicArn === TOPICS.supervisors)
-    .flatMap((m) => emailSection(m.bodies!.email!, 'FIRING').split('\n').slice(2))
-    .map((row) => row.split(/\s{2,}/)[1]!)
+    .flatMap((m) => emailWho(m.bodies!.email!, 'FIRING'))
     .sort();
 
 describe('the tick as separate stages (one per source, then publish)', () => {

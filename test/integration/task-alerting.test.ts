@@ -142,7 +142,7 @@ describe('preview-task alerting', () => {
   it('names top error reasons and masked examples, reading only the newest abnormal contacts', () => {
     const fired = firstMinute((m) => notices(m).includes('winback-count:700:firing'))!;
     const email = msgs.get(fired)!.find((m) => m.topicArn === TOPICS.supervisors)!.bodies!.email!;
-    expect(email).toMatch(/top reasons: (No answer|Number unreachable|Line busy|Carrier rejected) \(\d+\)/);
+    expect(email).toMatch(/Top reasons: (No answer|Number unreachable|Line busy|Carrier rejected) \(\d+\)/);
     expect(email).toMatch(/\*{7}\d{4}/);
     const sampleReads = requestsPerTick.get(fired)!.filter((r) => r.body.size > 1);
     expect(sampleReads.length).toBeGreaterThan(0);

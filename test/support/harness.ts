@@ -146,10 +146,20 @@ export async function makeHarness(
   };
 }
 
-/** "Agent 3" style names from an SNS email body's table rows for a status heading. */
+/** The text of one status section of an email digest ("FIRING (2)" up to the next section or the footer). */
 export function emailSection(body: string, heading: string): string {
-  const start = body.indexOf(`${heading} (`);
+  const lines = body.split('\n');
+  const start = lines.findIndex((l) => l.startsWith(`${heading} (`));
   if (start < 0) return '';
-  const end = body.indexOf('\n\n', start);
-  return body.slice(start, end < 0 ? undefined : end);
+  const end = lines.findIndex((l, i) => i > start && (/^(ESCALATED|FIRING|STILL FIRING|RESOLVED) \(\d+\)$/.test(l) || l === '--'));
+  return lines.slice(start, end < 0 ? undefined : end).join('\n');
+}
+
+/** Who each alert of a section is about, as its block's first line names them ("Agent 3 (3)", "1003"). */
+export function emailWho(body: string, heading: string): string[] {
+  return emailSection(body, heading)
+    .split('\n')
+    .slice(1)
+    .filter((l) => l && !l.startsWith(' ') && !l.startsWith('('))
+    .map((l) => l.split(' · ')[0]!);
 }

@@ -62,15 +62,43 @@ describe('email digest', () => {
     expect(s).toContain('CRITICAL: 51 firing');
   });
 
-  it('tables every alert with state, duration, local start time, rule and severity', () => {
-    const body = renderEmail([notice(1), notice(2, { status: 'resolved', severity: 'warning' })], {
-      channel,
-      now: T,
-      timezones: { 'itnio-main': 'Asia/Shanghai' },
-    });
-    expect(body).toContain('FIRING (1)');
-    expect(body).toContain('RESOLVED (1)');
-    expect(body).toMatch(/E0001\s+Agent 1 \(101\)\s+itnio-main\s+sales\s+break\(5\)\s+21m\s+23 Nov, 16:39\s+long-break\s+critical/);
+  it('gives each alert a short block a person reads on a phone: who, state in words, since when in the source zone, rule', () => {
+    const body = renderEmail(
+      [
+        notice(1, { status: 'escalated', why: 'not acknowledged within 10m' }),
+        notice(2, { status: 'resolved', severity: 'warning', agent: { groups: [], state: 'idle', vendorState: '4' } }),
+      ],
+      { channel, now: T, timezones: { 'itnio-main': 'Asia/Shanghai' }, ackLink: (n) => `https://ack.example/a/${n.episodeId}` },
+    );
+    const lines = body.split('\n');
+    // the summary comes first, its time in the one zone every alert shares
+    expect(lines[0]).toBe('ccwatch oncall: 1 escalated, 1 resolved');
+    expect(lines[1]).toBe('as of 23 Nov, 17:00 GMT+8');
+    expect(body).toContain(
+      [
+        'ESCALATED (1)',
+        '',
+        'Agent 1 (101) · itnio-main · sales',
+        '  On break for 21m, since 23 Nov, 16:39 GMT+8',
+        '  Rule long-break, critical: escalated, not acknowledged within 10m',
+        '  Alert E0001, acknowledge or snooze: https://ack.example/a/E0001',
+      ].join('\n'),
+    );
+    expect(body).toContain(
+      ['RESOLVED (1)', '', 'Agent 2 (102) · itnio-main', '  Now available, after 22m', '  Rule long-break', '  Alert E0002'].join('\n'),
+    );
+    // no vendor code unless the rule targets codes; no line wider than a phone shows without the link
+    expect(body).not.toMatch(/\(5\)|vendor state/);
+    for (const l of lines.filter((x) => !x.includes('https://') && !x.startsWith('Steps:'))) expect(l.length).toBeLessThanOrEqual(72);
+  });
+
+  it('names vendor codes after the words when the rule targets them, and UTC when sources differ in zone', () => {
+    const n = notice(1, { agent: { groups: [], state: 'break', vendorState: '8', reason: 'Meal (3)', reasonCode: '3' } });
+    const other = notice(2, { source: 'hw-main' });
+    const body = renderEmail([n, other], { channel, now: T, timezones: { 'itnio-main': 'Asia/Shanghai' }, showCodes: () => true });
+    expect(body).toContain('  On break: Meal (vendor state 8, reason 3) for 21m, since 23 Nov, 16:39 GMT+8');
+    expect(body).toContain('since 23 Nov, 08:38 UTC');
+    expect(body.split('\n')[1]).toBe('as of 23 Nov, 09:00 UTC');
   });
 });
 
