@@ -37,6 +37,9 @@ function cron(minuteField: string, fromHour: number, toHourExclusive: number, da
  * Cron schedules that run a function every `everySeconds` inside the business hours of the sources
  * it polls. They must share one timezone and every one must have hours; windows must start and end
  * on the hour (cron has no partial hours); a window across midnight becomes two schedules.
+ * Sources' `holidays` are not in them: a cron expression says when to run, never "except on
+ * these dates", so on a holiday the function still runs inside the weekly hours and the planner
+ * keeps the day closed (isOpen), as it does outside business hours when runs go around the clock.
  */
 export function businessHoursSchedules(sources: readonly SourceConfig[], everySeconds: number, fn: string): CronSchedule[] {
   const problem = (msg: string) => new ScheduleConfigError(`schedule.businessHoursOnly (${fn}): ${msg}`);

@@ -11,6 +11,12 @@ export const BusinessWindowSchema = z.object({
 });
 export type BusinessWindow = z.infer<typeof BusinessWindowSchema>;
 
+/**
+ * Dates (YYYY-MM-DD, in the source's timezone) on which the source counts as closed all day: no
+ * agent alert fires, exactly as outside business hours (resolves still do).
+ */
+export const HolidaysSchema = z.array(z.iso.date({ error: 'expected a date like "2026-10-01" (YYYY-MM-DD, a real calendar day)' }));
+
 export const TimezoneSchema = z.string().refine((tz) => {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: tz });
@@ -20,9 +26,12 @@ export const TimezoneSchema = z.string().refine((tz) => {
   }
 }, 'expected an IANA timezone such as "Asia/Shanghai"');
 
-function localParts(epochMs: number, timezone: string): { day: (typeof DAYS)[number]; minutes: number } {
+function localParts(epochMs: number, timezone: string): { date: string; day: (typeof DAYS)[number]; minutes: number } {
   const parts = new Intl.DateTimeFormat('en-US', {
     timeZone: timezone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
     weekday: 'short',
     hour: '2-digit',
     minute: '2-digit',
@@ -30,6 +39,7 @@ function localParts(epochMs: number, timezone: string): { day: (typeof DAYS)[num
   }).formatToParts(epochMs);
   const get = (t: string) => parts.find((p) => p.type === t)?.value ?? '';
   return {
+    date: `${get('year')}-${get('month')}-${get('day')}`,
     day: get('weekday').toLowerCase().slice(0, 3) as (typeof DAYS)[number],
     minutes: Number(get('hour')) * 60 + Number(get('minute')),
   };
@@ -37,10 +47,22 @@ function localParts(epochMs: number, timezone: string): { day: (typeof DAYS)[num
 
 const toMinutes = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3));
 
-/** No windows configured means always open. */
-export function isOpen(epochMs: number, timezone: string, windows: readonly BusinessWindow[] | undefined): boolean {
+/**
+ * Whether agent alerts may fire at `epochMs`. No windows configured means open at all hours.
+ * Holidays are local calendar days closed from 00:00 to 24:00 in `timezone`, with or without
+ * windows: a source with holidays and no businessHours is open around the clock on every other
+ * day. A holiday also closes the after-midnight part of a window that began the evening before.
+ */
+export function isOpen(
+  epochMs: number,
+  timezone: string,
+  windows: readonly BusinessWindow[] | undefined,
+  holidays: readonly string[] = [],
+): boolean {
+  if ((!windows || windows.length === 0) && holidays.length === 0) return true;
+  const { date, day, minutes } = localParts(epochMs, timezone);
+  if (holidays.includes(date)) return false;
   if (!windows || windows.length === 0) return true;
-  const { day, minutes } = localParts(epochMs, timezone);
   const prevDay = DAYS[(DAYS.indexOf(day) + 6) % 7] as (typeof DAYS)[number];
   return windows.some((w) => {
     const from = toMinutes(w.from);

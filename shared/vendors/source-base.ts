@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { BusinessWindowSchema, TimezoneSchema } from '#shared/alerting/business-hours';
+import { BusinessWindowSchema, HolidaysSchema, TimezoneSchema } from '#shared/alerting/business-hours';
 import { HttpSettingsSchema } from './http';
 import { SourceTlsSchema } from './tls';
 
@@ -16,6 +16,8 @@ export const SourceBaseSchema = z.object({
   timezone: TimezoneSchema.default('UTC'),
   /** Outside these weekly windows no agent alert fires (resolves still do). */
   businessHours: z.array(BusinessWindowSchema).optional(),
+  /** Local dates closed all day, like hours outside businessHours (with no businessHours: closed only on these days). */
+  holidays: HolidaysSchema.optional(),
   /** A private CA for this source only (an on-premise vendor): `{ "caSecretId": "..." }`. */
   tls: SourceTlsSchema.optional(),
   http: HttpSettingsSchema.prefault({}),
