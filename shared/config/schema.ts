@@ -3,6 +3,7 @@ import { AgentStateSchema } from '#shared/model/agent';
 import { DurationSchema } from '#shared/model/duration';
 import { SEVERITIES, SeveritySchema } from '#shared/model/severity';
 import { SourceSchema } from '#shared/vendors/index';
+import { DeploymentSchema } from './deployment';
 
 /** Who a rule or a silence covers. Empty lists mean "any". Agents are "agentId" or "source:agentId". */
 export const ScopeSchema = z
@@ -132,6 +133,8 @@ export const ConfigSchema = z
       })
       .strict()
       .prefault({}),
+    /** How the stack sits in the account: a VPC for the source-reading functions, reserved concurrency (shared/config/deployment.ts). */
+    deployment: DeploymentSchema.optional(),
   })
   .strict()
   .superRefine((cfg, ctx) => {
@@ -186,6 +189,12 @@ export const ConfigSchema = z
         message: 'no channel receives severity "critical"; source-down alerts and alarms need one',
       });
     }
+    if (cfg.deployment?.reservedConcurrency?.previewTasks !== undefined && cfg.taskRules.length === 0)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['deployment', 'reservedConcurrency', 'previewTasks'],
+        message: 'there is no preview-tasks function without task rules: leave it out',
+      });
   });
 export type Config = z.infer<typeof ConfigSchema>;
 

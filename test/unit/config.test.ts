@@ -143,3 +143,62 @@ describe('business hours', () => {
     expect(isOpen(mon0830, 'UTC', undefined)).toBe(true);
   });
 });
+
+describe('deployment', () => {
+  const vpc = { vpcId: 'vpc-0123456789abcdef0', subnetIds: ['subnet-0123abcd'], routeTableIds: ['rtb-0123abcd'] };
+
+  it('is optional, and a VPC takes endpoints "create" by default', () => {
+    expect(parseConfig(base).deployment).toBeUndefined();
+    expect(parseConfig({ ...base, deployment: { vpc } }).deployment).toEqual({ vpc: { ...vpc, endpoints: 'create' } });
+  });
+
+  it('names what is wrong with a VPC by its path', () => {
+    expect(problems({ ...base, deployment: { vpc: { vpcId: 'my-vpc', subnetIds: [], routeTableIds: ['rtb-0123abcd'] } } })).toEqual([
+      'deployment.vpc.vpcId: expected a VPC id like "vpc-0123456789abcdef0"',
+      'deployment.vpc.subnetIds: expected at least one subnet id',
+    ]);
+    expect(
+      problems({
+        ...base,
+        deployment: { vpc: { ...vpc, subnetIds: ['subnet-0123abcd', 'subnet-0123abcd'], securityGroupIds: ['default'] } },
+      }),
+    ).toEqual([
+      'deployment.vpc.subnetIds: lists a subnet twice',
+      'deployment.vpc.securityGroupIds[0]: expected a security group id like "sg-0123456789abcdef0"',
+    ]);
+    expect(problems({ ...base, deployment: { vpc: { ...vpc, endpoints: 'nat' } } })).toEqual([
+      'deployment.vpc.endpoints: expected "create" or "none"',
+    ]);
+    expect(problems({ ...base, deployment: { vpc: { ...vpc, subnets: [] } } })).toEqual([
+      'deployment.vpc: unknown field(s) subnets: deployment.vpc takes vpcId, subnetIds, securityGroupIds, endpoints and routeTableIds',
+    ]);
+  });
+
+  it('needs route tables for the DynamoDB gateway endpoint with endpoints "create", and refuses them with "none"', () => {
+    const { routeTableIds: _, ...noTables } = vpc;
+    const [missing] = problems({ ...base, deployment: { vpc: noTables } });
+    expect(missing).toMatch(/^deployment\.vpc\.routeTableIds: required with endpoints "create": the route tables of subnetIds/);
+    expect(() => parseConfig({ ...base, deployment: { vpc: { ...noTables, endpoints: 'none' } } })).not.toThrow();
+    expect(problems({ ...base, deployment: { vpc: { ...vpc, endpoints: 'none' } } })).toEqual([
+      'deployment.vpc.routeTableIds: only used with endpoints "create" (for the DynamoDB gateway endpoint); with "none" nothing is added to route tables',
+    ]);
+  });
+
+  it('reserves whole numbers of at least 1, for known functions only', () => {
+    expect(
+      parseConfig({ ...base, deployment: { reservedConcurrency: { agentStatus: 4, ack: 2 } } }).deployment?.reservedConcurrency,
+    ).toEqual({ agentStatus: 4, ack: 2 });
+    expect(problems({ ...base, deployment: { reservedConcurrency: { agentStatus: 0, ack: 1.5, acks: 2 } } })).toEqual([
+      'deployment.reservedConcurrency.agentStatus: expected at least 1 (0 would stop the function; leave it out to reserve nothing)',
+      'deployment.reservedConcurrency.ack: expected a whole number of concurrent executions',
+      'deployment.reservedConcurrency: unknown field(s) acks: deployment.reservedConcurrency takes agentStatus, previewTasks and ack',
+    ]);
+    // base has no task rules, so no preview-tasks function to reserve for
+    expect(problems({ ...base, deployment: { reservedConcurrency: { previewTasks: 2 } } })).toEqual([
+      'deployment.reservedConcurrency.previewTasks: there is no preview-tasks function without task rules: leave it out',
+    ]);
+    expect(problems({ ...base, deployment: { vpcs: {} } })).toEqual([
+      'deployment: unknown field(s) vpcs: deployment takes vpc and reservedConcurrency',
+    ]);
+  });
+});
