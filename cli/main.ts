@@ -10,8 +10,11 @@ import type { Config } from '#shared/config/schema';
 import { parseDuration } from '#shared/model/duration';
 import { CollectingPublisher, type Publisher, SnsPublisher } from '#shared/notify/publishers';
 import { type RunReport, runAgentStatus } from '#shared/run/agent-status';
+import { FUNCTIONS } from '#shared/run/functions';
 import { runPreviewTasks } from '#shared/run/preview-tasks';
 import { budgetFor } from '#shared/run/types';
+import { stageUnits } from '#shared/run/units';
+import { mapLimit } from '#shared/runtime/concurrency';
 import type { Log } from '#shared/runtime/log';
 import { Store } from '#shared/store/store';
 import { ReaderPool, type SecretLoader } from '#shared/vendors/readers';
@@ -61,8 +64,10 @@ Options:
 
 Without --dry-run, notifications go to SNS: CCWATCH_TOPICS must map each channel id to a topic
 ARN (JSON), and the normal AWS credential chain and endpoint settings apply.
-Logs and progress go to stderr. Exit codes: 0 every source answered, 3 some source failed,
-2 invalid config or secrets, 1 usage error.`,
+A source whose secret still holds the deploy's placeholder values (REPLACE_ME) is "not configured":
+not read, never counted toward "source down", never notified, its state kept.
+Logs and progress go to stderr. Exit codes: 0 every source answered, 3 some source failed or is
+not configured, 2 invalid config or secrets, 1 usage error.`,
   ack: `Usage: ccwatch ack <id> [--for <duration>] [--by <name>] [--source <id>] [state options]
 
 Acknowledges an open alert: no repeats and no escalation until it resolves, or, with --for,
@@ -76,9 +81,12 @@ ${'STATE'}`,
 
 Takes an acknowledgment back: repeats and escalation resume.
 ${'STATE'}`,
-  alerts: `Usage: ccwatch alerts [--json] [state options]
+  alerts: `Usage: ccwatch alerts [--config <file>] [--json] [state options]
 
 Lists open alerts, newest first: id, subject, rule, tier, since, acknowledged by.
+  --config <file>   also list the config's sources that are not configured (their secret still
+                    holds the deploy's placeholders: not read, never paged), first; with --json as
+                    {"kind":"not-configured","source","secretId","since","functions"}
 ${'STATE'}`,
   secrets: `Usage: ccwatch secrets set <source> [--config <file>] [--aws | --secrets <file>]
 
@@ -268,11 +276,21 @@ async function runCommand(args: string[]): Promise<number> {
       if (config.taskRules.length) reports.push(await runPreviewTasks(config, tick, now, deps, budget()));
       const failed = reports.flatMap((r) => r.sources).filter((s) => s.status === 'failed' || s.status === 'store-error');
       for (const s of failed) progress(`source ${s.source} failed: ${s.error}`);
+      // not a failure (never "source down", never paged), but not read either
+      const unconfigured = [
+        ...new Map(
+          reports
+            .flatMap((r) => r.sources)
+            .filter((s) => s.status === 'not-configured')
+            .map((s) => [s.source, s]),
+        ).values(),
+      ];
+      for (const s of unconfigured) progress(`source ${s.source} not configured: ${s.error}`);
       const sent = reports.reduce((n, r) => n + r.digests.length, 0);
       progress(
-        `run ${i + 1} done: ${reports.flatMap((r) => r.sources).filter((s) => s.status === 'ok').length} source read(s) ok, ${failed.length} failed, ${sent} notification(s)`,
+        `run ${i + 1} done: ${reports.flatMap((r) => r.sources).filter((s) => s.status === 'ok').length} source read(s) ok, ${failed.length} failed, ${unconfigured.length ? `${unconfigured.length} not configured, ` : ''}${sent} notification(s)`,
       );
-      code = failed.length ? EXIT.sourceFailed : EXIT.ok;
+      code = failed.length || unconfigured.length ? EXIT.sourceFailed : EXIT.ok;
       if (!every) break;
       await new Promise((r) => setTimeout(r, every * 1000));
       if (logicalNow !== undefined) logicalNow += every * 1000;
@@ -335,16 +353,55 @@ async function ackCommand(args: string[], clear: boolean): Promise<number> {
   return EXIT.ok;
 }
 
+interface NotConfigured {
+  kind: 'not-configured';
+  source: string;
+  secretId: string;
+  since: number;
+  functions: string[];
+}
+
+/** The config's sources whose health says their secret still holds the deploy's placeholders. */
+async function notConfiguredSources(store: Store, config: Config): Promise<NotConfigured[]> {
+  const units = Object.values(FUNCTIONS).flatMap((def) => stageUnits(def.sources(config)).map((u) => ({ fn: def.fn, u })));
+  const healths = await mapLimit(units, 16, ({ fn, u }) => store.health.load(fn, u.key));
+  const out = new Map<string, NotConfigured>();
+  units.forEach(({ fn, u }, i) => {
+    const nc = healths[i]?.notConfigured;
+    if (!nc) return;
+    const e = out.get(u.source.id) ?? {
+      kind: 'not-configured',
+      source: u.source.id,
+      secretId: nc.secretId,
+      since: nc.since,
+      functions: [],
+    };
+    e.since = Math.min(e.since, nc.since);
+    if (!e.functions.includes(fn)) e.functions.push(fn);
+    out.set(u.source.id, e);
+  });
+  return [...out.values()];
+}
+
 async function alertsCommand(args: string[]): Promise<number> {
-  const { values } = parse(args, { ...STATE_OPTIONS, json: { type: 'boolean' } }, 'alerts');
+  const { values } = parse(args, { ...STATE_OPTIONS, json: { type: 'boolean' }, config: { type: 'string' } }, 'alerts');
   if (values.help) {
     console.log(HELP.alerts);
     return EXIT.ok;
   }
-  const open = await withStore(values, (store) => store.episodes.openEpisodes());
+  const config = values.config !== undefined ? readConfig(values.config) : undefined;
+  const [open, unconfigured] = await withStore(values, (store) =>
+    Promise.all([store.episodes.openEpisodes(), config ? notConfiguredSources(store, config) : []]),
+  );
   if (values.json) {
+    for (const n of unconfigured) console.log(JSON.stringify(n));
     for (const e of open) console.log(JSON.stringify(e));
     return EXIT.ok;
+  }
+  for (const n of unconfigured) {
+    console.log(
+      `not configured  ${n.source}  secret "${n.secretId}" still holds placeholder values (since ${when(n.since)} UTC): not read, never paged; ccwatch secrets set ${n.source}`,
+    );
   }
   if (!open.length) {
     console.log('no open alerts');

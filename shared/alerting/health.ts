@@ -12,6 +12,8 @@ export interface HealthPlan {
 /**
  * After K consecutive failed runs (vendor or store trouble alike) a source is down: one critical
  * alert, resolved by the first complete answer that is stored. Source errors never touch agent state.
+ * A source whose secret still holds the deploy's placeholders is not configured: no failed run,
+ * no step of any kind (an open "source down" stays as it is), only the mark and since when.
  */
 export function planHealth(input: {
   now: number;
@@ -23,10 +25,13 @@ export function planHealth(input: {
   prev: HealthItem | undefined;
   episode: Episode | undefined;
   error: string | undefined;
+  /** The run did not read: the secret still holds placeholders (then `error` is ignored). */
+  notConfigured?: { secretId: string } | undefined;
   downAfter: number;
   silenced: boolean;
 }): HealthPlan {
-  const { now, source, prev, error, downAfter } = input;
+  const { now, source, prev, downAfter, notConfigured } = input;
+  const error = notConfigured ? undefined : input.error;
   const unit = input.unit ?? source;
   const steps: EpisodeStep[] = [];
   const subjectName = `${unit} (${input.fn})`;
@@ -51,7 +56,7 @@ export function planHealth(input: {
     );
     steps.push(step);
     episode = step.next;
-  } else if (!error && episode) {
+  } else if (!error && !notConfigured && episode) {
     steps.push(resolveEpisode(episode, now, input.silenced ? undefined : { subjectName, detail: 'source answers completely again' }));
     episode = undefined;
   }
@@ -60,6 +65,7 @@ export function planHealth(input: {
     consecutiveFailures: failures,
     ...(error ? { lastError: error.slice(0, 500) } : {}),
     ...(episode ? { episodeId: episode.episodeId } : {}),
+    ...(notConfigured ? { notConfigured: { secretId: notConfigured.secretId, since: prev?.notConfigured?.since ?? now } } : {}),
     version: (prev?.version ?? 0) + 1,
   };
   // a healthy source that stays healthy costs no write
@@ -67,6 +73,7 @@ export function planHealth(input: {
     !prev ||
     prev.consecutiveFailures !== health.consecutiveFailures ||
     prev.lastError !== health.lastError ||
-    prev.episodeId !== health.episodeId;
+    prev.episodeId !== health.episodeId ||
+    prev.notConfigured?.secretId !== health.notConfigured?.secretId;
   return { health, ...(prev ? { prevVersion: prev.version } : {}), changed, steps };
 }

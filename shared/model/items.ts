@@ -91,6 +91,8 @@ export const HealthItemSchema = z.object({
   consecutiveFailures: z.number().int().nonnegative(),
   lastError: z.string().optional(),
   episodeId: z.string().optional(),
+  /** The source's secret still holds the deploy's placeholders (since when, epoch ms): not read, never paged. */
+  notConfigured: z.object({ secretId: z.string(), since: z.number() }).optional(),
   version: z.number().int().nonnegative(),
 });
 

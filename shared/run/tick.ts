@@ -228,15 +228,27 @@ export async function runSourceStage<T>(
   if (state) {
     const readStart = performance.now();
     const signal = AbortSignal.timeout(Math.max(0, budget.readsEndAt - Date.now()));
-    const gap = health?.consecutiveFailures && state.lastOkAt ? now - state.lastOkAt - config.schedule.every * 1000 : 0;
+    // time not observed (failed or not configured runs) counts toward no rule that has not fired
+    const unread = health?.consecutiveFailures || health?.notConfigured;
+    const gap = unread && state.lastOkAt ? now - state.lastOkAt - config.schedule.every * 1000 : 0;
     let planned: Planned<T> | undefined;
     try {
       planned = await pass.plan(state, signal, Math.max(0, gap), silences);
       outcome.readMs = Math.round(performance.now() - readStart);
     } catch (err) {
       const kind = signal.aborted ? 'deadline' : ((err as { kind?: string }).kind ?? 'unknown');
-      outcome = { ...outcome, status: 'failed', error: (err as Error).message, errorKind: kind };
-      log.warn('source read failed; its stored state is kept', { fn, source: key, error: outcome.error });
+      if (kind === 'not-configured') {
+        // the deploy's placeholders: no vendor failure, nothing sent, state kept, never paged
+        outcome = { ...outcome, status: 'not-configured', error: (err as Error).message, errorKind: kind };
+        log.warn('source not configured: its secret still holds placeholder values; not read, not paged', {
+          fn,
+          source: key,
+          secretId: source.secretId,
+        });
+      } else {
+        outcome = { ...outcome, status: 'failed', error: (err as Error).message, errorKind: kind };
+        log.warn('source read failed; its stored state is kept', { fn, source: key, error: outcome.error });
+      }
     }
     if (planned) {
       const storeStart = performance.now();
@@ -350,6 +362,7 @@ async function moveHealth(
     prev,
     episode,
     error: outcome.status === 'ok' ? undefined : outcome.error,
+    notConfigured: outcome.status === 'not-configured' ? { secretId: source.secretId } : undefined,
     downAfter: config.sourceDownAfter,
     silenced: isSilenced(silences, now, source.id, source.id, [], 'source-down'),
   });

@@ -19,9 +19,11 @@ export interface SourceOutcome {
   source: string;
   /**
    * ok: complete answer stored; failed: vendor trouble or out of time, state kept; store-error:
-   * DynamoDB trouble, state kept; superseded: another run stored this source first.
+   * DynamoDB trouble, state kept; superseded: another run stored this source first;
+   * not-configured: its secret still holds the deploy's placeholders, so it was not read (no
+   * failure: state kept, nothing counted toward "source down", nothing notified).
    */
-  status: 'ok' | 'failed' | 'store-error' | 'superseded';
+  status: 'ok' | 'failed' | 'store-error' | 'superseded' | 'not-configured';
   agents?: number;
   tasks?: number;
   byState?: Record<AgentState, number>;

@@ -11,7 +11,7 @@ export function makeMetrics(serviceName: string): Metrics {
   return new Metrics({ namespace: METRICS_NAMESPACE, serviceName });
 }
 
-/** A source's figures: counted as ok or failed (the silent-watcher alarm reads SourcesOk), agents by state, open alerts. */
+/** A source's figures: counted as ok, failed or not configured (the silent-watcher alarm reads SourcesOk), agents by state, open alerts. */
 export function recordSources(metrics: Metrics, outcomes: readonly SourceOutcome[]): void {
   metrics.addMetric(
     METRIC.sourcesFailed,
@@ -19,6 +19,8 @@ export function recordSources(metrics: Metrics, outcomes: readonly SourceOutcome
     outcomes.filter((s) => s.status === 'failed' || s.status === 'store-error').length,
   );
   metrics.addMetric(METRIC.sourcesOk, MetricUnit.Count, outcomes.filter((s) => s.status === 'ok').length);
+  // neither ok nor failed: waiting for its credentials (the deploy's placeholders are still in its secret)
+  metrics.addMetric(METRIC.sourcesNotConfigured, MetricUnit.Count, outcomes.filter((s) => s.status === 'not-configured').length);
   for (const s of outcomes) {
     if (s.status !== 'ok') continue;
     const single = metrics.singleMetric();

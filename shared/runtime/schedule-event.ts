@@ -15,7 +15,7 @@ const Tick = z.iso.datetime({ offset: true }).transform((t) => new Date(t).toISO
 /** What a source stage reports (run/tick.ts SourceResult); the publish stage trusts only its shape. */
 const SourceResultSchema = z.object({
   source: z.string().min(1),
-  outcome: z.looseObject({ source: z.string(), status: z.enum(['ok', 'failed', 'store-error', 'superseded']) }),
+  outcome: z.looseObject({ source: z.string(), status: z.enum(['ok', 'failed', 'store-error', 'superseded', 'not-configured']) }),
   complete: z.boolean(),
   pending: z.array(z.string()).max(1000),
   migrated: z.boolean(),

@@ -8,8 +8,10 @@
  * - schema: the response does not have the documented shape — never retried
  * - incomplete: pages or totals disagree, so the answer cannot be trusted as complete
  * - deadline: the caller's budget for this run ran out mid-read — never retried (there is no time left)
+ * - not-configured: the source's secret still holds the deploy's placeholders — nothing was sent;
+ *   not a failure: no "source down" count, no page, state untouched
  */
-export type ErrorKind = 'auth' | 'config' | 'clock' | 'transient' | 'request' | 'schema' | 'incomplete' | 'deadline';
+export type ErrorKind = 'auth' | 'config' | 'clock' | 'transient' | 'request' | 'schema' | 'incomplete' | 'deadline' | 'not-configured';
 
 const HINTS: Record<ErrorKind, string> = {
   auth: 'check the source credentials (key/secret) in Secrets Manager',
@@ -20,6 +22,7 @@ const HINTS: Record<ErrorKind, string> = {
   schema: 'the vendor response does not match the documented contract',
   incomplete: 'the answer was incomplete; stored state is kept until a complete answer arrives',
   deadline: 'the source did not answer within its budget this run; stored state is kept',
+  'not-configured': 'put the real credentials in: ccwatch secrets set <source> --aws (checks them first)',
 };
 
 export class SourceError extends Error {

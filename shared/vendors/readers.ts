@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { SourceError } from './errors';
-import { type AgentReader, createAgentReader, type SourceConfig } from './index';
+import { type AgentReader, createAgentReader, holdsPlaceholder, type SourceConfig } from './index';
 import { ItnioClient } from './itnio';
 import { parseCaBundle } from './tls';
 
@@ -29,6 +29,10 @@ export class ReaderPool {
       credentials = await this.loadSecret(source.secretId);
     } catch (err) {
       throw new SourceError(source.id, 'config', `secret "${source.secretId}" could not be read: ${(err as Error).message}`);
+    }
+    // the deploy's placeholders: not configured yet, which is no vendor failure (nothing is sent)
+    if (holdsPlaceholder(source.vendor, credentials)) {
+      throw new SourceError(source.id, 'not-configured', `secret "${source.secretId}" still holds placeholder values`);
     }
     const caBundle = source.tls ? await this.caBundle(source.id, source.tls.caSecretId) : undefined;
     const fingerprint = createHash('sha256')

@@ -36,7 +36,8 @@ function ccwatchStdin(
 const lines = (text: string) => text.trim().split('\n').filter(Boolean);
 const jsonLines = (text: string) => lines(text).map((l) => JSON.parse(l));
 
-describe('ccwatch verify and secrets set, against the simulator over HTTP', () => {
+// each test runs the CLI (a process) several times: slow on a loaded machine
+describe('ccwatch verify and secrets set, against the simulator over HTTP', { timeout: 90_000 }, () => {
   let sim: VendorSimulator;
   const clock = testClock(Date.now());
   let dir: string;
@@ -168,7 +169,7 @@ describe('ccwatch verify and secrets set, against the simulator over HTTP', () =
     const behind = await startSim(population(clock.start), clock.now, { wallClock: () => Date.now() - 10 * MIN });
     try {
       const res = await ccwatch(['verify', '--config', configFor('behind.json', behind.url), '--secrets', secrets, '--json'], dir);
-      expect(res.code).toBe(4);
+      expect(res.code, res.stderr).toBe(4);
       const all = jsonLines(res.stdout);
       expect(all.map((v) => v.signed)).toEqual([false, false, false]);
       for (const v of all) expect(Math.round(v.clockSkewSec / 10)).toBe(-60);
@@ -236,7 +237,7 @@ describe('ccwatch verify and secrets set, against the simulator over HTTP', () =
     );
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toMatch(/3 source read\(s\) ok, 0 failed/);
-  }, 60_000);
+  });
 
   it('secrets set --aws: PutSecretValue, and CreateSecret when the secret does not exist', async () => {
     const calls: { target: string; body: any }[] = [];
@@ -306,6 +307,40 @@ describe('ccwatch verify and secrets set, against the simulator over HTTP', () =
     } finally {
       await closeServer(server);
     }
+  });
+
+  it('run with a placeholder secret: "not configured" every run (exit 3), never "source down"; alerts --config lists it', async () => {
+    const placeholders = file('placeholders.json', { ...SECRETS, 'test/huawei': { ak: 'r4nd0mAk', sk: 'REPLACE_ME' } });
+    const ddb = ['--ddb-endpoint', inject('ddbEndpoint'), '--table', 'cli-not-configured'];
+    sim.clearLog();
+    // sourceDownAfter is 3 (the default): a failing source would page at the third run
+    for (let i = 0; i < 4; i++) {
+      const res = await ccwatch(['run', '--config', config, '--secrets', placeholders, '--dry-run', '--json', ...ddb], dir);
+      expect(res.code, res.stderr).toBe(3);
+      expect(res.stderr).toContain(
+        'source hw-main not configured: [hw-main] not-configured error: secret "test/huawei" still holds placeholder values',
+      );
+      expect(res.stderr).toMatch(
+        /warn: source not configured: its secret still holds placeholder values; not read, not paged .*"secretId":"test\/huawei"/,
+      );
+      expect(res.stderr).toMatch(/run 1 done: 2 source read\(s\) ok, 0 failed, 1 not configured, \d+ notification\(s\)/);
+      expect(res.stdout).not.toContain('hw-main');
+    }
+    expect(sim.log.filter((r) => r.vendor === 'huawei')).toEqual([]);
+
+    const alerts = await ccwatch(['alerts', '--config', config, ...ddb], dir);
+    expect(alerts.code, alerts.stderr).toBe(0);
+    expect(alerts.stdout).toMatch(
+      /^not configured {2}hw-main {2}secret "test\/huawei" still holds placeholder values \(since \d{4}-\d\d-\d\d \d\d:\d\d UTC\): not read, never paged; ccwatch secrets set hw-main$/m,
+    );
+    expect(alerts.stdout).toContain('no open alerts');
+    expect(alerts.stdout).not.toMatch(/source-down|hw-main on/);
+    const json = jsonLines((await ccwatch(['alerts', '--config', config, '--json', ...ddb], dir)).stdout);
+    expect(json).toEqual([
+      { kind: 'not-configured', source: 'hw-main', secretId: 'test/huawei', since: expect.any(Number), functions: ['agent-status'] },
+    ]);
+    // without --config, alerts lists open alerts only, as before
+    expect((await ccwatch(['alerts', ...ddb], dir)).stdout.trim()).toBe('no open alerts');
   });
 
   it("hides only the AWS SDK's Node-version notice", async () => {

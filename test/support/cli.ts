@@ -1,12 +1,18 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { inject } from 'vitest';
 
 export const run = promisify(execFile);
 export const CLI = join(process.cwd(), 'dist', 'ccwatch.mjs');
 
 /** Builds the CLI bin as `npm ci` does (prepare). */
-export const buildCli = () => run('node', ['scripts/build-cli.mjs']);
+export const buildCliNow = () => run('node', ['scripts/build-cli.mjs']);
+
+/** The CLI bin for a suite: built once per run by the global setup, so suites running side by side never rebuild it under each other. */
+export const buildCli = async () => {
+  if (!inject('cliBuilt')) await buildCliNow();
+};
 
 /** Runs the built CLI as a process; never throws, returns what a shell would see. */
 export async function ccwatch(args: string[], cwd?: string): Promise<{ code: number; stdout: string; stderr: string }> {
