@@ -3,20 +3,24 @@ import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { type Config, taskSources } from '#shared/config/schema';
-import { ENV, FN, type ScheduledFunctionId } from '#shared/contracts/names';
+import { ENV, FN, type ScheduledFunctionId, stackSecretName } from '#shared/contracts/names';
 import { stageUnits } from '#shared/run/units';
 import type { SourceConfig } from '#shared/vendors/index';
 import { AckEndpoint } from './constructs/ack-endpoint';
 import { AlertChannels } from './constructs/alert-channels';
 import { CcwatchDashboard } from './constructs/dashboard';
-import { ScheduledFunction } from './constructs/scheduled-function';
+import { SourceNetwork } from './constructs/network';
+import { ScheduledFunction, SOURCE_STAGES_IN_FLIGHT } from './constructs/scheduled-function';
 import { StateTable } from './constructs/state-table';
 import { businessHoursSchedules } from './schedule';
 
 export interface CcwatchStackProps extends StackProps {
   config: Config;
   runtimeJson: string;
-  /** Use existing secrets of the configured names instead of creating placeholders. */
+  /**
+   * Use the existing secrets `<stack>/<secretId>` (those an earlier deploy of this stack created
+   * and `cdk destroy` retained) instead of creating placeholders.
+   */
   importSecrets?: boolean;
 }
 
@@ -34,16 +38,21 @@ export class CcwatchStack extends Stack {
     const { table } = new StateTable(this, 'State');
     const channels = new AlertChannels(this, 'Channels', config.channels);
 
+    // secretId -> the secret; a created or imported one is named `<stack>/<secretId>` (stackSecretName),
+    // so another stack in the region has its own, and the functions are told the stack's name (ENV.stack)
     const secrets = new Map<string, ISecret>();
+    const secretNames: string[] = [];
     for (const source of config.sources) {
       if (secrets.has(source.secretId)) continue;
+      const secretName = stackSecretName(this.stackName, source.secretId);
+      secretNames.push(secretName);
       let secret: ISecret;
       if (source.secretId.startsWith('arn:')) secret = Secret.fromSecretCompleteArn(this, `Secret-${source.id}`, source.secretId);
-      else if (props.importSecrets) secret = Secret.fromSecretNameV2(this, `Secret-${source.id}`, source.secretId);
+      else if (props.importSecrets) secret = Secret.fromSecretNameV2(this, `Secret-${source.id}`, secretName);
       else {
         const [first, ...rest] = PLACEHOLDER_FIELDS[source.vendor];
         const created = new Secret(this, `Secret-${source.id}`, {
-          secretName: source.secretId,
+          secretName,
           description: `ccwatch ${source.vendor} credentials for source "${source.id}": replace the placeholder values`,
           // placeholders only; the operator puts the real credentials in after deploy
           generateSecretString: {
@@ -61,7 +70,8 @@ export class CcwatchStack extends Stack {
       secrets.set(source.secretId, secret);
     }
 
-    const ack = new AckEndpoint(this, 'Ack', { table });
+    const reserved = config.deployment?.reservedConcurrency;
+    const ack = new AckEndpoint(this, 'Ack', { table, reservedConcurrency: reserved?.ack });
     Validations.of(ack.key).acknowledge({
       id: 'AwsSolutions-SMG4',
       reason:
@@ -72,9 +82,23 @@ export class CcwatchStack extends Stack {
       [ENV.topics]: Stack.of(this).toJsonString(channels.arns()),
       [ENV.ackUrl]: ack.url.url,
       [ENV.ackSecret]: ack.key.secretArn,
+      [ENV.stack]: this.stackName,
     };
+    // the source-reading functions in the configured VPC (the ack endpoint stays outside)
+    const network = config.deployment?.vpc
+      ? new SourceNetwork(this, 'Network', { vpc: config.deployment.vpc, vendorUrls: config.sources.map((s) => s.baseUrl) })
+      : undefined;
     const alarmTopics = channels.forSeverity(config.channels, 'critical');
     const make = (name: ScheduledFunctionId, sources: readonly SourceConfig[]) => {
+      const reservedConcurrency = name === FN.agentStatus ? reserved?.agentStatus : reserved?.previewTasks;
+      // a tick runs its source stages at once: a smaller reservation throttles some, and their sources fail
+      const stagesAtOnce = Math.min(stageUnits(sources).length, SOURCE_STAGES_IN_FLIGHT);
+      if (reservedConcurrency !== undefined && reservedConcurrency < stagesAtOnce)
+        throw new Error(
+          `deployment.reservedConcurrency.${name === FN.agentStatus ? 'agentStatus' : 'previewTasks'}: ${reservedConcurrency} is fewer than ` +
+            `the ${stagesAtOnce} source stages a ${name} tick runs at once (one per source or shard, at most ${SOURCE_STAGES_IN_FLIGHT}); ` +
+            'the stages beyond it would be throttled and their sources fail',
+        );
       const f = new ScheduledFunction(this, name === FN.agentStatus ? 'AgentStatus' : 'PreviewTasks', {
         name,
         runtimeJson: props.runtimeJson,
@@ -83,6 +107,8 @@ export class CcwatchStack extends Stack {
         staleAfterRuns: config.schedule.staleAfterRuns,
         ...(config.schedule.businessHoursOnly ? { businessHours: businessHoursSchedules(sources, config.schedule.every, name) } : {}),
         alarmTopics,
+        reservedConcurrency,
+        placement: network?.placement,
         // one Map item per source, or per shard of a sharded source
         sourceIds: stageUnits(sources).map((u) => u.key),
       });
@@ -100,6 +126,8 @@ export class CcwatchStack extends Stack {
       }
       // to sign acknowledge links in emails
       ack.key.grantRead(f.fn);
+      // in a VPC, its first tick needs the endpoints in place
+      if (network) f.fn.node.addDependency(...network.endpoints);
       return f;
     };
     const functions = [make(FN.agentStatus, config.sources)];
@@ -117,7 +145,7 @@ export class CcwatchStack extends Stack {
     new CfnOutput(this, 'TableName', { value: table.tableName });
     new CfnOutput(this, 'AckUrl', { value: ack.url.url, description: 'Acknowledge links in alert emails point here' });
     new CfnOutput(this, 'SecretNames', {
-      value: [...secrets.keys()].join(', '),
+      value: secretNames.join(', '),
       description: "Put each source's credentials JSON into these secrets",
     });
 
@@ -126,6 +154,12 @@ export class CcwatchStack extends Stack {
       id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
       reason: 'AWSLambdaBasicExecutionRole (CloudWatch Logs only) is the standard execution policy for Lambda.',
     });
+    if (network)
+      Validations.of(this).acknowledge({
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
+        reason:
+          'AWSLambdaVPCAccessExecutionRole is the standard policy for a function in a VPC: logs and the network-interface calls Lambda makes for it, which EC2 does not scope by resource.',
+      });
     for (const f of functions) {
       Validations.of(f.dlq).acknowledge({ id: 'AwsSolutions-SQS3', reason: 'This queue is the dead-letter queue of the schedule.' });
       Validations.of(f.fn).acknowledge({

@@ -11,13 +11,15 @@ import { CcwatchFunction } from './function';
 /**
  * The acknowledge link's endpoint: a function URL that takes an HMAC-signed, expiring token for
  * one alert. Anyone may call it; the token is the authorization, so the function may touch only
- * alert-episode items and read only its signing key, and at most two requests run at once.
+ * alert-episode items and read only its signing key. It runs outside any VPC (it needs none), and
+ * reserves concurrency only when deployment.reservedConcurrency.ack says so: a reservation caps a
+ * flood of requests, but an account must keep 10 executions unreserved.
  */
 export class AckEndpoint extends Construct {
   readonly url: FunctionUrl;
   readonly key: Secret;
 
-  constructor(scope: Construct, id: string, props: { table: ITableV2 }) {
+  constructor(scope: Construct, id: string, props: { table: ITableV2; reservedConcurrency?: number | undefined }) {
     super(scope, id);
     this.key = new Secret(this, 'SigningKey', {
       description: 'ccwatch: HMAC key signing the acknowledge links in alert emails',
@@ -28,8 +30,8 @@ export class AckEndpoint extends Construct {
       name: FN.ack,
       environment: { [ENV.table]: props.table.tableName, [ENV.ackSecret]: this.key.secretArn },
       timeout: Duration.seconds(10),
-      // throttling: a flood of requests cannot run more than two at once
-      reservedConcurrency: 2,
+      // when configured, a flood of requests cannot run more than this many at once
+      reservedConcurrency: props.reservedConcurrency,
       memorySize: 256,
     });
     // only the alert-episode partition: read an episode, record an acknowledgment and its history

@@ -1,4 +1,4 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Topic } from 'aws-cdk-lib/aws-sns';
@@ -23,7 +23,8 @@ export class AlertChannels extends Construct {
     this.key.grant(new ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
     for (const channel of channels) {
       const topic = new Topic(this, `Topic-${channel.id}`, {
-        topicName: `ccwatch-${channel.id}`,
+        // the stack's name first: another stack in the region has its own topics
+        topicName: `${Stack.of(this).stackName}-${channel.id}`,
         displayName: channel.displayName,
         masterKey: this.key,
         enforceSSL: true,

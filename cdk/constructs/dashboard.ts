@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import { Dashboard, GraphWidget, Metric } from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
 import { FN, METRIC, METRICS_NAMESPACE } from '#shared/contracts/names';
@@ -8,16 +8,18 @@ import { AGENT_STATES } from '#shared/model/agent';
 export class CcwatchDashboard extends Construct {
   constructor(scope: Construct, id: string, props: { agentSources: string[]; taskSources: string[]; functions: string[] }) {
     super(scope, id);
+    // named after the stack, so another stack in the region has its own; its metrics are this stack's only
+    const stack = Stack.of(this).stackName;
     const m = (metricName: string, service: string, extra: Record<string, string> = {}, statistic = 'Average') =>
       new Metric({
         namespace: METRICS_NAMESPACE,
         metricName,
-        dimensionsMap: { service, ...extra },
+        dimensionsMap: { service, stack, ...extra },
         statistic,
         period: Duration.minutes(1),
         label: Object.values(extra)[0] ?? service,
       });
-    const dashboard = new Dashboard(this, 'Dashboard', { dashboardName: 'ccwatch' });
+    const dashboard = new Dashboard(this, 'Dashboard', { dashboardName: stack });
     dashboard.addWidgets(
       ...props.agentSources.map(
         (source) =>

@@ -7,6 +7,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { FunctionId } from '#shared/contracts/names';
 import { BUNDLING, FUNCTION_MEMORY_MB, RUNTIME_NODE_OPTIONS } from '../bundling';
+import type { FunctionPlacement } from './network';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -15,8 +16,10 @@ export interface CcwatchFunctionProps {
   name: FunctionId;
   environment: Record<string, string>;
   timeout: Duration;
-  /** Reserved concurrency, where a function must be throttled (the acknowledge endpoint). */
-  reservedConcurrency?: number;
+  /** Reserved concurrency (deployment.reservedConcurrency); none unless configured. */
+  reservedConcurrency?: number | undefined;
+  /** The VPC subnets and security groups its network interfaces go in (deployment.vpc); none: Lambda's own network. */
+  placement?: FunctionPlacement | undefined;
   memorySize?: number;
   /** esbuild defines (the inlined config). */
   define?: Record<string, string>;
@@ -25,7 +28,7 @@ export interface CcwatchFunctionProps {
 /**
  * Every ccwatch function the same way: Node.js 24 on arm64, ESM, minified with source maps, the
  * AWS SDK v3 the runtime provides (no pinning: nothing here needs a newer client than Lambda
- * ships), JSON logs with a month's retention, bounded concurrency.
+ * ships), JSON logs with a month's retention.
  */
 export class CcwatchFunction extends Construct {
   readonly fn: NodejsFunction;
@@ -42,6 +45,9 @@ export class CcwatchFunction extends Construct {
       memorySize: props.memorySize ?? FUNCTION_MEMORY_MB,
       timeout: props.timeout,
       ...(props.reservedConcurrency !== undefined ? { reservedConcurrentExecutions: props.reservedConcurrency } : {}),
+      ...(props.placement
+        ? { vpc: props.placement.vpc, vpcSubnets: { subnets: props.placement.subnets }, securityGroups: props.placement.securityGroups }
+        : {}),
       loggingFormat: LoggingFormat.JSON,
       applicationLogLevelV2: ApplicationLogLevel.INFO,
       systemLogLevelV2: SystemLogLevel.WARN,

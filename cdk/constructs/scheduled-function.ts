@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, TimeZone, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, TimeZone, Validations } from 'aws-cdk-lib';
 import { type Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -14,6 +14,7 @@ import { METRIC, METRICS_NAMESPACE, type ScheduledFunctionId } from '#shared/con
 import { configDefine } from '../bundling';
 import type { CronSchedule } from '../schedule';
 import { CcwatchFunction } from './function';
+import type { FunctionPlacement } from './network';
 
 export interface ScheduledFunctionProps {
   /** Folder under functions/ and the Powertools service name. */
@@ -30,6 +31,10 @@ export interface ScheduledFunctionProps {
   /** The sources it reads: one source stage each per tick. */
   sourceIds: readonly string[];
   memorySize?: number;
+  /** deployment.reservedConcurrency for this function; none by default. */
+  reservedConcurrency?: number | undefined;
+  /** deployment.vpc: the subnets and security groups it reads the sources from. */
+  placement?: FunctionPlacement | undefined;
 }
 
 /** Source stages at once per tick; each bounds its own vendor requests. */
@@ -61,6 +66,8 @@ export class ScheduledFunction extends Construct {
       environment: props.environment,
       timeout: Duration.seconds(Math.floor(tickSeconds * 0.75)),
       ...(props.memorySize ? { memorySize: props.memorySize } : {}),
+      reservedConcurrency: props.reservedConcurrency,
+      placement: props.placement,
       define: configDefine(props.runtimeJson),
     }).fn;
     this.stateMachine = this.tickMachine(props, Duration.seconds(tickSeconds));
@@ -140,7 +147,8 @@ export class ScheduledFunction extends Construct {
     const sourcesOk = new Metric({
       namespace: METRICS_NAMESPACE,
       metricName: METRIC.sourcesOk,
-      dimensionsMap: { service: props.name },
+      // the functions add their stack's name (ENV.stack), so another stack's runs cannot count here
+      dimensionsMap: { service: props.name, stack: Stack.of(this).stackName },
       statistic: 'Sum',
       period: Duration.seconds(props.everySeconds * props.staleAfterRuns),
     });

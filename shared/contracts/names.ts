@@ -47,4 +47,18 @@ export const ENV = {
   ackUrl: 'CCWATCH_ACK_URL',
   /** Secrets Manager id (ARN) of the key that signs acknowledge links: the id, never the key. */
   ackSecret: 'CCWATCH_ACK_SECRET',
+  /**
+   * The CloudFormation stack's name: where its source secrets live (stackSecretName) and the
+   * `stack` dimension of the functions' metrics, so two stacks in one region keep apart.
+   */
+  stack: 'CCWATCH_STACK',
 } as const;
+
+/**
+ * The Secrets Manager name of a source's credentials in a deployed stack: `<stack>/<secretId>`,
+ * so two stacks in one region (and one stack redeployed onto its retained secrets) each have their
+ * own. A secretId that is an ARN names an existing secret and is used as it is.
+ */
+export function stackSecretName(stack: string, secretId: string): string {
+  return secretId.startsWith('arn:') ? secretId : `${stack}/${secretId}`;
+}

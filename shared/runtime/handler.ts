@@ -2,7 +2,7 @@ import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import type { Context } from 'aws-lambda';
 import { loadAckKey } from '#shared/ack/key';
 import { ackLinkMaker } from '#shared/ack/link';
-import type { ScheduledFunctionId } from '#shared/contracts/names';
+import { ENV, type ScheduledFunctionId } from '#shared/contracts/names';
 import { SnsPublisher } from '#shared/notify/publishers';
 import { FUNCTIONS } from '#shared/run/functions';
 import { runFunctionTick, runPublishStage, runSourceStage, type SourceResult } from '#shared/run/tick';
@@ -13,6 +13,7 @@ import { ReaderPool } from '#shared/vendors/readers';
 import { runtimeFromEnv } from './env';
 import { makeLogger, makeMetrics, recordPublish, recordRun, recordSources } from './observability';
 import { parseFunctionEvent } from './schedule-event';
+import { stackSecretResolver } from './stack-secrets';
 
 /** Kept back from the Lambda's remaining time: metrics, the log line, and the runtime's own margin. */
 const HANDLER_MARGIN_MS = 2_000;
@@ -28,12 +29,17 @@ export function scheduledHandler(name: ScheduledFunctionId) {
   const logger = makeLogger(name);
   const metrics = makeMetrics(name);
   const runtime = runtimeFromEnv();
+  // deployed, the stack's name keeps its metrics apart from another stack's in the same region,
+  // and names the secrets it made for the sources (`<stack>/<secretId>`)
+  const stack = process.env[ENV.stack] || undefined;
+  if (stack) metrics.setDefaultDimensions({ stack });
+  const secretName = stackSecretResolver(stack, runtime.config.sources);
   const deps: CoreDeps = {
     store: new Store(runtime.ddb, runtime.table, logger),
     publisher: new SnsPublisher(runtime.sns, runtime.topics),
     // credentials are JSON; a tls.caSecretId PEM bundle is read as the string it is
     readers: new ReaderPool((id, as) =>
-      as === 'text' ? getSecret(id, { maxAge: 300 }) : getSecret(id, { transform: 'json', maxAge: 300 }),
+      as === 'text' ? getSecret(secretName(id), { maxAge: 300 }) : getSecret(secretName(id), { transform: 'json', maxAge: 300 }),
     ),
     log: logger,
   };
