@@ -47,7 +47,7 @@ export function agentPass(source: SourceConfig, config: Config, now: number, dep
         previous: state.items,
         rules: config.agentRules,
         silences,
-        open: isOpen(now, source.timezone, source.businessHours),
+        open: isOpen(now, source.timezone, source.businessHours, source.holidays),
         unobservedMs,
       };
       let episodes: ReadonlyMap<string, Episode> = state.episodes;
