@@ -6,8 +6,9 @@ import { createInterface } from 'node:readline/promises';
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { ConfigError } from '#shared/config/parse';
 import type { Config } from '#shared/config/schema';
-import { SECRET_PLACEHOLDER } from '#shared/contracts/names';
+import { SECRET_PLACEHOLDER, stackSecretName } from '#shared/contracts/names';
 import { mapLimit } from '#shared/runtime/concurrency';
+import { stackSecretResolver } from '#shared/runtime/stack-secrets';
 import { credentialFields, parseCredentials, type SourceConfig } from '#shared/vendors/index';
 import type { SecretLoader } from '#shared/vendors/readers';
 import { parseCaBundle } from '#shared/vendors/tls';
@@ -33,8 +34,14 @@ function configFile(given: string | undefined, help: string): string {
   throw new UsageError(`--config is required (there is no ./${DEFAULT_CONFIG} here)\n\n${help}`);
 }
 
-/** As `run` reads Secrets Manager: credentials as JSON, a CA bundle as its plain string. */
-const awsSecret: SecretLoader = (id, as) => (as === 'text' ? getSecret(id) : getSecret(id, { transform: 'json' }));
+/**
+ * Secrets Manager as the functions read it: credentials as JSON, a CA bundle as its plain string;
+ * with `stack`, a source's credentials under the name that stack gave them (`<stack>/<secretId>`).
+ */
+function awsSecrets(stack: string | undefined, sources: readonly SourceConfig[]): SecretLoader {
+  const name = stackSecretResolver(stack, sources);
+  return (id, as) => (as === 'text' ? getSecret(name(id)) : getSecret(name(id), { transform: 'json' }));
+}
 
 /** The certificates of the source's tls.caSecretId, if it has one; an error names the secret, never its content. */
 async function caBundleOf(source: SourceConfig, load: SecretLoader): Promise<string[] | undefined> {
@@ -54,7 +61,7 @@ async function caBundleOf(source: SourceConfig, load: SecretLoader): Promise<str
 export async function verifyCommand(args: string[], help: string, files: CliFiles): Promise<number> {
   const { values, positionals } = parseFlags(
     args,
-    { config: { type: 'string' }, secrets: { type: 'string' }, json: { type: 'boolean' } },
+    { config: { type: 'string' }, secrets: { type: 'string' }, json: { type: 'boolean' }, stack: { type: 'string' } },
     help,
   );
   if (values.help) {
@@ -63,7 +70,8 @@ export async function verifyCommand(args: string[], help: string, files: CliFile
   }
   if (positionals.length) throw new UsageError(`verify takes no arguments\n\n${help}`);
   const config = files.readConfig(configFile(values.config, help));
-  const load: SecretLoader = values.secrets ? files.secretsFromFile(values.secrets) : awsSecret;
+  if (values.stack !== undefined && values.secrets) throw new UsageError('--stack names Secrets Manager secrets: not with --secrets');
+  const load: SecretLoader = values.secrets ? files.secretsFromFile(values.secrets) : awsSecrets(values.stack, config.sources);
   const results = await mapLimit(config.sources, VERIFY_IN_FLIGHT, async (source): Promise<Verification> => {
     let credentials: unknown;
     let caBundle: string[] | undefined;
@@ -98,7 +106,7 @@ export async function verifyCommand(args: string[], help: string, files: CliFile
 export async function secretsCommand(args: string[], help: string, files: CliFiles): Promise<number> {
   const { values, positionals } = parseFlags(
     args,
-    { config: { type: 'string' }, secrets: { type: 'string' }, aws: { type: 'boolean' } },
+    { config: { type: 'string' }, secrets: { type: 'string' }, aws: { type: 'boolean' }, stack: { type: 'string' } },
     help,
   );
   if (values.help) {
@@ -108,6 +116,7 @@ export async function secretsCommand(args: string[], help: string, files: CliFil
   const [sub, id, ...extra] = positionals;
   if (sub !== 'set' || !id || extra.length) throw new UsageError(`expected: ccwatch secrets set <source>\n\n${help}`);
   if (values.aws && values.secrets) throw new UsageError('--aws and --secrets exclude each other: one place to store them');
+  if (values.stack !== undefined && !values.aws) throw new UsageError('--stack names the Secrets Manager secret: use it with --aws');
   const config = files.readConfig(configFile(values.config, help));
   const source = config.sources.find((s) => s.id === id);
   if (!source) throw new UsageError(`no source "${id}" in the config; its sources: ${config.sources.map((s) => s.id).join(', ')}`);
@@ -120,7 +129,10 @@ export async function secretsCommand(args: string[], help: string, files: CliFil
   let caBundle: string[] | undefined;
   try {
     if (source.tls)
-      caBundle = await caBundleOf(source, values.aws ? awsSecret : files.secretsFromFile(values.secrets ?? LOCAL_SECRETS_FILE));
+      caBundle = await caBundleOf(
+        source,
+        values.aws ? awsSecrets(values.stack, config.sources) : files.secretsFromFile(values.secrets ?? LOCAL_SECRETS_FILE),
+      );
   } catch (err) {
     throw new UsageError(`${(err as Error).message}: it is needed to reach ${source.id} (tls.caSecretId)`);
   }
@@ -131,12 +143,13 @@ export async function secretsCommand(args: string[], help: string, files: CliFil
   }
   let where: string;
   try {
-    where = values.aws ? await storeInAws(source, credentials) : storeInFile(values.secrets ?? LOCAL_SECRETS_FILE, source, credentials);
+    where = values.aws
+      ? await storeInAws(source, values.stack, credentials)
+      : storeInFile(values.secrets ?? LOCAL_SECRETS_FILE, source, credentials);
   } catch (err) {
     if (err instanceof UsageError || err instanceof ConfigError) throw err;
     const e = err as Error;
-    process.stderr.write(`ccwatch: verified, but storing failed (${e.name}: ${e.message}); nothing was stored
-`);
+    process.stderr.write(`ccwatch: verified, but storing failed (${e.name}: ${e.message}); nothing was stored\n`);
     return EXIT.usage;
   }
   console.log(`${source.id}: credentials verified and stored ${where}`);
@@ -274,26 +287,31 @@ function storeInFile(file: string, source: SourceConfig, credentials: Record<str
   return `in ${file} as "${source.secretId}"`;
 }
 
-/** PutSecretValue on the source's secretId; the secret is created when it does not exist yet. */
-async function storeInAws(source: SourceConfig, credentials: Record<string, string>): Promise<string> {
+/**
+ * PutSecretValue on the source's secret: `<stack>/<secretId>` with --stack (as a deployed stack
+ * names it; created when it does not exist yet, e.g. before a deploy with importSecrets), else the
+ * secretId as written, which must exist: creating it could leave the real one, under a stack's
+ * name, holding its placeholders.
+ */
+async function storeInAws(source: SourceConfig, stack: string | undefined, credentials: Record<string, string>): Promise<string> {
   const { SecretsManagerClient, PutSecretValueCommand, CreateSecretCommand } = await import('@aws-sdk/client-secrets-manager');
   const sm = new SecretsManagerClient({});
+  const id = stack ? stackSecretName(stack, source.secretId) : source.secretId;
   const SecretString = JSON.stringify(credentials);
   try {
-    await sm.send(new PutSecretValueCommand({ SecretId: source.secretId, SecretString }));
-    return `in AWS Secrets Manager (secret "${source.secretId}", new version)`;
+    await sm.send(new PutSecretValueCommand({ SecretId: id, SecretString }));
+    return `in AWS Secrets Manager (secret "${id}", new version)`;
   } catch (err) {
     if ((err as Error).name !== 'ResourceNotFoundException') throw err;
-    if (source.secretId.startsWith('arn:'))
-      throw new UsageError(`secret ${source.secretId} does not exist, and a secret cannot be created by ARN: deploy the stack, or name it`);
+    if (id.startsWith('arn:')) throw new UsageError(`secret ${id} does not exist, and a secret cannot be created by ARN`);
+    if (!stack)
+      throw new UsageError(
+        `there is no secret "${id}" in Secrets Manager. A deployed stack keeps this source's credentials as "<stack>/${id}" (its output SecretNames): pass --stack <stack name>, e.g. --stack Ccwatch (it is then created if missing)`,
+      );
     await sm.send(
-      new CreateSecretCommand({
-        Name: source.secretId,
-        SecretString,
-        Description: `ccwatch ${source.vendor} credentials for source "${source.id}"`,
-      }),
+      new CreateSecretCommand({ Name: id, SecretString, Description: `ccwatch ${source.vendor} credentials for source "${source.id}"` }),
     );
-    return `in AWS Secrets Manager (secret "${source.secretId}", created)`;
+    return `in AWS Secrets Manager (secret "${id}", created)`;
   } finally {
     sm.destroy();
   }

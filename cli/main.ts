@@ -88,20 +88,22 @@ Lists open alerts, newest first: id, subject, rule, tier, since, acknowledged by
                     holds the deploy's placeholders: not read, never paged), first; with --json as
                     {"kind":"not-configured","source","secretId","since","functions"}
 ${'STATE'}`,
-  secrets: `Usage: ccwatch secrets set <source> [--config <file>] [--aws | --secrets <file>]
+  secrets: `Usage: ccwatch secrets set <source> [--config <file>] [--aws [--stack <name>] | --secrets <file>]
 
 Asks for the source's credential fields (ITNIO apiKey, apiSecret; Huawei ak, sk; NXCloud
 accessKey, accessSecret), secret ones without echo. When stdin is not a terminal, reads them from
 stdin: a JSON object, or key=value lines. Checks them with one signed request to the vendor (as
 'ccwatch verify' does) and stores them only when the vendor accepts them:
-  --aws              in AWS Secrets Manager under the source's secretId (a new version; the secret is
-                     created if missing); normal AWS credentials and region
+  --aws              in AWS Secrets Manager, as a new version; normal AWS credentials and region
+  --stack <name>     with --aws: the deployed stack's secret, <stack>/<secretId> (its output
+                     SecretNames), created if missing; without it the secretId as written, which
+                     must exist
   --secrets <file>   in this JSON file of secretId -> credentials (default ./.ccwatch/secrets.json),
                      written atomically with mode 0600; 'ccwatch run --secrets <file>' reads it
   --config <file>    the config naming the source (default ./ccwatch.config.json)
 Exit codes: 0 verified and stored, 4 the vendor refused them or could not be reached (nothing
 stored), 2 invalid config or secrets file, 1 usage error or invalid input.`,
-  verify: `Usage: ccwatch verify [--config <file>] [--secrets <file>] [--json]
+  verify: `Usage: ccwatch verify [--config <file>] [--secrets <file> | --stack <name>] [--json]
 
 Checks every source of the config with one signed request each (ITNIO and NXCloud: the first
 agent page, of size 1; Huawei: the status of one configured agent) and prints a line per source:
@@ -114,6 +116,7 @@ agent page, of size 1; Huawei: the status of one configured agent) and prints a 
 A source whose secret still holds the deploy's placeholders is reported as not configured.
   --config <file>    the ccwatch config (default ./ccwatch.config.json)
   --secrets <file>   JSON mapping each secretId to its credentials; without it, AWS Secrets Manager
+  --stack <name>     read the secrets a deployed stack made: <stack>/<secretId>
   --json             one JSON object per source per line: source, vendor, secretId, ok, reachable,
                      latencyMs, httpStatus, signed, clockSkewSec, clockSkewWarning, agents,
                      errorKind, error

@@ -187,7 +187,7 @@ describe('ccwatch verify and secrets set, against the simulator over HTTP', { ti
       JSON.stringify({ apiKey: TEST_CREDS.itnio.apiKey, apiSecret: 'wrong-secret' }),
       own,
     );
-    expect(wrong.code).toBe(4);
+    expect(wrong.code, wrong.stderr).toBe(4);
     expect(wrong.stderr).toMatch(/did not accept these credentials; nothing was stored/);
     expect(wrong.stderr).toMatch(/auth error \(vendor code -1\)/);
     expect(wrong.stderr + wrong.stdout).not.toContain('wrong-secret');
@@ -239,9 +239,9 @@ describe('ccwatch verify and secrets set, against the simulator over HTTP', { ti
     expect(run.stderr).toMatch(/3 source read\(s\) ok, 0 failed/);
   });
 
-  it('secrets set --aws: PutSecretValue, and CreateSecret when the secret does not exist', async () => {
+  it("secrets set --aws: PutSecretValue on the stack's secret (created if missing); verify --stack reads the same", async () => {
     const calls: { target: string; body: any }[] = [];
-    const existing = new Set(['test/itnio']);
+    const stored = new Map<string, string>([['Ccwatch/test/itnio', '{"apiKey":"f8Zq0random","apiSecret":"REPLACE_ME"}']]);
     const server: Server = createServer((req, res) => {
       let raw = '';
       req.on('data', (d) => (raw += d));
@@ -253,14 +253,21 @@ describe('ccwatch verify and secrets set, against the simulator over HTTP', { ti
           res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' });
           res.end(JSON.stringify(json));
         };
+        const notFound = () =>
+          reply(400, { __type: 'ResourceNotFoundException', Message: "Secrets Manager can't find the specified secret." });
+        const arn = (name: string) => `arn:aws:secretsmanager:us-east-1:000000000000:secret:${name}`;
         if (target === 'secretsmanager.PutSecretValue') {
-          if (!existing.has(body.SecretId))
-            return reply(400, { __type: 'ResourceNotFoundException', Message: "Secrets Manager can't find the specified secret." });
-          return reply(200, { ARN: `arn:aws:secretsmanager:us-east-1:000000000000:secret:${body.SecretId}`, VersionId: 'v2' });
+          if (!stored.has(body.SecretId)) return notFound();
+          stored.set(body.SecretId, body.SecretString);
+          return reply(200, { ARN: arn(body.SecretId), Name: body.SecretId, VersionId: 'v2' });
         }
         if (target === 'secretsmanager.CreateSecret') {
-          existing.add(body.Name);
-          return reply(200, { ARN: `arn:aws:secretsmanager:us-east-1:000000000000:secret:${body.Name}`, Name: body.Name, VersionId: 'v1' });
+          stored.set(body.Name, body.SecretString);
+          return reply(200, { ARN: arn(body.Name), Name: body.Name, VersionId: 'v1' });
+        }
+        if (target === 'secretsmanager.GetSecretValue') {
+          if (!stored.has(body.SecretId)) return notFound();
+          return reply(200, { ARN: arn(body.SecretId), Name: body.SecretId, VersionId: 'v1', SecretString: stored.get(body.SecretId) });
         }
         reply(400, { __type: 'InvalidRequestException', Message: target });
       });
@@ -269,41 +276,48 @@ describe('ccwatch verify and secrets set, against the simulator over HTTP', { ti
     try {
       const own = mkdtempSync(join(tmpdir(), 'ccwatch-secrets-aws-'));
       const env = { AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoint };
-      const put = await ccwatchStdin(
-        ['secrets', 'set', 'itnio-main', '--config', config, '--aws'],
-        JSON.stringify(TEST_CREDS.itnio),
-        own,
-        env,
-      );
+      const set = (source: string, creds: unknown, ...flags: string[]) =>
+        ccwatchStdin(['secrets', 'set', source, '--config', config, '--aws', ...flags], JSON.stringify(creds), own, env);
+
+      // right after deploy: placeholders in the stack's secret, and verify says so
+      const before = await ccwatchStdin(['verify', '--config', config, '--stack', 'Ccwatch', '--json'], '', own, env);
+      expect(jsonLines(before.stdout)[0]).toMatchObject({ source: 'itnio-main', ok: false, errorKind: 'not-configured' });
+
+      const put = await set('itnio-main', TEST_CREDS.itnio, '--stack', 'Ccwatch');
       expect(put.code, put.stderr).toBe(0);
-      expect(put.stdout).toContain('in AWS Secrets Manager (secret "test/itnio", new version)');
-      const create = await ccwatchStdin(
-        ['secrets', 'set', 'nx-main', '--config', config, '--aws'],
-        JSON.stringify(TEST_CREDS.nxcloud),
-        own,
-        env,
-      );
+      expect(put.stdout).toContain('in AWS Secrets Manager (secret "Ccwatch/test/itnio", new version)');
+      const create = await set('nx-main', TEST_CREDS.nxcloud, '--stack', 'Ccwatch');
       expect(create.code, create.stderr).toBe(0);
-      expect(create.stdout).toContain('(secret "test/nxcloud", created)');
-      expect(calls.map((c) => c.target)).toEqual([
+      expect(create.stdout).toContain('(secret "Ccwatch/test/nxcloud", created)');
+      expect(calls.map((c) => c.target).filter((t) => t !== 'secretsmanager.GetSecretValue')).toEqual([
         'secretsmanager.PutSecretValue',
         'secretsmanager.PutSecretValue',
         'secretsmanager.CreateSecret',
       ]);
-      expect(JSON.parse(calls[0]!.body.SecretString)).toEqual(TEST_CREDS.itnio);
-      expect(calls[2]!.body).toMatchObject({ Name: 'test/nxcloud' });
-      expect(JSON.parse(calls[2]!.body.SecretString)).toEqual(TEST_CREDS.nxcloud);
-      // refused by the vendor: Secrets Manager is never called
-      const before = calls.length;
-      const refused = await ccwatchStdin(
-        ['secrets', 'set', 'hw-main', '--config', config, '--aws'],
-        JSON.stringify({ ak: TEST_CREDS.huawei.ak, sk: 'wrong' }),
-        own,
-        env,
-      );
+      expect(JSON.parse(stored.get('Ccwatch/test/itnio')!)).toEqual(TEST_CREDS.itnio);
+      expect(JSON.parse(stored.get('Ccwatch/test/nxcloud')!)).toEqual(TEST_CREDS.nxcloud);
+
+      // without --stack: the secretId as written, never created (the stack's one would keep its placeholders)
+      calls.length = 0;
+      const plain = await set('hw-main', TEST_CREDS.huawei);
+      expect(plain.code).toBe(1);
+      expect(plain.stderr).toContain('there is no secret "test/huawei" in Secrets Manager');
+      expect(plain.stderr).toContain('pass --stack <stack name>');
+      expect(calls.map((c) => c.target)).toEqual(['secretsmanager.PutSecretValue']);
+
+      // refused by the vendor: Secrets Manager is never called, nothing written anywhere
+      const refused = await set('hw-main', { ak: TEST_CREDS.huawei.ak, sk: 'wrong' }, '--stack', 'Ccwatch');
       expect(refused.code).toBe(4);
-      expect(calls.length).toBe(before);
+      expect(calls).toHaveLength(1);
       expect(existsSync(join(own, '.ccwatch'))).toBe(false);
+
+      const after = jsonLines((await ccwatchStdin(['verify', '--config', config, '--stack', 'Ccwatch', '--json'], '', own, env)).stdout);
+      expect(after.map((v) => [v.source, v.ok])).toEqual([
+        ['itnio-main', true],
+        ['hw-main', false],
+        ['nx-main', true],
+      ]);
+      expect(after[1].error).toMatch(/secret "test\/huawei" could not be read/);
     } finally {
       await closeServer(server);
     }

@@ -6,8 +6,8 @@ import { inject } from 'vitest';
 export const run = promisify(execFile);
 export const CLI = join(process.cwd(), 'dist', 'ccwatch.mjs');
 
-/** Builds the CLI bin as `npm ci` does (prepare). */
-export const buildCliNow = () => run('node', ['scripts/build-cli.mjs']);
+/** Builds the CLI bin as `npm ci` does (prepare), without ever emptying dist/ under a running ccwatch. */
+export const buildCliNow = () => run('node', ['scripts/build-cli.mjs', '--in-place']);
 
 /** The CLI bin for a suite: built once per run by the global setup, so suites running side by side never rebuild it under each other. */
 export const buildCli = async () => {

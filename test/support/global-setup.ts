@@ -12,8 +12,8 @@ declare module 'vitest' {
 
 /**
  * One DynamoDB Local for the whole run, on a free loopback port; each suite makes its own tables.
- * The CLI bin is built once here: a build empties dist/ first, so one suite building while another
- * runs the CLI would make that run fail.
+ * The CLI bin is built once here, in place (scripts/build-cli.mjs --in-place): suites, and other
+ * test runs in the same tree, may be running it from dist/ meanwhile.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const [ddb] = await Promise.all([startDynamoDbLocal(), buildCliNow()]);
