@@ -17,7 +17,7 @@ describe('a holiday of a source', () => {
   });
   afterAll(() => h.stop());
 
-  it('holds that source's agent alerts all day, tracking state; the next day the alert fires', async () => {
+  it("holds that source's agent alerts all day, tracking state; the next day the alert fires", async () => {
     const now = h.clock.now();
     expect(new Date(now).toISOString().slice(0, 10)).toBe(today);
     h.sim.setState('huawei', '1001', now - 20 * MIN, 'break');
