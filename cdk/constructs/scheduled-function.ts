@@ -1,5 +1,5 @@
 import { Duration, RemovalPolicy, Stack, TimeZone, Validations } from 'aws-cdk-lib';
-import { type Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { type Alarm, ComparisonOperator, MathExpression, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -143,17 +143,27 @@ export class ScheduledFunction extends Construct {
         treatMissingData: TreatMissingData.NOT_BREACHING,
       }),
     );
-    // a watcher that stops watching must page someone: no successful source read for K intervals
-    const sourcesOk = new Metric({
-      namespace: METRICS_NAMESPACE,
-      metricName: METRIC.sourcesOk,
-      // the functions add their stack's name (ENV.stack), so another stack's runs cannot count here
-      dimensionsMap: { service: props.name, stack: Stack.of(this).stackName },
-      statistic: 'Sum',
-      period: Duration.seconds(props.everySeconds * props.staleAfterRuns),
+    // a watcher that stops watching must page someone: no successful source read for K intervals.
+    // A source still waiting for its credentials (placeholder secret) counts as watched: a fresh
+    // deploy must not page before anyone could put the credentials in.
+    const period = Duration.seconds(props.everySeconds * props.staleAfterRuns);
+    const count = (metricName: string) =>
+      new Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName,
+        // the functions add their stack's name (ENV.stack), so another stack's runs cannot count here
+        dimensionsMap: { service: props.name, stack: Stack.of(this).stackName },
+        statistic: 'Sum',
+        period,
+      });
+    const watched = new MathExpression({
+      expression: 'FILL(ok, 0) + FILL(waiting, 0)',
+      usingMetrics: { ok: count(METRIC.sourcesOk), waiting: count(METRIC.sourcesNotConfigured) },
+      label: 'sources read, or waiting for credentials',
+      period,
     });
     page(
-      sourcesOk.createAlarm(this, 'NoSuccessfulRun', {
+      watched.createAlarm(this, 'NoSuccessfulRun', {
         alarmDescription: `ccwatch ${props.name}: no successful run for ${props.staleAfterRuns} intervals`,
         threshold: 1,
         comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,

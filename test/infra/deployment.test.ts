@@ -202,9 +202,11 @@ describe('two stacks in one region', () => {
     const { json } = build(configWith(), { stackName: 'CcwatchStaging' });
     for (const [, f] of ofType(json, 'AWS::Lambda::Function').filter(([id]) => !id.startsWith('Ack')))
       expect(f.Properties.Environment.Variables.CCWATCH_STACK).toBe('CcwatchStaging');
-    const stale = ofType(json, 'AWS::CloudWatch::Alarm').filter(([, a]) => a.Properties.MetricName === 'SourcesOk');
+    const stale = ofType(json, 'AWS::CloudWatch::Alarm').filter(([, a]) => /no successful run/.test(a.Properties.AlarmDescription));
     expect(stale).toHaveLength(2);
-    for (const [, a] of stale) expect(a.Properties.Dimensions).toContainEqual({ Name: 'stack', Value: 'CcwatchStaging' });
+    for (const [, a] of stale)
+      for (const m of (a.Properties.Metrics as any[]).filter((x) => x.MetricStat))
+        expect(m.MetricStat.Metric.Dimensions).toContainEqual({ Name: 'stack', Value: 'CcwatchStaging' });
     const body = JSON.stringify(ofType(json, 'AWS::CloudWatch::Dashboard')[0]![1].Properties.DashboardBody);
     expect(body).toContain('\\"stack\\",\\"CcwatchStaging\\"');
   });

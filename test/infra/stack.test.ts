@@ -164,14 +164,15 @@ describe('the deployed stack', () => {
     expect(alarms).toHaveLength(12);
     expect(alarms.filter(([, a]) => ['ExecutionsFailed', 'ExecutionsTimedOut'].includes(a.Properties.MetricName))).toHaveLength(4);
     for (const [, a] of alarms) expect(JSON.stringify(a.Properties.AlarmActions)).toContain(oncall);
-    const stale = alarms.filter(([, a]) => a.Properties.MetricName === 'SourcesOk');
+    const stale = alarms.filter(([, a]) => /no successful run/.test(a.Properties.AlarmDescription));
     expect(stale).toHaveLength(2);
-    expect(stale[0]![1].Properties).toMatchObject({
-      ComparisonOperator: 'LessThanThreshold',
-      TreatMissingData: 'breaching',
-      Period: 300,
-      Namespace: 'ccwatch',
-    });
+    expect(stale[0]![1].Properties).toMatchObject({ ComparisonOperator: 'LessThanThreshold', Threshold: 1, TreatMissingData: 'breaching' });
+    // a source read, or one still waiting for its credentials, counts as watched: a fresh deploy does not page
+    const metrics = stale[0]![1].Properties.Metrics as any[];
+    expect(metrics.find((m) => m.Expression)).toMatchObject({ Expression: 'FILL(ok, 0) + FILL(waiting, 0)' });
+    const stat = (id: string) => metrics.find((m) => m.Id === id).MetricStat;
+    expect(stat('ok')).toMatchObject({ Metric: { Namespace: 'ccwatch', MetricName: 'SourcesOk' }, Period: 300, Stat: 'Sum' });
+    expect(stat('waiting')).toMatchObject({ Metric: { Namespace: 'ccwatch', MetricName: 'SourcesNotConfigured' }, Period: 300 });
   });
 
   it('has a dashboard of agents by state, active alerts, run duration and vendor errors', () => {
@@ -238,7 +239,10 @@ describe('quality gates', () => {
       ScheduleExpression: 'cron(* 8-19 ? * MON,FRI *)',
       ScheduleExpressionTimezone: 'Asia/Shanghai',
     });
-    t.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'SourcesOk', TreatMissingData: 'notBreaching' });
+    t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmDescription: Match.stringLikeRegexp('no successful run'),
+      TreatMissingData: 'notBreaching',
+    });
     // the example's sources do not share one timezone: synth says so
     expect(() => build(writeConfig((c) => (c.schedule.businessHoursOnly = true)))).toThrow(
       /schedule.businessHoursOnly \(agent-status\): the sources it polls must share one timezone/,
