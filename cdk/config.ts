@@ -7,7 +7,8 @@ export interface LoadedConfig {
   config: Config;
   /**
    * What the functions get inlined into their bundle: the file as written, less subscriber
-   * addresses and phone numbers, which only the stack needs.
+   * addresses and phone numbers and the `deployment` settings, which only the stack needs (so
+   * changing a VPC or a reservation does not change the functions' code).
    */
   runtimeJson: string;
 }
@@ -20,8 +21,9 @@ export function loadConfig(path: string): LoadedConfig {
   } catch (err) {
     throw new Error(`cannot read the ccwatch config "${path}": ${(err as Error).message}`);
   }
-  const raw = parseConfigJson(text, path) as { channels?: Record<string, unknown>[] };
+  const raw = parseConfigJson(text, path) as { channels?: Record<string, unknown>[]; deployment?: unknown };
   const config = parseConfig(raw, path);
-  const runtime = { ...raw, channels: (raw.channels ?? []).map(({ emails: _e, sms: _s, ...channel }) => channel) };
+  const { deployment: _d, ...rest } = raw;
+  const runtime = { ...rest, channels: (raw.channels ?? []).map(({ emails: _e, sms: _s, ...channel }) => channel) };
   return { config, runtimeJson: JSON.stringify(runtime) };
 }
