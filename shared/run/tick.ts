@@ -237,7 +237,7 @@ export async function runSourceStage<T>(
       outcome.readMs = Math.round(performance.now() - readStart);
     } catch (err) {
       const kind = signal.aborted ? 'deadline' : ((err as { kind?: string }).kind ?? 'unknown');
-      if (kind === 'not-configured') {
+      if (kind === 'not-configured' && state.lastOkAt === undefined) {
         // the deploy's placeholders: no vendor failure, nothing sent, state kept, never paged
         outcome = { ...outcome, status: 'not-configured', error: (err as Error).message, errorKind: kind };
         log.warn('source not configured: its secret still holds placeholder values; not read, not paged', {
@@ -245,6 +245,16 @@ export async function runSourceStage<T>(
           source: key,
           secretId: source.secretId,
         });
+      } else if (kind === 'not-configured') {
+        // placeholders where real credentials were once read (a secret replaced by a deploy, or
+        // reset by hand): a watcher gone blind, which must page like any failed read
+        outcome = {
+          ...outcome,
+          status: 'failed',
+          error: `${(err as Error).message}, though this source was read before: its credentials were replaced`,
+          errorKind: 'config',
+        };
+        log.error('source secret holds placeholders again; counted as a failed read', { fn, source: key, secretId: source.secretId });
       } else {
         outcome = { ...outcome, status: 'failed', error: (err as Error).message, errorKind: kind };
         log.warn('source read failed; its stored state is kept', { fn, source: key, error: outcome.error });

@@ -32,14 +32,10 @@ describe('a source whose secret still holds the placeholders', () => {
   beforeAll(async () => {
     h = await makeHarness({ config: () => ({ agentRules: [BREAK_RULE], sourceDownAfter: 3 }) });
     readers = new ReaderPool(async (id) => secrets[id]);
-    // a Huawei agent already in a long break: its alert fires while the source is configured
+    // a Huawei agent already in a long break; the source was never read (a fresh deploy)
     h.sim.setState('huawei', '1003', h.clock.start - 20 * MIN, 'break', { reason: 3 });
-    const first = await run();
-    expect(first.sources.map((s) => s.status)).toEqual(['ok', 'ok', 'ok']);
-    expect(JSON.stringify(h.take())).toContain('1003');
     before = await h.snapshot('hw-main');
-
-    // placeholders put back into the Huawei secret (as the stack makes it); ITNIO's credentials rejected
+    // placeholders in the Huawei secret (as the stack makes it); ITNIO's credentials rejected
     secrets['test/huawei'] = { ak: 'q8Vt3rAnd0mAk', sk: 'REPLACE_ME' };
     h.sim.addFault({ path: '/v3/cc/seat/query', kind: 'vendorCode', code: -1 });
     h.log.lines.length = 0;
@@ -99,5 +95,42 @@ describe('a source whose secret still holds the placeholders', () => {
     const health = await h.store.health.load(FN.agentStatus, 'hw-main');
     expect(health?.notConfigured).toBeUndefined();
     expect(health?.consecutiveFailures).toBe(0);
+  });
+});
+
+describe('placeholders in the secret of a source that was read before', () => {
+  let h: Harness;
+  const secrets: Record<string, unknown> = { ...SECRETS };
+  let readers: ReaderPool;
+  beforeAll(async () => {
+    h = await makeHarness({ config: () => ({ agentRules: [BREAK_RULE], sourceDownAfter: 3 }) });
+    readers = new ReaderPool(async (id) => secrets[id]);
+  });
+  afterAll(async () => {
+    await readers.closeAll();
+    await h.stop();
+  });
+
+  it('is a watcher gone blind (a deploy replaced the secret, or someone reset it): a failed read that pages', async () => {
+    const run = () =>
+      runAgentStatus(h.config, new Date(h.clock.now()).toISOString(), h.clock.now(), {
+        store: h.store,
+        publisher: h.publisher,
+        readers,
+        log: h.log,
+      });
+    expect((await run()).sources.map((s) => s.status)).toEqual(['ok', 'ok', 'ok']);
+    h.take();
+    secrets['test/huawei'] = { ak: 'q8Vt3rAnd0mAk', sk: 'REPLACE_ME' };
+    const statuses: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      h.clock.advance(MIN);
+      const r = await run();
+      statuses.push(r.sources.find((s) => s.source === 'hw-main')!.status);
+    }
+    expect(statuses).toEqual(['failed', 'failed', 'failed']);
+    const page = h.take().find((m) => m.topicArn === TOPICS.oncall);
+    expect(page?.bodies?.sms).toMatch(/hw-main DOWN/);
+    expect(JSON.stringify(page)).not.toContain('REPLACE_ME');
   });
 });
