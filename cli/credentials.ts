@@ -13,6 +13,7 @@ import { credentialFields, parseCredentials, type SourceConfig } from '#shared/v
 import type { SecretLoader } from '#shared/vendors/readers';
 import { parseCaBundle } from '#shared/vendors/tls';
 import { type Verification, verificationLine, verifySource } from '#shared/vendors/verify';
+import { jsonErrorWithoutContent } from './json-error';
 import { EXIT, parseFlags, UsageError } from './usage';
 
 /** Where `secrets set` keeps credentials without --aws; `run --secrets` reads the same file. */
@@ -155,6 +156,12 @@ export async function secretsCommand(args: string[], help: string, files: CliFil
   console.log(`${source.id}: credentials verified and stored ${where}`);
   console.log(`  ${verificationLine(v)}`);
   if (!values.aws && !values.secrets) console.log(`  use them with: ccwatch run --config <file> --secrets ${LOCAL_SECRETS_FILE}`);
+  // a deployed stack reads <stack>/<secretId>: a secret of the plain name (one a stack kept from an
+  // earlier version, say) is not what its functions read
+  if (values.aws && values.stack === undefined && !source.secretId.startsWith('arn:'))
+    process.stderr.write(
+      `ccwatch: note: stored under "${source.secretId}" as written; a deployed stack's functions read "<stack>/${source.secretId}": store there with --stack <name>\n`,
+    );
   return EXIT.ok;
 }
 
@@ -224,7 +231,7 @@ export function parseInput(text: string, fields: string[]): Record<string, unkno
     try {
       obj = JSON.parse(text);
     } catch (err) {
-      throw new UsageError(`stdin: not valid JSON (${(err as Error).message}); ${expected}`);
+      throw new UsageError(`stdin: ${jsonErrorWithoutContent(text, err)}; ${expected}`);
     }
     if (!obj || typeof obj !== 'object' || Array.isArray(obj)) throw new UsageError(`stdin: ${expected}`);
     return obj as Record<string, unknown>;
@@ -259,10 +266,13 @@ function checkInput(source: SourceConfig, fields: string[], raw: Record<string, 
 function storeInFile(file: string, source: SourceConfig, credentials: Record<string, string>): string {
   let map: Record<string, unknown> = {};
   if (existsSync(file)) {
+    let text = '';
     try {
-      map = JSON.parse(readFileSync(file, 'utf8'));
+      text = readFileSync(file, 'utf8');
+      map = JSON.parse(text);
     } catch (err) {
-      throw new ConfigError(file, [`(root): cannot read secrets file: ${(err as Error).message}; not overwritten`]);
+      const why = text ? jsonErrorWithoutContent(text, err) : (err as Error).message;
+      throw new ConfigError(file, [`(root): cannot read secrets file: ${why}; not overwritten`]);
     }
     if (!map || typeof map !== 'object' || Array.isArray(map))
       throw new ConfigError(file, ['(root): expected an object of secretId -> credentials; not overwritten']);
