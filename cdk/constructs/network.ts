@@ -55,7 +55,8 @@ export class SourceNetwork extends Construct {
     } else {
       // Not all-egress: the functions speak only to AWS APIs (443) and to the configured vendors,
       // whose ports come from their base URLs (an on-premise Huawei on 28080). Nothing comes in.
-      // DNS needs no rule: security groups do not filter traffic to the VPC's Amazon DNS server.
+      // DNS: security groups do not filter the VPC's Amazon resolver, but a VPC whose DHCP options
+      // name the company's own DNS servers (common where the vendor is on premises) needs port 53.
       const sg = new SecurityGroup(this, 'FunctionsSg', {
         vpc,
         allowAllOutbound: false,
@@ -63,6 +64,8 @@ export class SourceNetwork extends Construct {
       });
       for (const port of egressPorts(props.vendorUrls))
         sg.addEgressRule(Peer.anyIpv4(), Port.tcp(port), port === 443 ? 'HTTPS: AWS APIs and vendors' : 'a vendor base URL port');
+      sg.addEgressRule(Peer.anyIpv4(), Port.udp(53), 'DNS, where the VPC uses its own resolvers');
+      sg.addEgressRule(Peer.anyIpv4(), Port.tcp(53), 'DNS over TCP (large answers)');
       securityGroups = [sg];
     }
     this.placement = { vpc, subnets, securityGroups };

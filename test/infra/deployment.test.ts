@@ -59,12 +59,14 @@ describe('deployment.vpc', () => {
       });
     }
     expect(fns.ack.VpcConfig).toBeUndefined();
-    // egress to HTTPS and the example's on-premise Huawei port only; nothing comes in
+    // egress to HTTPS, the example's on-premise Huawei port and DNS only; nothing comes in
     expect(functionsSg[1].Properties.VpcId).toBe(VPC.vpcId);
     expect(functionsSg[1].Properties.SecurityGroupIngress).toBeUndefined();
     expect(functionsSg[1].Properties.SecurityGroupEgress.map((e: any) => [e.IpProtocol, e.FromPort, e.ToPort, e.CidrIp]).sort()).toEqual([
       ['tcp', 28080, 28080, '0.0.0.0/0'],
       ['tcp', 443, 443, '0.0.0.0/0'],
+      ['tcp', 53, 53, '0.0.0.0/0'],
+      ['udp', 53, 53, '0.0.0.0/0'],
     ]);
     // a function in a VPC manages its network interfaces through the VPC access policy
     const roles = ofType(json, 'AWS::IAM::Role').filter(([id]) => id.includes('FnFunctionServiceRole'));
