@@ -71,7 +71,7 @@ export class CcwatchStack extends Stack {
     }
 
     const reserved = config.deployment?.reservedConcurrency;
-    const ack = new AckEndpoint(this, 'Ack', { table, reservedConcurrency: reserved?.ack });
+    const ack = new AckEndpoint(this, 'Ack', { table, reservedConcurrency: reserved?.ack, runtimeJson: props.runtimeJson });
     Validations.of(ack.key).acknowledge({
       id: 'AwsSolutions-SMG4',
       reason:

@@ -6,6 +6,7 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { ENV, FN } from '#shared/contracts/names';
 import { keys } from '#shared/store/table';
+import { configDefine } from '../bundling';
 import { CcwatchFunction } from './function';
 
 /**
@@ -19,7 +20,7 @@ export class AckEndpoint extends Construct {
   readonly url: FunctionUrl;
   readonly key: Secret;
 
-  constructor(scope: Construct, id: string, props: { table: ITableV2; reservedConcurrency?: number | undefined }) {
+  constructor(scope: Construct, id: string, props: { table: ITableV2; reservedConcurrency?: number | undefined; runtimeJson: string }) {
     super(scope, id);
     this.key = new Secret(this, 'SigningKey', {
       description: 'ccwatch: HMAC key signing the acknowledge links in alert emails',
@@ -33,6 +34,8 @@ export class AckEndpoint extends Construct {
       // when configured, a flood of requests cannot run more than this many at once
       reservedConcurrency: props.reservedConcurrency,
       memorySize: 256,
+      // the open-alerts page reads the channels' filters and the sources' timezones
+      define: configDefine(props.runtimeJson),
     });
     // only the alert-episode partition: read an episode, record an acknowledgment and its history
     fn.addToRolePolicy(
@@ -48,6 +51,15 @@ export class AckEndpoint extends Construct {
         actions: ['dynamodb:Query'],
         resources: [props.table.tableArn],
         conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [keys.history('*')] } },
+      }),
+    );
+    // the open-alerts page: read the runtime silences, and add one ("Silence this agent for ...");
+    // a silence and its history line are one transaction, whose Puts IAM checks as PutItem
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:Query', 'dynamodb:PutItem'],
+        resources: [props.table.tableArn],
+        conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [keys.silencePk] } },
       }),
     );
     this.key.grantRead(fn);

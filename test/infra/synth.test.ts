@@ -21,9 +21,10 @@ describe('npx cdk synth', () => {
     expect(fns).toHaveLength(3);
     const bundles = readdirSync(out).filter((d) => d.startsWith('asset.') && existsSync(join(out, d, 'index.mjs')));
     expect(bundles).toHaveLength(3);
-    // the two scheduled functions carry the config inlined at bundling, less subscriber addresses
+    // every function carries the config inlined at bundling (the ack function for its open-alerts
+    // page: channel filters, source timezones), less subscriber addresses
     const codes = bundles.map((b) => readFileSync(join(out, b, 'index.mjs'), 'utf8'));
-    expect(codes.filter((c) => c.includes('stuck-wrapup'))).toHaveLength(2);
+    expect(codes.filter((c) => c.includes('stuck-wrapup'))).toHaveLength(3);
     for (const c of codes) expect(c).not.toContain('floor-leads@example.com');
   }, 180_000);
 });
