@@ -1,13 +1,35 @@
 import * as z from 'zod';
+import type { Config } from '#shared/config/schema';
 import { parseDuration } from '#shared/model/duration';
 import type { Store } from '#shared/store/store';
 import { describeEpisode, setAcknowledgment } from './acknowledge';
+import { handleOpenPage } from './open';
+import { PAGE_CSP } from './open-page';
 import { confirmPage, resultPage } from './page';
 import { verifyAckToken } from './token';
 
 export interface HttpReply {
   status: number;
   html: string;
+  /** A redirect's location. */
+  headers?: { location: string };
+}
+
+/** The reply as a function URL returns it, with the headers every page of the endpoint carries. */
+export function functionUrlResult(reply: HttpReply) {
+  return {
+    statusCode: reply.status,
+    headers: {
+      'content-type': 'text/html; charset=utf-8',
+      'cache-control': 'no-store',
+      // the tokens are in the URL: never sent on as a referrer
+      'referrer-policy': 'no-referrer',
+      'x-robots-tag': 'noindex',
+      'content-security-policy': PAGE_CSP,
+      ...reply.headers,
+    },
+    body: reply.html,
+  };
 }
 
 /** What the form may say: only these snoozes, and a name. */
@@ -23,11 +45,16 @@ const refuse = (status: number, title: string, message: string): HttpReply => ({
  * The acknowledge link. GET shows the alert and asks (mail scanners open links by themselves);
  * POST acknowledges or snoozes. No token, a wrong or expired one, or an alert already resolved:
  * a clear refusal and no change. The token names one episode; nothing else can be reached.
+ * A channel's open-alerts link (`?c=`) goes to its page (open.ts), which needs the config.
  */
 export async function handleAckRequest(
   req: { method: string; query: Record<string, string | undefined>; form: Record<string, string> },
-  deps: { store: Store; key: string; now: number },
+  deps: { store: Store; key: string; now: number; config?: Config | undefined },
 ): Promise<HttpReply> {
+  if ((req.method === 'POST' ? req.form.c : req.query.c) !== undefined) {
+    if (!deps.config) return refuse(404, 'Not found', 'This endpoint serves no open-alerts page.');
+    return handleOpenPage(req, { ...deps, config: deps.config });
+  }
   const token = req.method === 'POST' ? req.form.t : req.query.t;
   const check = verifyAckToken(deps.key, token, deps.now);
   if (!check.ok) {

@@ -1,4 +1,4 @@
-import type { AckLink } from '#shared/ack/link';
+import type { AckLink, PageLink } from '#shared/ack/link';
 import type { Channel } from '#shared/config/schema';
 import type { Notice } from '#shared/model/items';
 import { EMAIL_MAX_ROWS, type RenderContext, renderEmail, renderSubject } from './email';
@@ -11,8 +11,8 @@ export interface Digest {
   message: RenderedMessage;
 }
 
-/** Whether a channel takes a notice: its severity, and the channel's source and kind filters. */
-export function channelTakes(channel: Channel, n: Notice): boolean {
+/** Whether a channel takes a notice (or an open episode): its severity, and the channel's source and kind filters. */
+export function channelTakes(channel: Channel, n: Pick<Notice, 'severity' | 'source' | 'kind'>): boolean {
   return (
     channel.severities.includes(n.severity) &&
     (!channel.sources.length || channel.sources.includes(n.source)) &&
@@ -27,7 +27,7 @@ export function buildDigests(
   now: number,
   timezones: Record<string, string>,
   ackLink?: AckLink,
-  extra: Pick<RenderContext, 'showCodes'> & { pageLink?: (channel: Channel) => string | undefined } = {},
+  extra: Pick<RenderContext, 'showCodes'> & { pageLink?: PageLink | undefined } = {},
 ): Digest[] {
   const out: Digest[] = [];
   for (const channel of channels) {

@@ -32,7 +32,7 @@ export async function publish(opts: {
   holders: readonly Holder[];
   config: Config;
   now: number;
-  deps: Pick<CoreDeps, 'store' | 'publisher' | 'log' | 'ackLink'>;
+  deps: Pick<CoreDeps, 'store' | 'publisher' | 'log' | 'ackLink' | 'pageLink'>;
 }): Promise<{ digests: Digest[]; failedChannels: string[] }> {
   const { fn, holders, config, now, deps } = opts;
   const known = new Set(config.channels.map((c) => c.id));
@@ -49,7 +49,7 @@ export async function publish(opts: {
       now,
       tz,
       deps.ackLink,
-      { showCodes },
+      { showCodes, pageLink: deps.pageLink },
     );
     if (!digest) continue;
     try {

@@ -1,4 +1,4 @@
-import type { AckLink } from '#shared/ack/link';
+import type { AckLink, PageLink } from '#shared/ack/link';
 import type { AgentState } from '#shared/model/agent';
 import type { Digest } from '#shared/notify/digest';
 import type { Publisher } from '#shared/notify/publishers';
@@ -13,6 +13,8 @@ export interface CoreDeps {
   log: Log;
   /** The signed acknowledge link for an open alert, where the deployment has the endpoint. */
   ackLink?: AckLink | undefined;
+  /** The signed link to a channel's open-alerts page, made and served where ackLink is. */
+  pageLink?: PageLink | undefined;
 }
 
 export interface SourceOutcome {

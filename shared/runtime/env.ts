@@ -63,11 +63,22 @@ export function runtimeFromEnv(env: Record<string, string | undefined> = current
   };
 }
 
-/** The ack function needs only the table and its signing key. */
-const AckEnvSchema = z.object({ [ENV.table]: z.string().min(3), [ENV.ackSecret]: z.string().min(1) });
+/**
+ * The ack function needs the table, its signing key and the config: the open-alerts page lists a
+ * channel's alerts by the channel's filters, with times in each source's timezone.
+ */
+const AckEnvSchema = z.object({ [ENV.config]: z.string().min(2), [ENV.table]: z.string().min(3), [ENV.ackSecret]: z.string().min(1) });
 
-export function ackRuntimeFromEnv(env: Record<string, string | undefined> = process.env): { table: string; secretId: string } {
+export function ackRuntimeFromEnv(env: Record<string, string | undefined> = { ...process.env, [ENV.config]: process.env.CCWATCH_CONFIG }): {
+  config: Config;
+  table: string;
+  secretId: string;
+} {
   const parsed = AckEnvSchema.safeParse(env);
   if (!parsed.success) throw new Error(`function environment is incomplete: ${formatIssues(parsed.error).join('; ')}`);
-  return { table: parsed.data[ENV.table], secretId: parsed.data[ENV.ackSecret] };
+  return {
+    config: parseConfig(JSON.parse(parsed.data[ENV.config]), ENV.config),
+    table: parsed.data[ENV.table],
+    secretId: parsed.data[ENV.ackSecret],
+  };
 }

@@ -1,7 +1,7 @@
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import type { Context } from 'aws-lambda';
 import { loadAckKey } from '#shared/ack/key';
-import { ackLinkMaker } from '#shared/ack/link';
+import { ackLinkMaker, pageLinkMaker } from '#shared/ack/link';
 import { ENV, type ScheduledFunctionId } from '#shared/contracts/names';
 import { SnsPublisher } from '#shared/notify/publishers';
 import { FUNCTIONS } from '#shared/run/functions';
@@ -50,11 +50,13 @@ export function scheduledHandler(name: ScheduledFunctionId) {
     const started = Date.now();
     const budget = budgetFor(started, Math.max(1_000, context.getRemainingTimeInMillis() - HANDLER_MARGIN_MS));
     if (parsed.stage !== 'source' && runtime.ack) {
-      // without the key, alerts still go out, only without acknowledge links
-      deps.ackLink = await loadAckKey(runtime.ack.secretId).then(
-        (key) => ackLinkMaker(runtime.ack!.url, key, started),
+      // without the key, alerts still go out, only without acknowledge and open-alerts links
+      const links = await loadAckKey(runtime.ack.secretId).then(
+        (key) => ({ ack: ackLinkMaker(runtime.ack!.url, key, started), page: pageLinkMaker(runtime.ack!.url, key, started) }),
         (err: Error) => void logger.error('acknowledge links left out', { error: err.message }),
       );
+      deps.ackLink = links?.ack;
+      deps.pageLink = links?.page;
     }
     const tickOptions = { fn: name, config, tick: parsed.tick, now: started, deps, budget, sources: def.sources(config) };
     try {
