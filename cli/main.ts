@@ -4,7 +4,7 @@ import { userInfo } from 'node:os';
 import type { ParseArgsConfig } from 'node:util';
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { describeEpisode, setAcknowledgment } from '#shared/ack/acknowledge';
+import { setAcknowledgment } from '#shared/ack/acknowledge';
 import { ConfigError, parseConfigText } from '#shared/config/parse';
 import type { Config } from '#shared/config/schema';
 import { parseDuration } from '#shared/model/duration';
@@ -20,6 +20,7 @@ import { Store } from '#shared/store/store';
 import { ReaderPool, type SecretLoader } from '#shared/vendors/readers';
 import { localState } from './local-state';
 import { notificationJson, notificationText } from './notifications';
+import { describeAlert, timeAt, zonesOf } from './times';
 import { EXIT, parseFlags, UsageError } from './usage';
 
 const HELP: Record<string, string> = {
@@ -76,17 +77,20 @@ until the snooze ends. A resolved alert is refused and nothing changes.
   --by <name>        who acknowledges (default: your user name)
   --source <id>      only needed when two sources share the alert id
   --now <ISO-8601>   the logical time of the acknowledgment (replaying a timeline with run --now)
+  --config <file>    show times in the source's timezone (without it: UTC)
 ${'STATE'}`,
-  unack: `Usage: ccwatch unack <id> [--by <name>] [--source <id>] [--now <ISO-8601>] [state options]
+  unack: `Usage: ccwatch unack <id> [--by <name>] [--source <id>] [--now <ISO-8601>] [--config <file>] [state options]
 
 Takes an acknowledgment back: repeats and escalation resume.
+  --config <file>    show times in the source's timezone (without it: UTC)
 ${'STATE'}`,
   alerts: `Usage: ccwatch alerts [--config <file>] [--json] [state options]
 
 Lists open alerts, newest first: id, subject, rule, tier, since, acknowledged by.
   --config <file>   also list the config's sources that are not configured (their secret still
                     holds the deploy's placeholders: not read, never paged), first; with --json as
-                    {"kind":"not-configured","source","secretId","since","functions"}
+                    {"kind":"not-configured","source","secretId","since","functions"}; and show
+                    times in each source's timezone (without it: UTC; --json keeps epoch ms)
 ${'STATE'}`,
   secrets: `Usage: ccwatch secrets set <source> [--config <file>] [--aws [--stack <name>] | --secrets <file>]
 
@@ -122,10 +126,11 @@ A source whose secret still holds the deploy's placeholders is reported as not c
                      errorKind, error
 Exit codes: 0 every source verified, 4 some source failed (unreachable, refused, not configured),
 2 invalid config or secrets file, 1 usage error.`,
-  history: `Usage: ccwatch history <id> [--json] [state options]
+  history: `Usage: ccwatch history <id> [--json] [--config <file>] [state options]
 
 Prints an alert's events in order: fired, notified (which channel), acked/snoozed (by whom),
 escalated, resolved.
+  --config <file>   show times in the source's timezone (without it: UTC; --json keeps epoch ms)
 ${'STATE'}`,
 };
 
@@ -319,13 +324,18 @@ async function withStore<T>(
   }
 }
 
-const when = (t: number) => new Date(t).toISOString().slice(0, 16).replace('T', ' ');
-
 async function ackCommand(args: string[], clear: boolean): Promise<number> {
   const command = clear ? 'unack' : 'ack';
   const { values, positionals } = parse(
     args,
-    { ...STATE_OPTIONS, for: { type: 'string' }, by: { type: 'string' }, source: { type: 'string' }, now: { type: 'string' } },
+    {
+      ...STATE_OPTIONS,
+      for: { type: 'string' },
+      by: { type: 'string' },
+      source: { type: 'string' },
+      now: { type: 'string' },
+      config: { type: 'string' },
+    },
     command,
   );
   if (values.help) {
@@ -338,6 +348,7 @@ async function ackCommand(args: string[], clear: boolean): Promise<number> {
   if (values.for !== undefined && !snoozeSec) throw new UsageError(`--for: expected a duration like "30m", got "${values.for}"`);
   const by = values.by ?? userInfo().username;
   const now = values.now !== undefined ? parseNow(values.now) : Date.now();
+  const zoneOf = zonesOf(values.config !== undefined ? readConfig(values.config) : undefined);
   const result = await withStore(values, (store) =>
     setAcknowledgment(store, { episodeId: positionals[0]!, source: values.source, by, snoozeSec, clear, now }),
   );
@@ -350,9 +361,9 @@ async function ackCommand(args: string[], clear: boolean): Promise<number> {
     result.action === 'unacked'
       ? 'no longer acknowledged; repeats and escalation resume'
       : result.action === 'snoozed'
-        ? `snoozed by ${by} until ${when(e.snoozeUntil!)} UTC`
+        ? `snoozed by ${by} until ${timeAt(e.snoozeUntil!, zoneOf, e.source)}`
         : `acknowledged by ${by} until it resolves`;
-  console.log(`${e.episodeId}: ${describeEpisode(e)} — ${what}`);
+  console.log(`${e.episodeId}: ${describeAlert(e, zoneOf)} — ${what}`);
   return EXIT.ok;
 }
 
@@ -393,6 +404,7 @@ async function alertsCommand(args: string[]): Promise<number> {
     return EXIT.ok;
   }
   const config = values.config !== undefined ? readConfig(values.config) : undefined;
+  const zoneOf = zonesOf(config);
   const [open, unconfigured] = await withStore(values, (store) =>
     Promise.all([store.episodes.openEpisodes(), config ? notConfiguredSources(store, config) : []]),
   );
@@ -403,7 +415,7 @@ async function alertsCommand(args: string[]): Promise<number> {
   }
   for (const n of unconfigured) {
     console.log(
-      `not configured  ${n.source}  secret "${n.secretId}" still holds placeholder values (since ${when(n.since)} UTC): not read, never paged; ccwatch secrets set ${n.source}`,
+      `not configured  ${n.source}  secret "${n.secretId}" still holds placeholder values (since ${timeAt(n.since, zoneOf, n.source)}): not read, never paged; ccwatch secrets set ${n.source}`,
     );
   }
   if (!open.length) {
@@ -413,20 +425,21 @@ async function alertsCommand(args: string[]): Promise<number> {
   const now = Date.now();
   for (const e of open) {
     const ack = e.ackedBy
-      ? `acked by ${e.ackedBy}${e.snoozeUntil ? (e.snoozeUntil > now ? ` (snoozed until ${when(e.snoozeUntil)})` : ' (snooze over)') : ''}`
+      ? `acked by ${e.ackedBy}${e.snoozeUntil ? (e.snoozeUntil > now ? ` (snoozed until ${timeAt(e.snoozeUntil, zoneOf, e.source)})` : ' (snooze over)') : ''}`
       : 'not acknowledged';
-    console.log(`${e.episodeId}  tier ${e.tier}  ${describeEpisode(e)}  ${ack}`);
+    console.log(`${e.episodeId}  tier ${e.tier}  ${describeAlert(e, zoneOf)}  ${ack}`);
   }
   return EXIT.ok;
 }
 
 async function historyCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parse(args, { ...STATE_OPTIONS, json: { type: 'boolean' } }, 'history');
+  const { values, positionals } = parse(args, { ...STATE_OPTIONS, json: { type: 'boolean' }, config: { type: 'string' } }, 'history');
   if (values.help) {
     console.log(HELP.history);
     return EXIT.ok;
   }
   if (positionals.length !== 1) throw new UsageError(`history takes one alert id\n\n${HELP.history}`);
+  const zoneOf = zonesOf(values.config !== undefined ? readConfig(values.config) : undefined);
   const found = await withStore(values, (store) => store.episodes.findEpisode(positionals[0]!.toUpperCase()));
   if (!found.length) {
     process.stderr.write(`ccwatch: no alert ${positionals[0]} (resolved alerts are kept 30 days)\n`);
@@ -438,14 +451,19 @@ async function historyCommand(args: string[]): Promise<number> {
       continue;
     }
     console.log(
-      `${episode.episodeId}: ${describeEpisode(episode)}${episode.resolvedAt ? `, resolved ${when(episode.resolvedAt)} UTC` : ', open'}`,
+      `${episode.episodeId}: ${describeAlert(episode, zoneOf)}${episode.resolvedAt ? `, resolved ${timeAt(episode.resolvedAt, zoneOf, episode.source)}` : ', open'}`,
     );
     // events come in key order: by time, then lifecycle order within the same millisecond
     for (const ev of events) {
-      const detail = [ev.severity, ev.channel && `to ${ev.channel}`, ev.by && `by ${ev.by}`, ev.until && `until ${when(ev.until)} UTC`]
+      const detail = [
+        ev.severity,
+        ev.channel && `to ${ev.channel}`,
+        ev.by && `by ${ev.by}`,
+        ev.until && `until ${timeAt(ev.until, zoneOf, episode.source)}`,
+      ]
         .filter(Boolean)
         .join(' ');
-      console.log(`  ${when(ev.at)} UTC  ${ev.event}${detail ? `  ${detail}` : ''}`);
+      console.log(`  ${timeAt(ev.at, zoneOf, episode.source)}  ${ev.event}${detail ? `  ${detail}` : ''}`);
     }
   }
   return EXIT.ok;

@@ -345,7 +345,7 @@ describe('ccwatch verify and secrets set, against the simulator over HTTP', { ti
     const alerts = await ccwatch(['alerts', '--config', config, ...ddb], dir);
     expect(alerts.code, alerts.stderr).toBe(0);
     expect(alerts.stdout).toMatch(
-      /^not configured {2}hw-main {2}secret "test\/huawei" still holds placeholder values \(since \d{4}-\d\d-\d\d \d\d:\d\d UTC\): not read, never paged; ccwatch secrets set hw-main$/m,
+      /^not configured {2}hw-main {2}secret "test\/huawei" still holds placeholder values \(since \d\d [A-Z][a-z]{2}, \d\d:\d\d UTC\): not read, never paged; ccwatch secrets set hw-main$/m,
     );
     expect(alerts.stdout).toContain('no open alerts');
     expect(alerts.stdout).not.toMatch(/source-down|hw-main on/);
