@@ -2,7 +2,6 @@
 import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import type { ParseArgsConfig } from 'node:util';
-import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { setAcknowledgment } from '#shared/ack/acknowledge';
 import { ConfigError, parseConfigText } from '#shared/config/parse';
@@ -20,6 +19,7 @@ import { Store } from '#shared/store/store';
 import { ReaderPool, type SecretLoader } from '#shared/vendors/readers';
 import { localState } from './local-state';
 import { notificationJson, notificationText } from './notifications';
+import { secretsManagerLoader } from './run-secrets';
 import { describeAlert, timeAt, zonesOf } from './times';
 import { EXIT, parseFlags, UsageError } from './usage';
 
@@ -52,6 +52,7 @@ Options:
   --config <file>         the ccwatch config (required)
   --secrets <file>        JSON mapping each secretId of the config to its credential object;
                           without it, secrets are read from AWS Secrets Manager
+  --stack <name>          read the secrets a deployed stack made: <stack>/<secretId> (not with --secrets)
   --once                  one run (the default)
   --every <duration>      run repeatedly, e.g. 1m, until interrupted
   --dry-run               publish nothing: print every notification instead
@@ -214,6 +215,7 @@ async function runCommand(args: string[]): Promise<number> {
     {
       config: { type: 'string' },
       secrets: { type: 'string' },
+      stack: { type: 'string' },
       once: { type: 'boolean' },
       every: { type: 'string' },
       'dry-run': { type: 'boolean' },
@@ -231,6 +233,7 @@ async function runCommand(args: string[]): Promise<number> {
   }
   if (!values.config) throw new UsageError(`--config is required\n\n${HELP.run}`);
   if (values.once && values.every) throw new UsageError('--once and --every exclude each other');
+  if (values.stack !== undefined && values.secrets) throw new UsageError('--stack names Secrets Manager secrets: not with --secrets');
   if (values.json && !values['dry-run']) throw new UsageError('--json prints notifications instead of sending them: use it with --dry-run');
   const every = values.every !== undefined ? parseDuration(values.every) : undefined;
   if (values.every !== undefined && !every) throw new UsageError(`--every: expected a duration like "1m", got "${values.every}"`);
@@ -239,9 +242,7 @@ async function runCommand(args: string[]): Promise<number> {
   const config = readConfig(values.config);
   const log = stderrLog(values.verbose ?? false);
   const progress = (s: string) => process.stderr.write(`${s}\n`);
-  const loadSecret: SecretLoader = values.secrets
-    ? secretsFromFile(values.secrets)
-    : (id, as) => (as === 'text' ? getSecret(id, { maxAge: 300 }) : getSecret(id, { transform: 'json', maxAge: 300 }));
+  const loadSecret: SecretLoader = values.secrets ? secretsFromFile(values.secrets) : secretsManagerLoader(values.stack, config.sources);
 
   let publisher: Publisher;
   let sns: SNSClient | undefined;
