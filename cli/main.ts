@@ -38,6 +38,8 @@ Commands:
   history <id>          an alert's events: fired, notified, acked, escalated, resolved
   secrets set <source>  enter a source's credentials; stored only once the vendor accepts them
   verify                check every source: reachable, signed, clock skew, agent count
+  silence add|list|expire|history
+                        silence an agent, group or source for a while, at runtime (no deploy)
 Run 'ccwatch <command> --help' for a command's options.`,
   'check-config': `Usage: ccwatch check-config <file>
 
@@ -493,6 +495,8 @@ export async function main(argv: string[]): Promise<number> {
         return await (await import('./credentials')).secretsCommand(rest, HELP.secrets!, { readConfig, secretsFromFile });
       case 'verify':
         return await (await import('./credentials')).verifyCommand(rest, HELP.verify!, { readConfig, secretsFromFile });
+      case 'silence':
+        return await (await import('./silence')).silenceCommand(rest, { readConfig, withStore, stateHelp: STATE_HELP });
       case undefined:
       case '-h':
       case '--help':

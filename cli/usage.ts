@@ -1,7 +1,7 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 
 /** Exit codes operators' scripts rely on: a contract, changed only by adding. */
-export const EXIT = { ok: 0, usage: 1, invalid: 2, sourceFailed: 3, verifyFailed: 4 } as const;
+export const EXIT = { ok: 0, usage: 1, invalid: 2, sourceFailed: 3, verifyFailed: 4, notFound: 5 } as const;
 
 /** A wrong command line: printed with the command's help, exit 1. */
 export class UsageError extends Error {}
