@@ -189,12 +189,14 @@ describe('the deployed stack', () => {
     const policy = resources('AWS::IAM::Policy').find(([pid]) => pid.startsWith('Ack'))![1];
     const statements = policy.Properties.PolicyDocument.Statement as any[];
     const ddb = statements.filter((st) => [st.Action].flat().some((a: string) => a.startsWith('dynamodb:')));
-    expect(ddb).toHaveLength(2);
+    // and a third, the open-alerts page's silences (test/infra/open-page.test.ts)
+    expect(ddb).toHaveLength(3);
     expect([ddb[0].Action].flat().sort()).toEqual(['dynamodb:BatchWriteItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
     expect(ddb[0].Condition).toEqual({ 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['EPISODE'] } });
     // the per-run "notified" history is read-only to it
     expect(ddb[1].Action).toBe('dynamodb:Query');
     expect(ddb[1].Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['HIST#*'] } });
+    expect(ddb[2].Condition).toEqual({ 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['SILENCE'] } });
     const other = statements.filter((st) => !ddb.includes(st));
     expect(other.flatMap((st) => [st.Action].flat()).sort()).toEqual(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
     expect(JSON.stringify(other)).toContain('AckSigningKey');
