@@ -17,6 +17,7 @@ import { mapLimit } from '#shared/runtime/concurrency';
 import type { Log } from '#shared/runtime/log';
 import { Store } from '#shared/store/store';
 import { ReaderPool, type SecretLoader } from '#shared/vendors/readers';
+import { jsonErrorWithoutContent } from './json-error';
 import { localState } from './local-state';
 import { notificationJson, notificationText } from './notifications';
 import { secretsManagerLoader } from './run-secrets';
@@ -196,10 +197,15 @@ function checkConfig(args: string[]): number {
 
 function secretsFromFile(file: string): SecretLoader {
   let map: Record<string, unknown>;
+  let text = '';
   try {
-    map = JSON.parse(readFileSync(file, 'utf8'));
+    text = readFileSync(file, 'utf8');
+    map = JSON.parse(text);
   } catch (err) {
-    throw new ConfigError(file, [`(root): cannot read secrets file: ${(err as Error).message}`]);
+    // the parser quotes the text around the error: in this file, a credential
+    throw new ConfigError(file, [
+      `(root): cannot read secrets file: ${text ? jsonErrorWithoutContent(text, err) : (err as Error).message}`,
+    ]);
   }
   if (!map || typeof map !== 'object' || Array.isArray(map))
     throw new ConfigError(file, [
