@@ -4,7 +4,7 @@ const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 const HHMM = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected a time like "08:30"');
 
 /** A weekly window in the source's timezone, e.g. mon-fri 08:00-18:00. `to` before `from` spans midnight. */
-export const BusinessWindowSchema = z.object({
+export const BusinessWindowSchema = z.strictObject({
   days: z.array(z.enum(DAYS)).min(1),
   from: HHMM,
   to: HHMM,

@@ -40,6 +40,7 @@ export const HttpSettingsSchema = z
     /** Requests in flight at once against this source (large NXCloud tenants need many: one request per agent). */
     concurrency: z.number().int().min(1).max(128).default(4),
   })
+  .strict()
   .superRefine((s, ctx) => {
     // a deadline below timeoutMs would make timeoutMs meaningless: almost certainly a slip
     if (s.deadlineMs < s.timeoutMs)

@@ -3,8 +3,8 @@ import { BusinessWindowSchema, HolidaysSchema, TimezoneSchema } from '#shared/al
 import { HttpSettingsSchema } from './http';
 import { SourceTlsSchema } from './tls';
 
-/** What every source has, whatever its vendor. */
-export const SourceBaseSchema = z.object({
+/** What every source has, whatever its vendor. Strict: a misspelt field is an error, never ignored. */
+export const SourceBaseSchema = z.strictObject({
   id: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, 'expected an id of letters, digits, - or _ (at most 40)'),
   /** https, or plain http to 127.0.0.1 only (the simulator): signed requests never travel in clear text. */
   baseUrl: z.url({ protocol: /^https?$/ }).refine((u) => {

@@ -60,7 +60,7 @@ describe('config validation', () => {
         'sources[1].timezone: expected an IANA timezone such as "Asia/Shanghai"',
         'sources[1].id: duplicate id "itn"',
         'channels[0].sms[0]: expected an E.164 number like "+8613800138000"',
-        expect.stringMatching(/^agentRules\[0\]: Unrecognized key: "afterr"/),
+        'agentRules[0].afterr: unknown key; did you mean "after"?',
         expect.stringMatching(/^taskRules\[0\]: needs at least one threshold/),
       ]),
     );
@@ -95,9 +95,9 @@ describe('config validation', () => {
     );
   });
 
-  it('reports JSON syntax errors with the file name', () => {
+  it('reports JSON syntax errors with the file name, line and column', () => {
     expect(() => parseConfigText('{"sources": [', 'ccwatch.json')).toThrow(
-      /invalid config \(ccwatch.json\):\n {2}\(root\): not valid JSON/,
+      'invalid config (ccwatch.json):\n  ccwatch.json:1:14: expected a value, but the file ends',
     );
   });
 });
