@@ -4,7 +4,10 @@ import type { SimPopulation } from './server';
 
 const MIN = 60_000;
 
-/** Fake credentials the simulator accepts; they exist only on this machine. */
+/** The port `ccwatch sim` listens on unless told otherwise; examples/sim.config.jsonc points there. */
+export const SIM_PORT = 7780;
+
+/** Fake credentials the simulator accepts; they exist only on this machine (examples/sim.secrets.json). */
 export const SIM_CREDENTIALS = {
   'ccwatch/sim/itnio': { apiKey: 'sim-itnio-key', apiSecret: 'sim-itnio-secret' },
   'ccwatch/sim/huawei': { ak: 'sim-huawei-ak', sk: 'sim-huawei-sk' },
@@ -138,6 +141,20 @@ export const SCENARIOS: Record<string, Scenario> = {
     }),
   },
 };
+
+/**
+ * The simulated clock of `ccwatch sim`: from `t0` on it runs `speed` times as fast as the wall
+ * clock, and a scenario of `minutes` simulated minutes replays from its start each time it ends.
+ * `at` maps any wall time onto it (the simulator's `timelineAt`).
+ */
+export function scenarioClock(t0: number, speed: number, minutes: number, wall: () => number = Date.now) {
+  const cycle = minutes * MIN;
+  const at = (t: number) => {
+    const elapsed = (t - t0) * speed;
+    return t0 + (cycle > 0 && elapsed >= 0 ? elapsed % cycle : elapsed);
+  };
+  return { now: () => at(wall()), at };
+}
 
 /** The sources part of a ccwatch config pointing at a running simulator. */
 export function simSources(simUrl: string) {

@@ -76,6 +76,11 @@ export interface SimulatorOptions {
   /** Logical time driving timelines (ms). */
   clock: () => number;
   /**
+   * Maps a time a client sends (the end of NXCloud's status window) onto the timeline; the window
+   * keeps its length. The identity unless the timeline runs at another pace (`ccwatch sim --speed`).
+   */
+  timelineAt?: (t: number) => number;
+  /**
    * The vendor's own clock: it judges request timestamps (each vendor's window) and dates every
    * answer (HTTP Date header). The wall clock unless a test skews it.
    */
@@ -543,7 +548,8 @@ export class VendorSimulator {
       const { startDateTime: start, endDateTime: end } = body;
       if (!agent || !Number.isInteger(start) || !Number.isInteger(end) || end < start)
         return fail(1002, 'userName, startDateTime, endDateTime required', 'param');
-      const spent = timeByKey(agent, start * 1000, Math.min(end * 1000, now), (seg) => NX_KEYS[seg.state]);
+      const to = this.opts.timelineAt ? this.opts.timelineAt(end * 1000) : end * 1000;
+      const spent = timeByKey(agent, to - (end - start) * 1000, Math.min(to, now), (seg) => NX_KEYS[seg.state]);
       const data: Record<string, number> = {
         busyDuration: 0,
         wrapupDuration: 0,
