@@ -14,10 +14,11 @@ ${SIM_PORT} unless --port says otherwise (0: any free port); the URL is printed 
 rest on stderr. examples/sim.config.jsonc and examples/sim.secrets.json are a config and the
 credentials for it, and the command to run them is printed.
   --port N               listen on this port (default ${SIM_PORT}, where the examples point)
-  --speed N              run the simulated clock N times as fast (default 1): agents' timelines and
-                         the times in state the vendors report (Huawei currentStateTime) advance N
-                         times faster. ITNIO and NXCloud report no time in state: ccwatch counts it
-                         from its own observations, on the wall clock, so their alerts come no sooner.
+  --speed N              run the simulated clock N times as fast (default 1): agents change state N
+                         times as often, and the time in state Huawei reports (currentStateTime) is
+                         N times as long when first asked about (then it grows in real time, as
+                         ccwatch's own clock does). ITNIO and NXCloud report no time in state:
+                         ccwatch counts it from its own observations, so their alerts come no sooner.
   --scenario <name>      ${Object.keys(SCENARIOS).join(', ')} (default demo), or a JSON file: a population whose
                          timeline "at" values are minutes from start
 A named scenario replays from its start when it ends (the demo every 90 simulated minutes: every
@@ -87,7 +88,13 @@ export async function simCommand(args: string[]): Promise<number> {
   const clock = scenarioClock(t0, speed, scenario.minutes);
   let sim: VendorSimulator;
   try {
-    sim = await new VendorSimulator({ population: scenario.population(t0), clock: clock.now, timelineAt: clock.at, port }).start();
+    sim = await new VendorSimulator({
+      population: scenario.population(t0),
+      clock: clock.now,
+      timelineAt: clock.at,
+      timeInStateSec: clock.timeInStateSec,
+      port,
+    }).start();
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE')
       throw new UsageError(

@@ -146,14 +146,41 @@ export const SCENARIOS: Record<string, Scenario> = {
  * The simulated clock of `ccwatch sim`: from `t0` on it runs `speed` times as fast as the wall
  * clock, and a scenario of `minutes` simulated minutes replays from its start each time it ends.
  * `at` maps any wall time onto it (the simulator's `timelineAt`).
+ *
+ * `timeInStateSec` is the time in state a vendor reports (the simulator's option). A watcher
+ * keeps its own clock, the wall clock: were the reported time to keep running `speed` times as
+ * fast, every read would tell it the state began `speed - 1` intervals earlier than the read
+ * before said, which only a new state could mean (ccwatch would resolve and re-raise the alert
+ * each run). So a state instance reports its sped-up length when first asked about, and from
+ * then on grows in real time: states still begin and end `speed` times as fast, an alert still
+ * comes as soon as a first read finds the state past the rule, and reads agree with each other.
  */
 export function scenarioClock(t0: number, speed: number, minutes: number, wall: () => number = Date.now) {
   const cycle = minutes * MIN;
-  const at = (t: number) => {
-    const elapsed = (t - t0) * speed;
-    return t0 + (cycle > 0 && elapsed >= 0 ? elapsed % cycle : elapsed);
+  const elapsed = (t: number) => Math.max(0, (t - t0) * speed);
+  const at = (t: number) => (t < t0 ? t : t0 + (cycle > 0 ? elapsed(t) % cycle : elapsed(t)));
+  const lap = (t: number) => (cycle > 0 ? Math.floor(elapsed(t) / cycle) : 0);
+  /** Each state instance (agent, start, lap) first asked about: its length then, and when. */
+  const firstAsked = new Map<string, { sec: number; wall: number }>();
+  let lapSeen = 0;
+  const timeInStateSec = (agent: string, since: number, now: number): number => {
+    if (speed === 1) return (now - since) / 1000;
+    const w = wall();
+    const l = lap(w);
+    if (l !== lapSeen) {
+      // a new lap starts every state afresh: the last lap's instances are done
+      for (const k of firstAsked.keys()) if (!k.endsWith(`#${l}`)) firstAsked.delete(k);
+      lapSeen = l;
+    }
+    const key = `${agent}@${since}#${l}`;
+    let first = firstAsked.get(key);
+    if (!first) {
+      first = { sec: (now - since) / 1000, wall: w };
+      firstAsked.set(key, first);
+    }
+    return first.sec + (w - first.wall) / 1000;
   };
-  return { now: () => at(wall()), at };
+  return { now: () => at(wall()), at, timeInStateSec };
 }
 
 /** The sources part of a ccwatch config pointing at a running simulator. */

@@ -81,6 +81,12 @@ export interface SimulatorOptions {
    */
   timelineAt?: (t: number) => number;
   /**
+   * Seconds an agent has been in the state it entered at `since` (timeline ms), as the vendor
+   * reports it (Huawei currentStateTime). `(now - since) / 1000` unless the timeline runs at
+   * another pace (scenarioClock's timeInStateSec).
+   */
+  timeInStateSec?: (agentId: string, since: number, now: number) => number;
+  /**
    * The vendor's own clock: it judges request timestamps (each vendor's window) and dates every
    * answer (HTTP Date header). The wall clock unless a test skews it.
    */
@@ -493,7 +499,9 @@ export class VendorSimulator {
           agentRelease: 0,
           locationId: 65535,
           currentPrivateCallNum: 0,
-          currentStateTime: Number.isFinite(since) ? Math.floor((now - since) / 1000) : 4294967295,
+          currentStateTime: Number.isFinite(since)
+            ? Math.floor(this.opts.timeInStateSec ? this.opts.timeInStateSec(`huawei:${a.id}`, since, now) : (now - since) / 1000)
+            : 4294967295,
           currentStateReason: code === 8 ? (segment.reason ?? 0) : 65535,
           prevStateTime: 4294967295,
           currentState: code,

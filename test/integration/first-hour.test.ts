@@ -36,14 +36,23 @@ describe('the first hour: simulator and examples', () => {
     expect(JSON.parse(readFileSync(SECRETS, 'utf8'))).toEqual(SIM_CREDENTIALS);
   });
 
-  it('the simulated clock runs N times as fast and replays the scenario', () => {
-    let wall = 1_000_000;
-    const clock = scenarioClock(wall, 30, 90, () => wall);
+  it('the simulated clock runs N times as fast and replays the scenario; a time in state, once told, grows in real time', () => {
+    const t0 = 1_000_000;
+    let wall = t0;
+    const clock = scenarioClock(t0, 30, 90, () => wall);
     wall += 60_000;
-    expect(clock.now() - 1_000_000).toBe(30 * 60_000);
-    wall += 3 * 60_000; // 120 simulated minutes: 30 into the replay
-    expect(clock.now() - 1_000_000).toBe(30 * 60_000);
-    expect(clock.at(1_000_000 + 2_000)).toBe(1_000_000 + 60_000);
+    expect(clock.now() - t0).toBe(30 * 60_000);
+    expect(clock.at(t0 + 2_000)).toBe(t0 + 60_000);
+    // a state entered at simulated minute 5: 25 minutes long when first asked about, a minute later 26
+    expect(clock.timeInStateSec('a', t0 + 5 * 60_000, clock.now())).toBe(25 * 60);
+    wall += 60_000;
+    expect(clock.timeInStateSec('a', t0 + 5 * 60_000, clock.now())).toBe(26 * 60);
+    // another agent's state, first asked about now, is as long as the sped-up clock says
+    expect(clock.timeInStateSec('b', t0, clock.now())).toBe(60 * 60);
+    wall += 2 * 60_000; // 120 simulated minutes: 30 into the replay, the same state afresh
+    expect(clock.now() - t0).toBe(30 * 60_000);
+    expect(clock.timeInStateSec('a', t0 + 5 * 60_000, clock.now())).toBe(25 * 60);
+    expect(scenarioClock(t0, 1, 90, () => wall).timeInStateSec('a', t0, t0 + 90_000)).toBe(90);
   });
 
   it('sim --speed 30: an alert on the first run a few seconds after the simulator starts', async () => {
@@ -65,33 +74,28 @@ describe('the first hour: simulator and examples', () => {
     writeFileSync(config, readFileSync(CONFIG, 'utf8').replaceAll(`http://127.0.0.1:${SIM_PORT}`, url));
     // Huawei 1003 is on a call from the shift's start: 3 simulated minutes (the rule) are 6 real seconds
     await new Promise((r) => setTimeout(r, Math.max(0, started + 6_500 - Date.now())));
-    const res = await ccwatch(
-      [
-        'run',
-        '--config',
-        config,
-        '--secrets',
-        resolve(SECRETS),
-        '--dry-run',
-        '--json',
-        '--ddb-endpoint',
-        inject('ddbEndpoint'),
-        '--table',
-        'first-hour',
-      ],
-      dir,
-    );
+    const tick = async () => {
+      const args = ['run', '--config', config, '--secrets', resolve(SECRETS), '--dry-run', '--json'];
+      const res = await ccwatch([...args, '--ddb-endpoint', inject('ddbEndpoint'), '--table', 'first-hour'], dir);
+      expect(res.code, res.stderr).toBe(0);
+      return res.stdout
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .flatMap((l) => JSON.parse(l).alerts as { id: string; rule: string; status: string; for: number }[]);
+    };
+    const firstAt = Date.now();
+    const first = await tick();
     const elapsedSec = (Date.now() - started) / 1000;
-    expect(res.code, res.stderr).toBe(0);
-    const alerts = res.stdout
-      .trim()
-      .split('\n')
-      .flatMap((l) => JSON.parse(l).alerts);
-    const call = alerts.find((a: { id: string; rule: string }) => a.id === '1003' && a.rule === 'on-a-call');
+    const call = first.find((a) => a.id === '1003' && a.rule === 'on-a-call');
     expect(call).toMatchObject({ kind: 'agent', source: 'huawei-sim', status: 'firing', state: 'busy' });
     // the vendor's time in state ran 30x: minutes of it within seconds of real time
-    expect(call.for).toBeGreaterThanOrEqual(180);
-    expect(call.for).toBeGreaterThan(10 * elapsedSec);
+    expect(call!.for).toBeGreaterThanOrEqual(180);
+    expect(call!.for).toBeGreaterThan(10 * elapsedSec);
+    // a second run 5 s (2.5 simulated minutes) later: the same call, neither resolved nor raised again
+    await new Promise((r) => setTimeout(r, Math.max(0, firstAt + 5_000 - Date.now())));
+    const second = await tick();
+    expect(second.filter((a) => a.id === '1003')).toEqual([]);
 
     child.kill('SIGINT');
     expect(await new Promise((r) => child.once('exit', r))).toBe(0);
