@@ -7,13 +7,16 @@ export const LOCAL_TABLE = 'ccwatch';
 
 /**
  * DynamoDB for the CLI: the endpoint given; the deployed table through the normal AWS chain
- * (`aws`, never created here); or DynamoDB Local persisted under ./.ccwatch.
+ * (`aws`, never created here); or DynamoDB Local persisted under ./.ccwatch. `ownsSignals`: the
+ * caller handles SIGINT, SIGTERM and SIGHUP, so the embedded DynamoDB Local is kept out of the
+ * terminal's reach (its own process group) and lives until stop() or this process's exit.
  */
 export async function localState(
   endpoint: string | undefined,
   table: string = LOCAL_TABLE,
   progress: (s: string) => void,
   aws = false,
+  ownsSignals = false,
 ): Promise<{ client: DynamoDBClient; table: string; stop(): Promise<void> }> {
   if (aws) {
     const client = new DynamoDBClient({});
@@ -22,7 +25,7 @@ export async function localState(
   let local: DynamoDbLocal | undefined;
   if (!endpoint) {
     progress('starting DynamoDB Local (state kept in .ccwatch/dynamodb)...');
-    local = await startDynamoDbLocal({ dbPath: join(process.cwd(), '.ccwatch', 'dynamodb') });
+    local = await startDynamoDbLocal({ dbPath: join(process.cwd(), '.ccwatch', 'dynamodb'), ownProcessGroup: ownsSignals });
   }
   const client = new DynamoDBClient({
     endpoint: endpoint ?? local!.endpoint,

@@ -20,6 +20,7 @@ import { ReaderPool, type SecretLoader } from '#shared/vendors/readers';
 import { jsonErrorWithoutContent } from './json-error';
 import { localState } from './local-state';
 import { notificationJson, notificationText } from './notifications';
+import { packageVersion } from './package-root';
 import { secretsManagerLoader } from './run-secrets';
 import { describeAlert, timeAt, zonesOf } from './times';
 import { EXIT, parseFlags, UsageError } from './usage';
@@ -32,7 +33,7 @@ Usage: ccwatch <command> [options]
 Commands:
   check-config <file>   validate a config file; every error with its path
   run --config <file>   run the agent-status and preview-tasks functions
-  sim                   start the vendor simulator
+  sim                   start the vendor simulator (--speed 30: a shift in 3 minutes)
   alerts                list open alerts (tier, since, acknowledged by)
   ack <id>              acknowledge an alert, or snooze it with --for
   unack <id>            take an acknowledgment back: repeats and escalation resume
@@ -41,11 +42,13 @@ Commands:
   verify                check every source: reachable, signed, clock skew, agent count
   silence add|list|expire|history
                         silence an agent, group or source for a while, at runtime (no deploy)
-Run 'ccwatch <command> --help' for a command's options.`,
+Run 'ccwatch <command> --help' for a command's options; 'ccwatch --version' (-v) for the version.
+First time? 'ccwatch sim --speed 30' starts the simulator and prints what to run against it.`,
   'check-config': `Usage: ccwatch check-config <file>
 
-Validates a ccwatch config file. Prints every problem with its path
-(e.g. "agentRules[2].after: expected a duration like \\"15m\\"").
+Validates a ccwatch config file (JSON, or JSONC: // and /* */ comments and trailing commas).
+Prints every problem on stderr with its path (e.g. "agentRules[2].after: expected a duration like
+\\"15m\\""), a syntax error with its line and column ("ccwatch.config.json:12:5: expected ...").
 Exit codes: 0 valid, 2 invalid.`,
   run: `Usage: ccwatch run --config <file> [options]
 
@@ -57,7 +60,8 @@ Options:
                           without it, secrets are read from AWS Secrets Manager
   --stack <name>          read the secrets a deployed stack made: <stack>/<secretId> (not with --secrets)
   --once                  one run (the default)
-  --every <duration>      run repeatedly, e.g. 1m, until interrupted
+  --every <duration>      run repeatedly, e.g. 1m, until interrupted (Ctrl-C, SIGTERM): no further
+                          run starts, a run in progress finishes storing; a second Ctrl-C stops at once
   --dry-run               publish nothing: print every notification instead
   --json                  with --dry-run: one JSON object per notification per line on stdout
   --now <ISO-8601>        the run's logical clock (replaying a timeline); advances by --every.
@@ -72,7 +76,8 @@ ARN (JSON), and the normal AWS credential chain and endpoint settings apply.
 A source whose secret still holds the deploy's placeholder values (REPLACE_ME) is "not configured":
 not read, never counted toward "source down", never notified, its state kept.
 Logs and progress go to stderr. Exit codes: 0 every source answered, 3 some source failed or is
-not configured, 2 invalid config or secrets, 1 usage error.`,
+not configured, 2 invalid config or secrets, 1 usage error; stopped by a signal, 128 + its number:
+130 Ctrl-C (SIGINT), 143 SIGTERM, 129 SIGHUP.`,
   ack: `Usage: ccwatch ack <id> [--for <duration>] [--by <name>] [--source <id>] [state options]
 
 Acknowledges an open alert: no repeats and no escalation until it resolves, or, with --for,
@@ -82,12 +87,16 @@ until the snooze ends. A resolved alert is refused and nothing changes.
   --source <id>      only needed when two sources share the alert id
   --now <ISO-8601>   the logical time of the acknowledgment (replaying a timeline with run --now)
   --config <file>    show times in the source's timezone (without it: UTC)
-${'STATE'}`,
+${'STATE'}
+Exit codes: 0 done, 5 no such alert, 2 refused: the alert has resolved, or two sources share the id
+(add --source); 1 usage error.`,
   unack: `Usage: ccwatch unack <id> [--by <name>] [--source <id>] [--now <ISO-8601>] [--config <file>] [state options]
 
 Takes an acknowledgment back: repeats and escalation resume.
   --config <file>    show times in the source's timezone (without it: UTC)
-${'STATE'}`,
+${'STATE'}
+Exit codes: 0 done, 5 no such alert, 2 refused: the alert has resolved, or two sources share the id
+(add --source); 1 usage error.`,
   alerts: `Usage: ccwatch alerts [--config <file>] [--json] [state options]
 
 Lists open alerts, newest first: id, subject, rule, tier, since, acknowledged by.
@@ -135,7 +144,8 @@ Exit codes: 0 every source verified, 4 some source failed (unreachable, refused,
 Prints an alert's events in order: fired, notified (which channel), acked/snoozed (by whom),
 escalated, resolved.
   --config <file>   show times in the source's timezone (without it: UTC; --json keeps epoch ms)
-${'STATE'}`,
+${'STATE'}
+Exit codes: 0 found, 5 no such alert (resolved alerts are kept 30 days), 1 usage error.`,
 };
 
 const STATE_HELP = `State options:
@@ -190,7 +200,7 @@ function checkConfig(args: string[]): number {
     return EXIT.ok;
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    for (const p of err.problems) console.log(`${err.origin}: ${p}`);
+    for (const line of err.lines()) process.stderr.write(`${line}\n`);
     return EXIT.invalid;
   }
 }
@@ -271,17 +281,30 @@ async function runCommand(args: string[]): Promise<number> {
     publisher = new SnsPublisher(sns, topics);
   }
 
-  const state = await localState(values['ddb-endpoint'], values.table, progress);
+  // Ctrl-C (SIGINT), SIGTERM, SIGHUP: no further run starts. Before the first run, and while
+  // waiting for the next, that is at once; a run in progress finishes storing (its reads end at
+  // their deadline at the latest). A second signal exits at once. Exit 128 + the signal's number.
+  const SIGNAL_EXIT = { SIGINT: EXIT.interrupted, SIGTERM: EXIT.terminated, SIGHUP: EXIT.hangup } as const;
+  let stopped: keyof typeof SIGNAL_EXIT | undefined;
+  let phase: 'starting' | 'running' | 'waiting' = 'starting';
+  let wake = () => {};
+  const onSignal = (signal: keyof typeof SIGNAL_EXIT) => {
+    // nothing to finish yet, or told twice: the embedded DynamoDB Local, if any, is killed on exit
+    if (stopped || phase === 'starting') process.exit(SIGNAL_EXIT[stopped ?? signal]);
+    stopped = signal;
+    progress(phase === 'running' ? `${signal}: stopping after this run (again to stop at once)...` : `${signal}: stopping`);
+    wake();
+  };
+  const signals = Object.keys(SIGNAL_EXIT) as (keyof typeof SIGNAL_EXIT)[];
+  for (const s of signals) process.on(s, onSignal);
+
+  const state = await localState(values['ddb-endpoint'], values.table, progress, false, true);
   const readers = new ReaderPool(loadSecret);
   const deps = { store: new Store(state.client, state.table, log), publisher, readers, log };
-  let stop = false;
-  process.once('SIGINT', () => {
-    stop = true;
-    progress('stopping after this run...');
-  });
   let code: number = EXIT.ok;
   try {
-    for (let i = 0; !stop; i++) {
+    for (let i = 0; !stopped; i++) {
+      phase = 'running';
       const now = logicalNow ?? Date.now();
       // the tick id: the logical minute, so a replayed time is one tick, like a schedule's
       const tick = new Date(Math.floor(now / 1000) * 1000).toISOString();
@@ -290,7 +313,8 @@ async function runCommand(args: string[]): Promise<number> {
       const intervalMs = (every ?? config.schedule.every) * 1000;
       const budget = () => budgetFor(Date.now(), Math.max(5_000, intervalMs - 5_000));
       const reports: RunReport[] = [await runAgentStatus(config, tick, now, deps, budget())];
-      if (config.taskRules.length) reports.push(await runPreviewTasks(config, tick, now, deps, budget()));
+      // stopped meanwhile: the preview-tasks function's run is a further run, not started
+      if (config.taskRules.length && !stopped) reports.push(await runPreviewTasks(config, tick, now, deps, budget()));
       const failed = reports.flatMap((r) => r.sources).filter((s) => s.status === 'failed' || s.status === 'store-error');
       for (const s of failed) progress(`source ${s.source} failed: ${s.error}`);
       // not a failure (never "source down", never paged), but not read either
@@ -308,16 +332,25 @@ async function runCommand(args: string[]): Promise<number> {
         `run ${i + 1} done: ${reports.flatMap((r) => r.sources).filter((s) => s.status === 'ok').length} source read(s) ok, ${failed.length} failed, ${unconfigured.length ? `${unconfigured.length} not configured, ` : ''}${sent} notification(s)`,
       );
       code = failed.length || unconfigured.length ? EXIT.sourceFailed : EXIT.ok;
-      if (!every) break;
-      await new Promise((r) => setTimeout(r, every * 1000));
+      if (!every || stopped) break;
+      phase = 'waiting';
+      // a signal while waiting ends the wait, and the loop
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, every * 1000);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
       if (logicalNow !== undefined) logicalNow += every * 1000;
     }
   } finally {
     await readers.closeAll();
     sns?.destroy();
     await state.stop();
+    for (const s of signals) process.off(s, onSignal);
   }
-  return code;
+  return stopped ? SIGNAL_EXIT[stopped] : code;
 }
 
 async function withStore<T>(
@@ -363,7 +396,7 @@ async function ackCommand(args: string[], clear: boolean): Promise<number> {
   );
   if (!result.ok) {
     process.stderr.write(`ccwatch: ${result.message}\n`);
-    return EXIT.invalid;
+    return result.reason === 'not-found' ? EXIT.notFound : EXIT.invalid;
   }
   const e = result.episode;
   const what =
@@ -452,7 +485,7 @@ async function historyCommand(args: string[]): Promise<number> {
   const found = await withStore(values, (store) => store.episodes.findEpisode(positionals[0]!.toUpperCase()));
   if (!found.length) {
     process.stderr.write(`ccwatch: no alert ${positionals[0]} (resolved alerts are kept 30 days)\n`);
-    return EXIT.invalid;
+    return EXIT.notFound;
   }
   for (const { episode, events } of found) {
     if (values.json) {
@@ -503,12 +536,19 @@ export async function main(argv: string[]): Promise<number> {
         return await (await import('./credentials')).verifyCommand(rest, HELP.verify!, { readConfig, secretsFromFile });
       case 'silence':
         return await (await import('./silence')).silenceCommand(rest, { readConfig, withStore, stateHelp: STATE_HELP });
+      case '--version':
+      case '-v':
+        console.log(`ccwatch ${packageVersion()}`);
+        return EXIT.ok;
       case undefined:
+        // no command is a usage error: the help goes where errors go
+        process.stderr.write(`${HELP.main}\n`);
+        return EXIT.usage;
       case '-h':
       case '--help':
       case 'help':
         console.log(HELP.main);
-        return command === undefined ? EXIT.usage : EXIT.ok;
+        return EXIT.ok;
       default:
         throw new UsageError(`unknown command "${command}"\n\n${HELP.main}`);
     }

@@ -1,7 +1,20 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 
-/** Exit codes operators' scripts rely on: a contract, changed only by adding. */
-export const EXIT = { ok: 0, usage: 1, invalid: 2, sourceFailed: 3, verifyFailed: 4, notFound: 5 } as const;
+/**
+ * Exit codes operators' scripts rely on: a contract, changed only by adding. Stopped by a signal
+ * (`run --every`): 128 + its number, as a shell reports it: 130 Ctrl-C, 143 SIGTERM, 129 SIGHUP.
+ */
+export const EXIT = {
+  ok: 0,
+  usage: 1,
+  invalid: 2,
+  sourceFailed: 3,
+  verifyFailed: 4,
+  notFound: 5,
+  hangup: 129,
+  interrupted: 130,
+  terminated: 143,
+} as const;
 
 /** A wrong command line: printed with the command's help, exit 1. */
 export class UsageError extends Error {}

@@ -53,8 +53,12 @@ export interface DynamoDbLocal {
   stop(): Promise<void>;
 }
 
-/** Starts DynamoDB Local on a free port: in memory, or persisted in `dbPath`. */
-export async function startDynamoDbLocal(opts: { dbPath?: string } = {}): Promise<DynamoDbLocal> {
+/**
+ * Starts DynamoDB Local on a free port: in memory, or persisted in `dbPath`. With `ownProcessGroup`
+ * a terminal's Ctrl-C does not reach it (only this process, which must then stop it or exit: the
+ * JVM is killed on exit either way), so a caller handling SIGINT can still finish storing.
+ */
+export async function startDynamoDbLocal(opts: { dbPath?: string; ownProcessGroup?: boolean } = {}): Promise<DynamoDbLocal> {
   const dir = await ensureDynamoDbLocal();
   const port = await freePort();
   const storage = opts.dbPath ? ['-dbPath', opts.dbPath, '-sharedDb'] : ['-inMemory', '-sharedDb'];
@@ -70,7 +74,7 @@ export async function startDynamoDbLocal(opts: { dbPath?: string } = {}): Promis
       String(port),
       '-disableTelemetry',
     ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
+    { stdio: ['ignore', 'ignore', 'pipe'], detached: opts.ownProcessGroup ?? false },
   );
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));

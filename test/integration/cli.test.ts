@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -41,7 +41,7 @@ describe('the ccwatch CLI', () => {
   });
   afterAll(() => sim.stop());
 
-  it('check-config: exit 0 for a valid file, 2 with every error and its path', async () => {
+  it('check-config: exit 0 for a valid file, 2 with every error and its path (on stderr)', async () => {
     expect((await ccwatch(['check-config', config], dir)).code).toBe(0);
     const bad = cfg('bad.json', {
       sources: [{ id: 'x', vendor: 'itnio', baseUrl: 'http://vendor.example', secretId: 's' }],
@@ -50,9 +50,83 @@ describe('the ccwatch CLI', () => {
     });
     const res = await ccwatch(['check-config', bad], dir);
     expect(res.code).toBe(2);
-    expect(res.stdout).toContain('sources[0].baseUrl: expected an https URL');
-    expect(res.stdout).toContain('agentRules[0].after: expected a duration like "15m"');
-    expect(res.stdout).toContain('channels: Too small');
+    expect(res.stderr).toContain('sources[0].baseUrl: expected an https URL');
+    expect(res.stderr).toContain('agentRules[0].after: expected a duration like "15m"');
+    expect(res.stderr).toContain('channels: Too small');
+    expect(res.stdout).toBe('');
+    const broken = join(dir, 'broken.jsonc');
+    writeFileSync(broken, '{\n  // a comment\n  "sources": []\n  "channels": []\n}\n');
+    const syntax = await ccwatch(['check-config', broken], dir);
+    expect(syntax.code).toBe(2);
+    expect(syntax.stderr).toBe(`${broken}:4:3: expected "," or "}" after a property value, found "channels"\n`);
+  });
+
+  it('--version and -v print the package version; no command is a usage error on stderr', async () => {
+    const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
+    for (const flag of ['--version', '-v'])
+      expect(await ccwatch([flag], dir)).toEqual({ code: 0, stdout: `ccwatch ${version}\n`, stderr: '' });
+    const none = await ccwatch([], dir);
+    expect(none.code).toBe(1);
+    expect(none.stdout).toBe('');
+    expect(none.stderr).toContain('Usage: ccwatch <command>');
+  });
+
+  it('ack, unack and history of an unknown alert exit 5', async () => {
+    const ddb = ['--ddb-endpoint', inject('ddbEndpoint'), '--table', 'cli-notfound'];
+    for (const args of [
+      ['ack', 'NOSUCH'],
+      ['unack', 'NOSUCH'],
+      ['history', 'NOSUCH'],
+    ]) {
+      const res = await ccwatch([...args, ...ddb], dir);
+      expect(res.code, args.join(' ')).toBe(5);
+      expect(res.stderr).toMatch(/no alert NOSUCH/);
+      expect(res.stdout).toBe('');
+    }
+  });
+
+  it('run --every: Ctrl-C while waiting exits at once with 130; a run in progress finishes first', async () => {
+    const start = (extra: string[] = []) => {
+      const child = spawn(
+        'node',
+        [CLI, 'run', '--config', config, '--secrets', secrets, '--dry-run', '--json', '--every', '1m', ...extra],
+        {
+          cwd: dir,
+          stdio: ['ignore', 'pipe', 'pipe'],
+          env: { ...process.env, AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local', AWS_REGION: 'us-east-1' },
+        },
+      );
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      const until = async (re: RegExp) => {
+        while (!re.test(stderr)) {
+          if (child.exitCode !== null) throw new Error(`exited ${child.exitCode}: ${stderr}`);
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      };
+      return { child, exited, until, stderr: () => stderr };
+    };
+    const ddb = ['--ddb-endpoint', inject('ddbEndpoint'), '--table', 'cli-signal'];
+
+    // waiting for the next run
+    const waiting = start(ddb);
+    await waiting.until(/run 1 done/);
+    const sent = Date.now();
+    waiting.child.kill('SIGINT');
+    expect(await waiting.exited).toBe(130);
+    expect(Date.now() - sent).toBeLessThan(2_000);
+    expect(waiting.stderr()).not.toMatch(/run 2 at/);
+
+    // in the middle of a run: it finishes (and stores) before the process exits
+    sim.addFault({ path: '/saas/cc/openapi/agent/page', kind: 'latency', ms: 1_000, times: 1 });
+    const busy = start(ddb);
+    await busy.until(/run 1 at/);
+    busy.child.kill('SIGTERM');
+    expect(await busy.exited).toBe(143);
+    sim.clearFaults();
+    expect(busy.stderr()).toMatch(/SIGTERM: stopping after this run[\s\S]*run 1 done: 3 source read\(s\) ok/);
+    expect(busy.stderr()).not.toMatch(/run 2 at/);
   });
 
   it('refuses unknown flags and explains usage', async () => {
