@@ -34,7 +34,8 @@ export const BUNDLING = {
  * Function memory and V8 heap cap, sized by the benchmarks. Memory buys CPU (1,769 MB is one vCPU)
  * and a source stage is mostly CPU: in the fleet bench (bench/fleet-results.json) 1,024 MB runs the
  * ITNIO stages 40% faster than 512 MB (median 2.2 s against 3.7 s) and the publish stage in half
- * the time, for 22% more Lambda cost (19% more in all); an NXCloud shard holds ~16,000 agents in a tick's reads window
+ * the time, for between the same cost and 19% more in all (six runs on a shared machine: the quietest
+ * measured equal GB-seconds, the recorded one 19% more); an NXCloud shard holds ~16,000 agents in a tick's reads window
  * at 1,024 MB against ~8,000 at 512 MB. 1,769 MB gains little more (one thread uses at most one
  * vCPU) for 70% more. At 50,000 agents a tick's live set fits a 128 MB heap, so a 192 MB cap leaves
  * headroom and keeps peak RSS near 200 MB (V8 otherwise grows the heap lazily toward the memory).
