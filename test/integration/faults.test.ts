@@ -72,9 +72,15 @@ describe('vendor faults: the source fails cleanly, state is kept, the others pro
   );
 
   it('after the faults, the next complete answer resolves exactly once', async () => {
-    minute += 1;
-    h.clock.set(h.clock.start + minute * MIN);
-    await h.run();
+    // the next complete answer: on a loaded machine a read can still time out (1 s in tests), and
+    // a failed read must resolve nothing
+    for (let tries = 0; tries < 3; tries++) {
+      minute += 1;
+      h.clock.set(h.clock.start + minute * MIN);
+      const report = await h.run();
+      if (report.sources.find((s) => s.source === 'itnio-main')?.status === 'ok') break;
+      expect(names(h.take(), 'RESOLVED')).toEqual([]);
+    }
     expect(names(h.take(), 'RESOLVED')).toEqual(['Agent 1 (1)']);
     h.clock.set(h.clock.start + (minute + 1) * MIN);
     await h.run();
