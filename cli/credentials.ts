@@ -3,12 +3,11 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
-import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { ConfigError } from '#shared/config/parse';
 import type { Config } from '#shared/config/schema';
 import { SECRET_PLACEHOLDER, stackSecretName } from '#shared/contracts/names';
 import { mapLimit } from '#shared/runtime/concurrency';
-import { stackSecretResolver } from '#shared/runtime/stack-secrets';
+import { secretsManagerLoader } from '#shared/runtime/stack-secrets';
 import { credentialFields, parseCredentials, type SourceConfig } from '#shared/vendors/index';
 import type { SecretLoader } from '#shared/vendors/readers';
 import { parseCaBundle } from '#shared/vendors/tls';
@@ -33,15 +32,6 @@ function configFile(given: string | undefined, help: string): string {
   if (given) return given;
   if (existsSync(DEFAULT_CONFIG)) return DEFAULT_CONFIG;
   throw new UsageError(`--config is required (there is no ./${DEFAULT_CONFIG} here)\n\n${help}`);
-}
-
-/**
- * Secrets Manager as the functions read it: credentials as JSON, a CA bundle as its plain string;
- * with `stack`, a source's credentials under the name that stack gave them (`<stack>/<secretId>`).
- */
-function awsSecrets(stack: string | undefined, sources: readonly SourceConfig[]): SecretLoader {
-  const name = stackSecretResolver(stack, sources);
-  return (id, as) => (as === 'text' ? getSecret(name(id)) : getSecret(name(id), { transform: 'json' }));
 }
 
 /** The certificates of the source's tls.caSecretId, if it has one; an error names the secret, never its content. */
@@ -72,7 +62,7 @@ export async function verifyCommand(args: string[], help: string, files: CliFile
   if (positionals.length) throw new UsageError(`verify takes no arguments\n\n${help}`);
   const config = files.readConfig(configFile(values.config, help));
   if (values.stack !== undefined && values.secrets) throw new UsageError('--stack names Secrets Manager secrets: not with --secrets');
-  const load: SecretLoader = values.secrets ? files.secretsFromFile(values.secrets) : awsSecrets(values.stack, config.sources);
+  const load: SecretLoader = values.secrets ? files.secretsFromFile(values.secrets) : secretsManagerLoader(values.stack, config.sources);
   const results = await mapLimit(config.sources, VERIFY_IN_FLIGHT, async (source): Promise<Verification> => {
     let credentials: unknown;
     let caBundle: string[] | undefined;
@@ -132,7 +122,7 @@ export async function secretsCommand(args: string[], help: string, files: CliFil
     if (source.tls)
       caBundle = await caBundleOf(
         source,
-        values.aws ? awsSecrets(values.stack, config.sources) : files.secretsFromFile(values.secrets ?? LOCAL_SECRETS_FILE),
+        values.aws ? secretsManagerLoader(values.stack, config.sources) : files.secretsFromFile(values.secrets ?? LOCAL_SECRETS_FILE),
       );
   } catch (err) {
     throw new UsageError(`${(err as Error).message}: it is needed to reach ${source.id} (tls.caSecretId)`);

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import type { ParseArgsConfig } from 'node:util';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { setAcknowledgment } from '#shared/ack/acknowledge';
+import { describeEpisode, setAcknowledgment } from '#shared/ack/acknowledge';
 import { ConfigError, parseConfigText } from '#shared/config/parse';
 import type { Config } from '#shared/config/schema';
 import { parseDuration } from '#shared/model/duration';
@@ -15,14 +15,14 @@ import { budgetFor } from '#shared/run/types';
 import { stageUnits } from '#shared/run/units';
 import { mapLimit } from '#shared/runtime/concurrency';
 import type { Log } from '#shared/runtime/log';
+import { secretsManagerLoader } from '#shared/runtime/stack-secrets';
 import { Store } from '#shared/store/store';
 import { ReaderPool, type SecretLoader } from '#shared/vendors/readers';
 import { jsonErrorWithoutContent } from './json-error';
 import { localState } from './local-state';
 import { notificationJson, notificationText } from './notifications';
 import { packageVersion } from './package-root';
-import { secretsManagerLoader } from './run-secrets';
-import { describeAlert, timeAt, zonesOf } from './times';
+import { timeAt, zonesOf } from './times';
 import { EXIT, parseFlags, UsageError } from './usage';
 
 const HELP: Record<string, string> = {
@@ -405,7 +405,7 @@ async function ackCommand(args: string[], clear: boolean): Promise<number> {
       : result.action === 'snoozed'
         ? `snoozed by ${by} until ${timeAt(e.snoozeUntil!, zoneOf, e.source)}`
         : `acknowledged by ${by} until it resolves`;
-  console.log(`${e.episodeId}: ${describeAlert(e, zoneOf)} — ${what}`);
+  console.log(`${e.episodeId}: ${describeEpisode(e, (ms) => timeAt(ms, zoneOf, e.source))} — ${what}`);
   return EXIT.ok;
 }
 
@@ -469,7 +469,7 @@ async function alertsCommand(args: string[]): Promise<number> {
     const ack = e.ackedBy
       ? `acked by ${e.ackedBy}${e.snoozeUntil ? (e.snoozeUntil > now ? ` (snoozed until ${timeAt(e.snoozeUntil, zoneOf, e.source)})` : ' (snooze over)') : ''}`
       : 'not acknowledged';
-    console.log(`${e.episodeId}  tier ${e.tier}  ${describeAlert(e, zoneOf)}  ${ack}`);
+    console.log(`${e.episodeId}  tier ${e.tier}  ${describeEpisode(e, (ms) => timeAt(ms, zoneOf, e.source))}  ${ack}`);
   }
   return EXIT.ok;
 }
@@ -493,7 +493,7 @@ async function historyCommand(args: string[]): Promise<number> {
       continue;
     }
     console.log(
-      `${episode.episodeId}: ${describeAlert(episode, zoneOf)}${episode.resolvedAt ? `, resolved ${timeAt(episode.resolvedAt, zoneOf, episode.source)}` : ', open'}`,
+      `${episode.episodeId}: ${describeEpisode(episode, (ms) => timeAt(ms, zoneOf, episode.source))}${episode.resolvedAt ? `, resolved ${timeAt(episode.resolvedAt, zoneOf, episode.source)}` : ', open'}`,
     );
     // events come in key order: by time, then lifecycle order within the same millisecond
     for (const ev of events) {

@@ -1,7 +1,6 @@
 // Times the CLI prints for people: in the source's timezone with the zone named, or UTC where no
 // source applies (no --config, or a source the config does not name). --json keeps ISO-8601 / epoch.
 import type { Config } from '#shared/config/schema';
-import type { Episode } from '#shared/model/items';
 import { zonedTime } from '#shared/notify/format';
 
 /** A source id -> its timezone, from the config when one was given; UTC otherwise. */
@@ -15,10 +14,4 @@ export function zonesOf(config: Config | undefined): ZoneOf {
 /** "23 Nov, 17:00 GMT+8": one instant, in the source's zone. */
 export function timeAt(ms: number, zoneOf: ZoneOf, source?: string): string {
   return zonedTime(ms, zoneOf(source));
-}
-
-/** "agent Alice Chen (101) on itnio-main, rule long-break, warning, since 23 Nov, 17:02 GMT+8" */
-export function describeAlert(e: Episode, zoneOf: ZoneOf): string {
-  const who = e.subjectName && e.subjectName !== e.subjectId ? `${e.subjectName} (${e.subjectId})` : e.subjectId;
-  return `${e.kind} ${who} on ${e.source}, rule ${e.ruleId}, ${e.severity}, since ${timeAt(e.startedAt, zoneOf, e.source)}`;
 }

@@ -64,8 +64,9 @@ export async function setAcknowledgment(store: Store, req: AckRequest): Promise<
 }
 
 /** "agent Alice Chen (101) on itnio-sim, rule long-break, since 09:02 UTC" */
-export function describeEpisode(e: Episode): string {
+export function describeEpisode(e: Episode, timeOf: (ms: number) => string = utcMinute): string {
   const who = e.subjectName && e.subjectName !== e.subjectId ? `${e.subjectName} (${e.subjectId})` : e.subjectId;
-  const since = new Date(e.startedAt).toISOString().slice(0, 16).replace('T', ' ');
-  return `${e.kind} ${who} on ${e.source}, rule ${e.ruleId}, ${e.severity}, since ${since} UTC`;
+  return `${e.kind} ${who} on ${e.source}, rule ${e.ruleId}, ${e.severity}, since ${timeOf(e.startedAt)}`;
 }
+
+const utcMinute = (ms: number) => `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;

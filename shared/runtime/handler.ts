@@ -1,4 +1,3 @@
-import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import type { Context } from 'aws-lambda';
 import { loadAckKey } from '#shared/ack/key';
 import { ackLinkMaker, pageLinkMaker } from '#shared/ack/link';
@@ -13,7 +12,7 @@ import { ReaderPool } from '#shared/vendors/readers';
 import { runtimeFromEnv } from './env';
 import { makeLogger, makeMetrics, recordPublish, recordRun, recordSources } from './observability';
 import { parseFunctionEvent } from './schedule-event';
-import { stackSecretResolver } from './stack-secrets';
+import { secretsManagerLoader } from './stack-secrets';
 
 /** Kept back from the Lambda's remaining time: metrics, the log line, and the runtime's own margin. */
 const HANDLER_MARGIN_MS = 2_000;
@@ -33,14 +32,10 @@ export function scheduledHandler(name: ScheduledFunctionId) {
   // and names the secrets it made for the sources (`<stack>/<secretId>`)
   const stack = process.env[ENV.stack] || undefined;
   if (stack) metrics.setDefaultDimensions({ stack });
-  const secretName = stackSecretResolver(stack, runtime.config.sources);
   const deps: CoreDeps = {
     store: new Store(runtime.ddb, runtime.table, logger),
     publisher: new SnsPublisher(runtime.sns, runtime.topics),
-    // credentials are JSON; a tls.caSecretId PEM bundle is read as the string it is
-    readers: new ReaderPool((id, as) =>
-      as === 'text' ? getSecret(secretName(id), { maxAge: 300 }) : getSecret(secretName(id), { transform: 'json', maxAge: 300 }),
-    ),
+    readers: new ReaderPool(secretsManagerLoader(stack, runtime.config.sources)),
     log: logger,
   };
   const { config } = runtime;

@@ -1,5 +1,7 @@
+import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { stackSecretName } from '#shared/contracts/names';
 import type { SourceConfig } from '#shared/vendors/index';
+import type { SecretLoader } from '#shared/vendors/readers';
 
 /**
  * The Secrets Manager id to ask for, given the id a reader asks for: in a deployed stack a
@@ -11,4 +13,19 @@ export function stackSecretResolver(stack: string | undefined, sources: readonly
   if (!stack) return (secretId) => secretId;
   const credentialIds = new Set(sources.map((s) => s.secretId));
   return (secretId) => (credentialIds.has(secretId) ? stackSecretName(stack, secretId) : secretId);
+}
+
+/** How long a secret read is reused: a `ccwatch secrets set` shows within this. */
+const SECRET_MAX_AGE_S = 300;
+
+/**
+ * Secrets Manager as the functions and the CLI read it: credentials as JSON, a tls.caSecretId
+ * PEM bundle as the string it is, each under the name `stackSecretResolver` gives it.
+ */
+export function secretsManagerLoader(stack: string | undefined, sources: readonly SourceConfig[]): SecretLoader {
+  const name = stackSecretResolver(stack, sources);
+  return (id, as) =>
+    as === 'text'
+      ? getSecret(name(id), { maxAge: SECRET_MAX_AGE_S })
+      : getSecret(name(id), { transform: 'json', maxAge: SECRET_MAX_AGE_S });
 }
