@@ -29,6 +29,8 @@ export const AgentRuleSchema = z
     escalateAfter: DurationSchema.optional(),
     /** Escalate when nobody acknowledged within this long of the alert (or of a snooze's end). */
     escalateIfNotAckedAfter: DurationSchema.optional(),
+    /** An escalation policy's id: its levels say who is told when, instead of the channels by severity. */
+    escalation: z.string().min(1).optional(),
     repeatEvery: DurationSchema.optional(),
     notifyResolved: z.boolean().default(true),
     severity: SeveritySchema.default('warning'),
@@ -58,6 +60,8 @@ export const TaskRuleSchema = z
     escalateAt: z.object({ abnormalCount: z.number().int().positive() }).strict().optional(),
     /** Escalate when nobody acknowledged within this long of the alert (or of a snooze's end). */
     escalateIfNotAckedAfter: DurationSchema.optional(),
+    /** An escalation policy's id: its levels say who is told when, instead of the channels by severity. */
+    escalation: z.string().min(1).optional(),
     repeatEvery: DurationSchema.optional(),
     notifyResolved: z.boolean().default(true),
     severity: SeveritySchema.default('warning'),
@@ -72,12 +76,74 @@ export const TaskRuleSchema = z
   .refine((r) => r.taskIds.length > 0 || r.discoverRunning, { path: ['taskIds'], message: 'list task ids or set discoverRunning' });
 export type TaskRule = z.infer<typeof TaskRuleSchema>;
 
-const E164 = z.string().regex(/^\+[1-9]\d{6,14}$/, 'expected an E.164 number like "+8613800138000"');
+export const E164 = z.string().regex(/^\+[1-9]\d{6,14}$/, 'expected an E.164 number like "+8613800138000"');
+
+/** A Secrets Manager id (a name or an ARN) the stack grants the functions read on. */
+const SecretIdSchema = z.string().regex(/^[A-Za-z0-9/_+=.@:-]{1,512}$/, 'expected a Secrets Manager secret name or ARN');
+
+/**
+ * PagerDuty Events API v2: one event per alert step (trigger, acknowledge, resolve), dedup_key =
+ * the episode id. The routing key (an integration key of a PagerDuty service) is kept in Secrets
+ * Manager as the secret's text. `webhookSecretId` names the signing secret of a v3 webhook
+ * subscription whose acknowledgments acknowledge the ccwatch alert.
+ */
+export const PagerDutyTargetSchema = z
+  .object({
+    routingKeySecretId: SecretIdSchema,
+    /** The account's service region: events go to events.pagerduty.com or events.eu.pagerduty.com. */
+    region: z.enum(['us', 'eu']).default('us'),
+    webhookSecretId: SecretIdSchema.optional(),
+    /** Another Events API base URL (a proxy; loopback in tests). */
+    url: z.url().optional(),
+  })
+  .strict();
+export type PagerDutyTarget = z.infer<typeof PagerDutyTargetSchema>;
+
+/**
+ * Opsgenie Alert API: create (alias = the episode id), acknowledge, close. The API key (of an
+ * "API" integration) is the secret's text. Opsgenie does not sign its webhooks: `webhookSecretId`
+ * holds a token the outgoing webhook integration sends as a custom header, compared in constant time.
+ */
+export const OpsgenieTargetSchema = z
+  .object({
+    apiKeySecretId: SecretIdSchema,
+    region: z.enum(['us', 'eu']).default('us'),
+    webhookSecretId: SecretIdSchema.optional(),
+    /** Another Alert API base URL (a proxy; loopback in tests). */
+    url: z.url().optional(),
+  })
+  .strict();
+export type OpsgenieTarget = z.infer<typeof OpsgenieTargetSchema>;
+
+/** AWS Chatbot: Slack and/or Microsoft Teams channels fed from the channel's own chat topic. */
+export const ChatTargetSchema = z
+  .object({
+    slackWorkspaceId: z
+      .string()
+      .regex(/^[A-Z0-9]{9,11}$/, 'expected a Slack workspace id like "T0123ABCDE"')
+      .optional(),
+    slackChannelId: z
+      .string()
+      .regex(/^[A-Z0-9]{9,11}$/, 'expected a Slack channel id like "C0123ABCDE"')
+      .optional(),
+    teamsTenantId: z.uuid().optional(),
+    teamsId: z.uuid().optional(),
+    teamsChannelId: z.string().min(1).max(256).optional(),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    const slack = [c.slackWorkspaceId, c.slackChannelId].filter(Boolean).length;
+    const teams = [c.teamsTenantId, c.teamsId, c.teamsChannelId].filter(Boolean).length;
+    if (slack === 1) ctx.addIssue({ code: 'custom', message: 'Slack needs both slackWorkspaceId and slackChannelId' });
+    if (teams > 0 && teams < 3) ctx.addIssue({ code: 'custom', message: 'Teams needs teamsTenantId, teamsId and teamsChannelId' });
+    if (slack === 0 && teams === 0) ctx.addIssue({ code: 'custom', message: 'name a Slack channel or a Teams channel' });
+  });
+export type ChatTarget = z.infer<typeof ChatTargetSchema>;
 
 export const ChannelSchema = z
   .object({
     id: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, 'expected an id of letters, digits, - or _'),
-    /** Severities this channel receives. */
+    /** Severities this channel receives (escalation policies name their channels whatever they take). */
     severities: z.array(SeveritySchema).min(1),
     /**
      * Only alerts of these sources / kinds (empty: all). Filtering happens where each channel's
@@ -90,9 +156,60 @@ export const ChannelSchema = z
     displayName: z.string().max(10).default('ccwatch'),
     emails: z.array(z.email()).default([]),
     sms: z.array(E164).default([]),
+    pagerduty: PagerDutyTargetSchema.optional(),
+    opsgenie: OpsgenieTargetSchema.optional(),
+    chat: ChatTargetSchema.optional(),
   })
   .strict();
 export type Channel = z.infer<typeof ChannelSchema>;
+
+/**
+ * Who is told when, for the rules that name it: the first level when the alert fires, each next
+ * one `after` the firing while nobody has acknowledged it (a snooze pauses: the next level comes
+ * its whole delay after the snooze ends), then with `repeat` the levels again, n more times, the
+ * last two levels' gap apart. A resolve tells every channel of the levels reached.
+ */
+export const EscalationPolicySchema = z
+  .object({
+    id: z.string().regex(/^[A-Za-z0-9_.-]{1,40}$/, 'expected an id of letters, digits, ., - or _'),
+    levels: z
+      .array(
+        z
+          .object({
+            after: DurationSchema,
+            channels: z.array(z.string().min(1)).min(1),
+            /** Default: the rule's severity on the first level, its escalateSeverity after. */
+            severity: SeveritySchema.optional(),
+          })
+          .strict(),
+      )
+      .min(1)
+      .max(10),
+    repeat: z.number().int().min(1).max(10).optional(),
+  })
+  .strict()
+  .superRefine((p, ctx) => {
+    if (p.levels[0]!.after !== 0)
+      ctx.addIssue({ code: 'custom', path: ['levels', 0, 'after'], message: 'the first level is the firing: "0m"' });
+    p.levels.forEach((l, i) => {
+      if (i > 0 && l.after <= p.levels[i - 1]!.after)
+        ctx.addIssue({ code: 'custom', path: ['levels', i, 'after'], message: 'must be later than the level before' });
+    });
+    if (p.repeat !== undefined && p.levels.length < 2)
+      ctx.addIssue({ code: 'custom', path: ['repeat'], message: "repeating needs two levels or more (use the rule's repeatEvery)" });
+  });
+export type EscalationPolicy = z.infer<typeof EscalationPolicySchema>;
+
+/**
+ * Replies to alert SMS (AWS End User Messaging SMS, two-way): alerts are sent from this number and
+ * its inbound messages reach the stack's inbound topic; "ACK K7M2QX", "SNOOZE K7M2QX 30m" or "ACK"
+ * from a number a channel sends SMS to acknowledge.
+ */
+export const SmsSettingsSchema = z
+  .object({
+    twoWay: z.object({ originationNumber: E164 }).strict().optional(),
+  })
+  .strict();
 
 export const SilenceSchema = z
   .object({
@@ -115,6 +232,8 @@ export const ConfigSchema = z
     agentRules: z.array(AgentRuleSchema).default([]),
     taskRules: z.array(TaskRuleSchema).default([]),
     channels: z.array(ChannelSchema).min(1),
+    escalationPolicies: z.array(EscalationPolicySchema).default([]),
+    sms: SmsSettingsSchema.optional(),
     silences: z.array(SilenceSchema).default([]),
     /** Consecutive failed runs of one source before a "source down" alert. */
     sourceDownAfter: z.number().int().min(1).max(60).default(3),
@@ -150,6 +269,46 @@ export const ConfigSchema = z
     dup(cfg.agentRules, (r) => r.id, 'agentRules');
     dup(cfg.taskRules, (r) => r.id, 'taskRules');
     dup(cfg.channels, (c) => c.id, 'channels');
+    dup(cfg.escalationPolicies, (p) => p.id, 'escalationPolicies');
+    const channelIds = new Set(cfg.channels.map((c) => c.id));
+    cfg.escalationPolicies.forEach((p, i) => {
+      p.levels.forEach((l, j) => {
+        l.channels.forEach((c, k) => {
+          if (!channelIds.has(c))
+            ctx.addIssue({
+              code: 'custom',
+              path: ['escalationPolicies', i, 'levels', j, 'channels', k],
+              message: `unknown channel "${c}"`,
+            });
+        });
+      });
+    });
+    const policyIds = new Set(cfg.escalationPolicies.map((p) => p.id));
+    for (const [path, rules] of [
+      ['agentRules', cfg.agentRules],
+      ['taskRules', cfg.taskRules],
+    ] as const) {
+      rules.forEach((r, i) => {
+        if (r.escalation === undefined) return;
+        if (!policyIds.has(r.escalation))
+          ctx.addIssue({ code: 'custom', path: [path, i, 'escalation'], message: `unknown escalation policy "${r.escalation}"` });
+        const legacy = ['escalateAfter', 'escalateIfNotAckedAfter', 'escalateAt'].filter(
+          (k) => (r as Record<string, unknown>)[k] !== undefined,
+        );
+        if (legacy.length)
+          ctx.addIssue({
+            code: 'custom',
+            path: [path, i, legacy[0]!],
+            message: `a rule with an escalation policy escalates by its levels: leave out ${legacy.join(' and ')}`,
+          });
+      });
+    }
+    if (cfg.sms?.twoWay && !cfg.channels.some((c) => c.sms.length))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sms', 'twoWay'],
+        message: 'no channel sends SMS: replies can only come from numbers a channel sends to',
+      });
     const ids = new Set(cfg.sources.map((s) => s.id));
     cfg.channels.forEach((c, i) => {
       c.sources.forEach((s, j) => {
@@ -175,7 +334,10 @@ export const ConfigSchema = z
     for (const sev of SEVERITIES) {
       const escalates = (r: { escalateAfter?: number; escalateAt?: unknown; escalateIfNotAckedAfter?: number }) =>
         r.escalateAfter !== undefined || r.escalateAt !== undefined || r.escalateIfNotAckedAfter !== undefined;
-      const used = [...cfg.agentRules, ...cfg.taskRules].some((r) => r.severity === sev || (escalates(r) && r.escalateSeverity === sev));
+      // a rule with a policy is routed by its levels, not by severity
+      const used = [...cfg.agentRules, ...cfg.taskRules]
+        .filter((r) => r.escalation === undefined)
+        .some((r) => r.severity === sev || (escalates(r) && r.escalateSeverity === sev));
       if (used && !cfg.channels.some((c) => c.severities.includes(sev))) {
         ctx.addIssue({ code: 'custom', path: ['channels'], message: `no channel receives severity "${sev}", which a rule uses` });
         criticalReported ||= sev === 'critical';

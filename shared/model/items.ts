@@ -61,6 +61,12 @@ export const EpisodeSchema = z.object({
   ackedBy: z.string().optional(),
   ackedAt: z.number().optional(),
   snoozeUntil: z.number().optional(),
+  /** Under an escalation policy: the level reached (0 = the first), when, and how many times the levels were run again. */
+  level: z.number().int().nonnegative().optional(),
+  levelAt: z.number().optional(),
+  cycle: z.number().int().nonnegative().optional(),
+  /** The acknowledgment (its ackedAt) already passed on to PagerDuty / Opsgenie. */
+  ackRelayed: z.number().optional(),
   version: z.number().int().nonnegative(),
 });
 export type Episode = z.infer<typeof EpisodeSchema>;
@@ -125,7 +131,8 @@ export type TaskItem = z.infer<typeof TaskItemSchema>;
 export const TaskSnapshotSchema = TaskItemSchema.omit({ version: true });
 export type TaskSnapshot = z.infer<typeof TaskSnapshotSchema>;
 
-export const NoticeStatusSchema = z.enum(['firing', 'repeat', 'escalated', 'resolved']);
+/** `acknowledged` goes only to on-call tools (PagerDuty, Opsgenie, chat) so that their incident matches. */
+export const NoticeStatusSchema = z.enum(['firing', 'repeat', 'escalated', 'resolved', 'acknowledged']);
 export type NoticeStatus = z.infer<typeof NoticeStatusSchema>;
 
 export const TaskNoticeDetailSchema = z.object({
@@ -169,6 +176,8 @@ export const NoticeSchema = z.object({
   detail: z.string().optional(),
   /** Why an escalation happened, in words ("not acknowledged within 10m"). */
   why: z.string().optional(),
+  /** Who acknowledged (status acknowledged). */
+  ackedBy: z.string().optional(),
   /** Set when a failed publish is retried: when the notice was first due. */
   dueAt: z.number().optional(),
 });
@@ -183,7 +192,7 @@ export type Notice = z.infer<typeof NoticeSchema>;
 export const OutboxEntrySchema = z.object({
   /** `K7M2QX#3`: the episode and its step. */
   id: z.string(),
-  kind: z.enum(['fired', 'repeat', 'escalated', 'resolved']),
+  kind: z.enum(['fired', 'repeat', 'escalated', 'resolved', 'acknowledged']),
   /** The episode as this step leaves it. */
   episode: EpisodeSchema,
   /** What people are told; absent for a silent step. */

@@ -3,12 +3,19 @@ import type { Channel } from '#shared/config/schema';
 import type { Notice } from '#shared/model/items';
 import { EMAIL_MAX_ROWS, type RenderContext, renderEmail, renderSubject } from './email';
 import { renderSms } from './sms';
+import type { TargetKind } from './targets';
 
-/** Everything one channel is told in one run: one publish. */
+/** Everything one target of a channel is told in one run: one publish. */
 export interface Digest {
   channel: Channel;
+  /** Where it goes: the channel's SNS topic, PagerDuty, Opsgenie or its chat topic. */
+  target: TargetKind;
   notices: Notice[];
+  /** The email and SMS bodies (SNS); other targets render their own from the notices. */
   message: RenderedMessage;
+  /** Acknowledge link of an open alert, and the channel's open-alerts page, where deployed with the endpoint. */
+  ackLink?: AckLink;
+  pageUrl?: string;
 }
 
 /** Whether a channel takes a notice (or an open episode): its severity, and the channel's source and kind filters. */
@@ -20,7 +27,38 @@ export function channelTakes(channel: Channel, n: Pick<Notice, 'severity' | 'sou
   );
 }
 
-/** Routes each notice to the channels that take it and renders one digest per channel. */
+export interface DigestContext {
+  now: number;
+  timezones: Record<string, string>;
+  ackLink?: AckLink | undefined;
+  pageLink?: PageLink | undefined;
+  showCodes?: RenderContext['showCodes'] | undefined;
+}
+
+/** One target's digest of the notices owed to it (already routed: by severity, or by a policy's level). */
+export function digestFor(channel: Channel, target: TargetKind, notices: readonly Notice[], c: DigestContext): Digest {
+  const pageUrl = c.pageLink?.(channel);
+  const ctx: RenderContext = {
+    channel,
+    now: c.now,
+    timezones: c.timezones,
+    ...(c.ackLink ? { ackLink: c.ackLink } : {}),
+    ...(pageUrl ? { pageLink: pageUrl } : {}),
+    ...(c.showCodes ? { showCodes: c.showCodes } : {}),
+  };
+  // SNS carries the rendered email and SMS; the other targets render the notices their own way
+  const message = target === 'sns' ? renderDigest(notices, ctx) : { subject: renderSubject(notices, channel), email: '', sms: '' };
+  return {
+    channel,
+    target,
+    notices: [...notices],
+    message,
+    ...(c.ackLink ? { ackLink: c.ackLink } : {}),
+    ...(pageUrl ? { pageUrl } : {}),
+  };
+}
+
+/** Routes each notice to the channels that take it by severity and filters, and renders one SNS digest per channel. */
 export function buildDigests(
   notices: readonly Notice[],
   channels: readonly Channel[],
@@ -32,17 +70,7 @@ export function buildDigests(
   const out: Digest[] = [];
   for (const channel of channels) {
     const mine = notices.filter((n) => channelTakes(channel, n));
-    if (!mine.length) continue;
-    const pageLink = extra.pageLink?.(channel);
-    const ctx: RenderContext = {
-      channel,
-      now,
-      timezones,
-      ...(ackLink ? { ackLink } : {}),
-      ...(pageLink ? { pageLink } : {}),
-      ...(extra.showCodes ? { showCodes: extra.showCodes } : {}),
-    };
-    out.push({ channel, notices: mine, message: renderDigest(mine, ctx) });
+    if (mine.length) out.push(digestFor(channel, 'sns', mine, { now, timezones, ackLink, ...extra }));
   }
   return out;
 }

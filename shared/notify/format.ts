@@ -3,11 +3,12 @@ import type { Notice, NoticeStatus } from '#shared/model/items';
 import { CONTACT_STATUS, contactCount } from '#shared/model/task';
 
 /** What every renderer shares: order of statuses, state labels, ASCII-safe text, local times. */
-export const ORDER: NoticeStatus[] = ['escalated', 'firing', 'repeat', 'resolved'];
+export const ORDER: NoticeStatus[] = ['escalated', 'firing', 'repeat', 'acknowledged', 'resolved'];
 export const HEADINGS: Record<NoticeStatus, string> = {
   escalated: 'ESCALATED',
   firing: 'FIRING',
   repeat: 'STILL FIRING',
+  acknowledged: 'ACKNOWLEDGED',
   resolved: 'RESOLVED',
 };
 
@@ -66,6 +67,7 @@ export const STATUS_WORDS: Record<NoticeStatus, string> = {
   escalated: 'escalated',
   firing: 'new',
   repeat: 'still open',
+  acknowledged: 'acknowledged',
   resolved: 'resolved',
 };
 

@@ -1,8 +1,30 @@
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import type { Digest } from './digest';
+import type { TargetKind } from './targets';
 
+/** What a target that sends one request per alert step could not deliver (the rest went out). */
+export interface PublishOutcome {
+  /** Step ids (`K7M2QX#3`) still owed: tried again next run. */
+  failed: string[];
+}
+
+/**
+ * Delivers one digest to the target it names (`digest.target`). Throwing means nothing went out
+ * (all of it is tried again next run); a PublishOutcome names the steps that did not.
+ */
 export interface Publisher {
-  publish(digest: Digest): Promise<void>;
+  publish(digest: Digest): Promise<PublishOutcome | undefined>;
+}
+
+/** One publisher per kind of target; a digest goes to the one for its target. */
+export class TargetPublisher implements Publisher {
+  constructor(private readonly byKind: Partial<Record<TargetKind, Publisher>>) {}
+
+  async publish(digest: Digest): Promise<PublishOutcome | undefined> {
+    const p = this.byKind[digest.target];
+    if (!p) throw new Error(`channel "${digest.channel.id}": no ${digest.target} delivery is set up here`);
+    return p.publish(digest);
+  }
 }
 
 /**
@@ -17,7 +39,7 @@ export class SnsPublisher implements Publisher {
     private readonly topics: Record<string, string>,
   ) {}
 
-  async publish(digest: Digest): Promise<void> {
+  async publish(digest: Digest): Promise<undefined> {
     const topicArn = this.topics[digest.channel.id];
     if (!topicArn) throw new Error(`no SNS topic configured for channel "${digest.channel.id}"`);
     const { subject, email, sms } = digest.message;
@@ -33,6 +55,7 @@ export class SnsPublisher implements Publisher {
         },
       }),
     );
+    return undefined;
   }
 }
 
@@ -40,8 +63,9 @@ export class SnsPublisher implements Publisher {
 export class CollectingPublisher implements Publisher {
   readonly sent: Digest[] = [];
   constructor(private readonly onDigest?: (d: Digest) => void) {}
-  async publish(digest: Digest): Promise<void> {
+  async publish(digest: Digest): Promise<undefined> {
     this.sent.push(digest);
     this.onDigest?.(digest);
+    return undefined;
   }
 }

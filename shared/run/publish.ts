@@ -1,6 +1,7 @@
 import type { Config } from '#shared/config/schema';
 import type { EpisodeEvent, Notice, OutboxEntry } from '#shared/model/items';
-import { buildDigests, type Digest } from '#shared/notify/digest';
+import { type Digest, digestFor } from '#shared/notify/digest';
+import { allTargetKeys, targetKey, targetsOf } from '#shared/notify/targets';
 import type { Holder } from './outbox';
 import type { CoreDeps } from './types';
 
@@ -21,8 +22,8 @@ function noticeOf(e: OutboxEntry, now: number): Notice | undefined {
 }
 
 /**
- * Publishes one digest per channel of every entry still owed to it, then records what went out:
- * each holder's outbox loses the channels told and the entries finished (episode moved, every
+ * Publishes one digest per channel target (its SNS topic, PagerDuty, Opsgenie, chat) of every
+ * entry still owed to it, then records what went out: each holder's outbox loses the targets told and the entries finished (episode moved, every
  * channel told), and each source gets one "notified" history item. A channel whose publish fails
  * keeps its entries for the next run; channels that were told are not told again. Only a crash
  * between SNS accepting a message and this record can make a step go out twice.
@@ -35,34 +36,39 @@ export async function publish(opts: {
   deps: Pick<CoreDeps, 'store' | 'publisher' | 'log' | 'ackLink' | 'pageLink'>;
 }): Promise<{ digests: Digest[]; failedChannels: string[] }> {
   const { fn, holders, config, now, deps } = opts;
-  const known = new Set(config.channels.map((c) => c.id));
+  const known = allTargetKeys(config.channels);
   const delivered = new Set<string>();
   const published: Digest[] = [];
   const failedChannels: string[] = [];
-  const tz = timezones(config);
-  const showCodes = codeRules(config);
+  const ctx = { now, timezones: timezones(config), showCodes: codeRules(config), ackLink: deps.ackLink, pageLink: deps.pageLink };
   for (const channel of config.channels) {
-    const owed = holders.flatMap((h) => h.entries.filter((e) => e.notice && e.channels.includes(channel.id)));
-    const [digest] = buildDigests(
-      owed.map((e) => noticeOf(e, now)!),
-      [channel],
-      now,
-      tz,
-      deps.ackLink,
-      { showCodes, pageLink: deps.pageLink },
-    );
-    if (!digest) continue;
-    try {
-      await deps.publisher.publish(digest);
-      published.push(digest);
-      for (const e of owed) delivered.add(`${channel.id} ${e.id}`);
-    } catch (err) {
-      failedChannels.push(channel.id);
-      deps.log.error('publish failed; these alerts go out with the next run', {
-        channel: channel.id,
-        error: (err as Error).message,
-        alerts: digest.notices.length,
-      });
+    for (const target of targetsOf(channel)) {
+      const key = targetKey(channel.id, target);
+      const owed = holders.flatMap((h) => h.entries.filter((e) => e.notice && e.channels.includes(key)));
+      if (!owed.length) continue;
+      const digest = digestFor(
+        channel,
+        target,
+        owed.map((e) => noticeOf(e, now)!),
+        ctx,
+      );
+      try {
+        const outcome = await deps.publisher.publish(digest);
+        const failed = new Set(outcome?.failed ?? []);
+        published.push(digest);
+        for (const e of owed) if (!failed.has(e.id)) delivered.add(`${key} ${e.id}`);
+        if (failed.size) {
+          failedChannels.push(key);
+          deps.log.error('some alerts were not delivered; they go out with the next run', { channel: key, steps: [...failed] });
+        }
+      } catch (err) {
+        failedChannels.push(key);
+        deps.log.error('publish failed; these alerts go out with the next run', {
+          channel: key,
+          error: (err as Error).message,
+          alerts: digest.notices.length,
+        });
+      }
     }
   }
 
