@@ -8,6 +8,7 @@ import { stageUnits } from '#shared/run/units';
 import type { SourceConfig } from '#shared/vendors/index';
 import { AckEndpoint } from './constructs/ack-endpoint';
 import { AlertChannels } from './constructs/alert-channels';
+import { ChatChannels } from './constructs/chat';
 import { CcwatchDashboard } from './constructs/dashboard';
 import { SourceNetwork } from './constructs/network';
 import { ScheduledFunction, SOURCE_STAGES_IN_FLIGHT } from './constructs/scheduled-function';
@@ -37,6 +38,10 @@ export class CcwatchStack extends Stack {
     const { config } = props;
     const { table } = new StateTable(this, 'State');
     const channels = new AlertChannels(this, 'Channels', config.channels);
+    // AWS Chatbot: a chat topic (and its Slack / Teams configurations) per channel with `chat`
+    const chat = config.channels.some((c) => c.chat)
+      ? new ChatChannels(this, 'Chat', { channels: config.channels, key: channels.key })
+      : undefined;
 
     // secretId -> the secret; a created or imported one is named `<stack>/<secretId>` (stackSecretName),
     // so another stack in the region has its own, and the functions are told the stack's name (ENV.stack)
@@ -79,7 +84,7 @@ export class CcwatchStack extends Stack {
     });
     const environment = {
       [ENV.table]: table.tableName,
-      [ENV.topics]: Stack.of(this).toJsonString(channels.arns()),
+      [ENV.topics]: Stack.of(this).toJsonString({ ...channels.arns(), ...chat?.arns() }),
       [ENV.ackUrl]: ack.url.url,
       [ENV.ackSecret]: ack.key.secretArn,
       [ENV.stack]: this.stackName,
@@ -88,7 +93,7 @@ export class CcwatchStack extends Stack {
     const network = config.deployment?.vpc
       ? new SourceNetwork(this, 'Network', { vpc: config.deployment.vpc, vendorUrls: config.sources.map((s) => s.baseUrl) })
       : undefined;
-    const alarmTopics = channels.forSeverity(config.channels, 'critical');
+    const alarmTopics = [...channels.forSeverity(config.channels, 'critical'), ...(chat?.forSeverity(config.channels, 'critical') ?? [])];
     const make = (name: ScheduledFunctionId, sources: readonly SourceConfig[]) => {
       const reservedConcurrency = name === FN.agentStatus ? reserved?.agentStatus : reserved?.previewTasks;
       // a tick runs its source stages at once: a smaller reservation throttles some, and their sources fail
@@ -114,7 +119,7 @@ export class CcwatchStack extends Stack {
       });
       // least privilege, granted where it is used: its table, its topics, its own sources' secrets
       table.grantReadWriteData(f.fn);
-      for (const topic of channels.topics.values()) topic.grantPublish(f.fn);
+      for (const topic of [...channels.topics.values(), ...(chat?.topics.values() ?? [])]) topic.grantPublish(f.fn);
       for (const s of new Set(sources.map((src) => secrets.get(src.secretId)!))) s.grantRead(f.fn);
       // and their private CA bundles (tls.caSecretId): the operator's own secrets, only read here
       const caIds = new Set(sources.flatMap((src) => (src.tls ? [src.tls.caSecretId] : [])));
