@@ -12,6 +12,7 @@ import { ChatChannels } from './constructs/chat';
 import { CcwatchDashboard } from './constructs/dashboard';
 import { SourceNetwork } from './constructs/network';
 import { ScheduledFunction, SOURCE_STAGES_IN_FLIGHT } from './constructs/scheduled-function';
+import { SmsInbound } from './constructs/sms-inbound';
 import { StateTable } from './constructs/state-table';
 import { businessHoursSchedules } from './schedule';
 
@@ -138,6 +139,14 @@ export class CcwatchStack extends Stack {
     const functions = [make(FN.agentStatus, config.sources)];
     const tasks = taskSources(config);
     if (tasks.length) functions.push(make(FN.previewTasks, tasks));
+
+    // replies to alert SMS, only with a two-way number to receive them
+    if (config.sms?.twoWay)
+      new SmsInbound(this, 'SmsInbound', {
+        table,
+        originationNumber: config.sms.twoWay.originationNumber,
+        runtimeJson: props.runtimeJson,
+      });
 
     new CcwatchDashboard(this, 'Dashboard', {
       agentSources: config.sources.map((s) => s.id),

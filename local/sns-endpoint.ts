@@ -5,6 +5,8 @@ import { closeServer, listenLoopback } from './loopback';
 /** A Publish call as the real SDK sent it (AWS Query protocol, decoded). */
 export interface ReceivedPublish {
   topicArn: string;
+  /** A direct SMS (Publish to PhoneNumber) instead of a topic publish; topicArn is then "". */
+  phoneNumber?: string;
   subject?: string;
   message: string;
   messageStructure?: string;
@@ -62,6 +64,7 @@ export class SnsEndpoint {
       const message = form.get('Message') ?? '';
       const structure = form.get('MessageStructure') ?? undefined;
       const entry: ReceivedPublish = { topicArn: form.get('TopicArn') ?? '', message, attributes };
+      if (form.has('PhoneNumber')) entry.phoneNumber = form.get('PhoneNumber')!;
       if (form.has('Subject')) entry.subject = form.get('Subject')!;
       if (structure) {
         entry.messageStructure = structure;

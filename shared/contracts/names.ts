@@ -9,6 +9,8 @@ export const FN = {
   agentStatus: 'agent-status',
   previewTasks: 'preview-tasks',
   ack: 'ack',
+  /** Replies to alert SMS (two-way SMS): acknowledge or snooze. */
+  smsReply: 'sms-reply',
 } as const;
 export type FunctionId = (typeof FN)[keyof typeof FN];
 /** The scheduled functions that read sources. */

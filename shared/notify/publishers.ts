@@ -37,6 +37,8 @@ export class SnsPublisher implements Publisher {
     private readonly sns: SNSClient,
     /** Channel id -> topic ARN. */
     private readonly topics: Record<string, string>,
+    /** The two-way number (config.sms.twoWay): SMS go out from it, so that replies come back to it. */
+    private readonly opts: { originationNumber?: string | undefined } = {},
   ) {}
 
   async publish(digest: Digest): Promise<undefined> {
@@ -52,6 +54,9 @@ export class SnsPublisher implements Publisher {
         MessageAttributes: {
           // honoured for SMS deliveries: alerts must not be sent as cheaper, slower Promotional
           'AWS.SNS.SMS.SMSType': { DataType: 'String', StringValue: 'Transactional' },
+          ...(this.opts.originationNumber
+            ? { 'AWS.MM.SMS.OriginationNumber': { DataType: 'String', StringValue: this.opts.originationNumber } }
+            : {}),
         },
       }),
     );

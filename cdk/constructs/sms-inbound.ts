@@ -1,0 +1,120 @@
+import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { LambdaSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Construct } from 'constructs';
+import { ENV, FN } from '#shared/contracts/names';
+import { keys } from '#shared/store/table';
+import { configDefine } from '../bundling';
+import { CcwatchFunction } from './function';
+
+/** The End User Messaging SMS service principal: it publishes a number's inbound messages. */
+export const SMS_VOICE_PRINCIPAL = 'sms-voice.amazonaws.com';
+
+export interface SmsInboundProps {
+  table: ITableV2;
+  /** config.sms.twoWay.originationNumber: the number alerts come from and replies go to. */
+  originationNumber: string;
+  runtimeJson: string;
+}
+
+/**
+ * Replies to alert SMS: End User Messaging SMS publishes each message the two-way number receives
+ * to this KMS-encrypted topic, and the sms-reply function acknowledges or snoozes and answers. The
+ * topic's policy and its key's policy let only End User Messaging of this account publish (no role
+ * is needed: without TwoWayChannelRole the service publishes under the topic policy). The number
+ * itself is the operator's: two-way is switched on with the command in the stack's `SmsTwoWaySetup` output.
+ */
+export class SmsInbound extends Construct {
+  readonly topic: Topic;
+  readonly key: Key;
+  readonly fn: NodejsFunction;
+
+  constructor(scope: Construct, id: string, props: SmsInboundProps) {
+    super(scope, id);
+    // End User Messaging publishes from this account's numbers only (confused deputy)
+    const fromThisAccount = {
+      StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+      ArnLike: { 'aws:SourceArn': `arn:${Aws.PARTITION}:sms-voice:${Aws.REGION}:${Aws.ACCOUNT_ID}:*` },
+    };
+    this.key = new Key(this, 'Key', {
+      description: 'ccwatch inbound SMS topic',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    // an encrypted topic: the publisher needs the key too (AWS-managed keys cannot grant this)
+    this.key.addToResourcePolicy(
+      new PolicyStatement({
+        principals: [new ServicePrincipal(SMS_VOICE_PRINCIPAL)],
+        actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
+        resources: ['*'],
+        conditions: fromThisAccount,
+      }),
+    );
+    this.topic = new Topic(this, 'Topic', {
+      topicName: `${Stack.of(this).stackName}-sms-inbound`,
+      masterKey: this.key,
+      enforceSSL: true,
+    });
+    this.topic.addToResourcePolicy(
+      new PolicyStatement({
+        principals: [new ServicePrincipal(SMS_VOICE_PRINCIPAL)],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: fromThisAccount,
+      }),
+    );
+
+    const { fn } = new CcwatchFunction(this, 'Fn', {
+      name: FN.smsReply,
+      environment: { [ENV.table]: props.table.tableName },
+      timeout: Duration.seconds(15),
+      memorySize: 256,
+      // the channels' SMS lists (who may reply), their filters, the sources' timezones, the two-way number
+      define: configDefine(props.runtimeJson),
+    });
+    this.fn = fn;
+    this.topic.addSubscription(new LambdaSubscription(fn));
+
+    // only the alert-episode partition: find an alert, list open ones, record an acknowledgment and its history
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem'],
+        resources: [props.table.tableArn],
+        conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [keys.episodePk] } },
+      }),
+    );
+    // and read (only) the per-run "notified" history: which channels an alert was sent to
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:Query'],
+        resources: [props.table.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [keys.history('*')] } },
+      }),
+    );
+    // the one-line answer: SNS Publish to a phone number, which has no resource ARN to name
+    fn.addToRolePolicy(new PolicyStatement({ actions: ['sns:Publish'], resources: ['*'] }));
+    Validations.of(fn).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'The reply is an SNS Publish to a phone number (PhoneNumber), which IAM authorizes on resource "*" only; the function is granted no other "*" action.',
+    });
+
+    new CfnOutput(Stack.of(this), 'SmsInboundTopicArn', {
+      value: this.topic.topicArn,
+      description: 'End User Messaging SMS publishes the two-way number’s inbound messages here',
+    });
+    const number = props.originationNumber;
+    new CfnOutput(Stack.of(this), 'SmsTwoWaySetup', {
+      description: `Run once (AWS CLI v2) to send the inbound messages of ${number} to the stack`,
+      value: [
+        `aws pinpoint-sms-voice-v2 update-phone-number --region ${Aws.REGION}`,
+        `--phone-number-id "$(aws pinpoint-sms-voice-v2 describe-phone-numbers --region ${Aws.REGION} --query "PhoneNumbers[?PhoneNumber=='${number}'].PhoneNumberArn | [0]" --output text)"`,
+        `--two-way-enabled --two-way-channel-arn ${this.topic.topicArn}`,
+      ].join(' '),
+    });
+  }
+}
