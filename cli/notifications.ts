@@ -10,6 +10,8 @@ export function notificationJson(d: Digest) {
   );
   return {
     channel: d.channel.id,
+    /** sns (email and SMS), pagerduty, opsgenie or chat: a channel with several gets a line for each. */
+    target: d.target,
     severity,
     subject: d.message.subject,
     sms: d.message.sms,
@@ -40,8 +42,14 @@ function alertJson(n: Notice) {
   return { ...base, detail: n.detail };
 }
 
-/** The same notification for people: what the email and SMS subscribers would get. */
+/** The same notification for people: what the email and SMS subscribers would get, or what an on-call tool is sent. */
 export function notificationText(d: Digest): string {
+  if (d.target !== 'sns') {
+    const lines = [`--- ${d.channel.id} -> ${d.target} ---`];
+    for (const n of d.notices)
+      lines.push(`${n.status} ${n.episodeId}: ${n.kind} ${n.subjectName} on ${n.source}, rule ${n.ruleId}, ${n.severity}`);
+    return `${lines.join('\n')}\n`;
+  }
   const lines = [`--- ${d.channel.id} ---`];
   if (d.channel.emails.length || !d.channel.sms.length) lines.push(`Subject: ${d.message.subject}`, d.message.email);
   if (d.channel.sms.length || !d.channel.emails.length) lines.push(`SMS: ${d.channel.displayName}> ${d.message.sms}`);

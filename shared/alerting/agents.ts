@@ -1,9 +1,9 @@
-import type { AgentRule, Silence } from '#shared/config/schema';
+import type { AgentRule, EscalationPolicy, Silence } from '#shared/config/schema';
 import type { AgentState, NormalizedAgent } from '#shared/model/agent';
 import { type AgentSnapshot, type Episode, isQuiet } from '#shared/model/items';
 import { episodeIdFor } from './episode-id';
-import { escalationReason } from './escalation';
-import { type EpisodeStep, escalateEpisode, openEpisode, repeatEpisode, resolveEpisode } from './lifecycle';
+import { escalationReason, levelChannels, levelSeverity, nextLevel, policyOf, reachedChannels } from './escalation';
+import { type EpisodeStep, escalateEpisode, levelUpEpisode, openEpisode, relayAck, repeatEpisode, resolveEpisode } from './lifecycle';
 import { isSilenced, scopeMatches } from './scope';
 
 /**
@@ -84,6 +84,10 @@ export interface AgentPlanInput {
   /** Open episodes referenced by the previous snapshot. */
   episodes: ReadonlyMap<string, Episode>;
   rules: readonly AgentRule[];
+  /** The escalation policies rules may name. */
+  policies?: readonly EscalationPolicy[];
+  /** Pass acknowledgments on to PagerDuty / Opsgenie / chat (some channel has one). */
+  relayAcks?: boolean;
   silences: readonly Silence[];
   /** Whether the source is inside business hours at `now`. */
   open: boolean;
@@ -109,6 +113,7 @@ function withoutGap(prev: AgentSnapshot, gapMs: number): AgentSnapshot {
  */
 export function planAgents(input: AgentPlanInput): AgentPlan {
   const { now, source, rules, silences, open } = input;
+  const policies = input.policies ?? [];
   const unreported = input.unreported ?? new Set<string>();
   const gapMs = Math.max(0, input.unobservedMs ?? 0);
   const observed = new Map(input.observed.map((o) => [o.agentId, o]));
@@ -177,15 +182,20 @@ export function planAgents(input: AgentPlanInput): AgentPlan {
     if (episode && (!run || run.ruleId !== episode.ruleId || run.since !== episode.startedAt)) {
       const endedRule = rules.find((r) => r.id === episode!.ruleId);
       const notify = (endedRule?.notifyResolved ?? true) && !silenced;
-      plan.steps.push(resolveEpisode(episode, now, notify ? { subjectName: obs.name, agent } : undefined));
+      const p = endedRule && policyOf(endedRule, policies);
+      plan.steps.push(
+        resolveEpisode(episode, now, notify ? { subjectName: obs.name, agent } : undefined, p && reachedChannels(p, episode)),
+      );
       episode = undefined;
     }
 
     if (rule && run) {
       const forSec = (now - run.since) / 1000;
       const detail = { subjectName: obs.name, agent, forSec };
+      const p = policyOf(rule, policies);
       if (!episode && forSec >= rule.after && !suppressed) {
-        const escalated = rule.escalateAfter !== undefined && forSec >= rule.escalateAfter;
+        // a policy starts at its first level; without one, a rule may fire straight into its escalation
+        const escalated = !p && rule.escalateAfter !== undefined && forSec >= rule.escalateAfter;
         const step = openEpisode(
           {
             episodeId: episodeIdFor(source, 'agent', obs.agentId, rule.id, run.since),
@@ -195,21 +205,28 @@ export function planAgents(input: AgentPlanInput): AgentPlan {
             subjectName: obs.name,
             ruleId: rule.id,
             startedAt: run.since,
-            severity: escalated ? rule.escalateSeverity : rule.severity,
+            severity: p ? levelSeverity(p, 0) : escalated ? rule.escalateSeverity : rule.severity,
             tier: escalated ? 2 : 1,
             escalated,
+            policyChannels: p?.policy.levels[0]?.channels,
           },
           now,
           detail,
         );
         plan.steps.push(step);
         episode = step.next;
-      } else if (episode && !suppressed && !isQuiet(episode, now)) {
-        const why = escalationReason(rule, episode, forSec, now);
-        if (why) plan.steps.push(escalateEpisode(episode, now, rule.escalateSeverity, { ...detail, why }));
-        else if (rule.repeatEvery !== undefined && now - episode.lastNotifiedAt >= rule.repeatEvery * 1000) {
-          plan.steps.push(repeatEpisode(episode, now, detail));
+      } else if (episode) {
+        let step: EpisodeStep | undefined;
+        if (!suppressed && !isQuiet(episode, now)) {
+          const up = p && nextLevel(p, episode, now);
+          const why = p ? up?.why : escalationReason(rule, episode, forSec, now);
+          if (up) step = levelUpEpisode(episode, now, up, { ...detail, why: up.why });
+          else if (why) step = escalateEpisode(episode, now, rule.escalateSeverity, { ...detail, why });
+          else if (rule.repeatEvery !== undefined && now - episode.lastNotifiedAt >= rule.repeatEvery * 1000)
+            step = repeatEpisode(episode, now, detail, p && levelChannels(p, episode));
         }
+        if (!step && input.relayAcks) step = relayAck(episode, now, detail, p && reachedChannels(p, episode));
+        if (step) plan.steps.push(step);
       }
     }
 

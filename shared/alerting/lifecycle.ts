@@ -8,7 +8,7 @@ import type { Severity } from '#shared/model/severity';
  * in the outbox, in messages, in history. Pure: the run stores the steps durably.
  */
 
-export type StepKind = 'fired' | 'repeat' | 'escalated' | 'resolved';
+export type StepKind = 'fired' | 'repeat' | 'escalated' | 'resolved' | 'acknowledged';
 
 export interface EpisodeStep {
   kind: StepKind;
@@ -18,6 +18,11 @@ export interface EpisodeStep {
   prev?: Episode;
   /** What people are told; absent for a silent step (a silenced resolve, notifyResolved false). */
   notice?: Notice;
+  /**
+   * The channels told, when an escalation policy names them (its level's, or every level reached
+   * for a resolve); absent: the channels that take the notice by severity and filters.
+   */
+  channels?: string[];
 }
 
 /** What the planner says about the subject; the lifecycle adds who, which episode and which step. */
@@ -67,6 +72,8 @@ export interface OpenRequest {
   tier: number;
   /** Announced as "escalated" rather than "firing" (a rule that fires straight into its escalation). */
   escalated: boolean;
+  /** Under an escalation policy: its first level's channels. */
+  policyChannels?: string[] | undefined;
 }
 
 export function openEpisode(o: OpenRequest, now: number, detail: NoticeDetail): EpisodeStep {
@@ -82,19 +89,25 @@ export function openEpisode(o: OpenRequest, now: number, detail: NoticeDetail): 
     firedAt: now,
     lastNotifiedAt: now,
     ...(o.subjectName ? { subjectName: o.subjectName } : {}),
+    ...(o.policyChannels ? { level: 0, levelAt: now } : {}),
     step: 1,
     version: 1,
   };
-  return { kind: o.escalated ? 'escalated' : 'fired', next, notice: noticeFor(next, o.escalated ? 'escalated' : 'firing', now, detail) };
+  return {
+    kind: o.escalated ? 'escalated' : 'fired',
+    next,
+    notice: noticeFor(next, o.escalated ? 'escalated' : 'firing', now, detail),
+    ...(o.policyChannels ? { channels: o.policyChannels } : {}),
+  };
 }
 
 function advance(e: Episode, now: number, change: Partial<Episode>): Episode {
   return { ...e, ...change, lastNotifiedAt: now, step: stepOf(e) + 1, version: e.version + 1 };
 }
 
-export function repeatEpisode(e: Episode, now: number, detail: NoticeDetail): EpisodeStep {
+export function repeatEpisode(e: Episode, now: number, detail: NoticeDetail, channels?: string[]): EpisodeStep {
   const next = advance(e, now, {});
-  return { kind: 'repeat', prev: e, next, notice: noticeFor(next, 'repeat', now, detail) };
+  return { kind: 'repeat', prev: e, next, notice: noticeFor(next, 'repeat', now, detail), ...(channels ? { channels } : {}) };
 }
 
 export function escalateEpisode(e: Episode, now: number, severity: Severity, detail: NoticeDetail): EpisodeStep {
@@ -102,8 +115,37 @@ export function escalateEpisode(e: Episode, now: number, severity: Severity, det
   return { kind: 'escalated', prev: e, next, notice: noticeFor(next, 'escalated', now, detail) };
 }
 
+/** An escalation policy's next level (or its first again, when it repeats): that level's channels are told. */
+export function levelUpEpisode(
+  e: Episode,
+  now: number,
+  to: { level: number; cycle: number; severity: Severity; channels: string[] },
+  detail: NoticeDetail,
+): EpisodeStep {
+  const next = advance(e, now, { level: to.level, cycle: to.cycle, levelAt: now, severity: to.severity, tier: 2 });
+  return { kind: 'escalated', prev: e, next, notice: noticeFor(next, 'escalated', now, detail), channels: to.channels };
+}
+
+/**
+ * Passes an acknowledgment made in ccwatch (link, page, CLI, SMS reply) on to the on-call tools
+ * that keep an incident of their own, so that theirs stops paging too. Not a notification: repeats
+ * keep their own clock. Absent when there is nothing new to pass on.
+ */
+export function relayAck(e: Episode, now: number, detail: NoticeDetail, channels?: string[]): EpisodeStep | undefined {
+  if (e.ackedAt === undefined || e.ackRelayed === e.ackedAt || e.resolvedAt !== undefined) return undefined;
+  const next: Episode = { ...e, ackRelayed: e.ackedAt, step: stepOf(e) + 1, version: e.version + 1 };
+  const notice = { ...noticeFor(next, 'acknowledged', now, detail), ...(e.ackedBy ? { ackedBy: e.ackedBy } : {}) };
+  return { kind: 'acknowledged', prev: e, next, notice, ...(channels ? { channels } : {}) };
+}
+
 /** `detail` undefined: the resolve is recorded but nobody is told (silenced, or notifyResolved false). */
-export function resolveEpisode(e: Episode, now: number, detail: NoticeDetail | undefined): EpisodeStep {
+export function resolveEpisode(e: Episode, now: number, detail: NoticeDetail | undefined, channels?: string[]): EpisodeStep {
   const next: Episode = { ...e, resolvedAt: now, step: stepOf(e) + 1, version: e.version + 1 };
-  return { kind: 'resolved', prev: e, next, ...(detail ? { notice: noticeFor(next, 'resolved', now, detail) } : {}) };
+  return {
+    kind: 'resolved',
+    prev: e,
+    next,
+    ...(detail ? { notice: noticeFor(next, 'resolved', now, detail) } : {}),
+    ...(channels ? { channels } : {}),
+  };
 }

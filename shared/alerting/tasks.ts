@@ -2,8 +2,8 @@ import type { TaskRule } from '#shared/config/schema';
 import { type Episode, isQuiet, type TaskNoticeDetail, type TaskSnapshot } from '#shared/model/items';
 import { CONTACT_STATUS, contactCount, TASK_STATUS } from '#shared/model/task';
 import { episodeIdFor } from './episode-id';
-import { escalationReason } from './escalation';
-import { type EpisodeStep, escalateEpisode, openEpisode, repeatEpisode, resolveEpisode } from './lifecycle';
+import { escalationReason, levelChannels, levelSeverity, nextLevel, type PolicyRule, reachedChannels } from './escalation';
+import { type EpisodeStep, escalateEpisode, levelUpEpisode, openEpisode, relayAck, repeatEpisode, resolveEpisode } from './lifecycle';
 
 /** What this run learned about one watched task. */
 export type TaskObservation =
@@ -83,6 +83,10 @@ export interface TaskPlanInput {
   configEpisode: Episode | undefined;
   observation: TaskObservation;
   silenced: boolean;
+  /** The rule's escalation policy, when it names one. */
+  policy?: PolicyRule | undefined;
+  /** Pass acknowledgments on to PagerDuty / Opsgenie / chat (some channel has one). */
+  relayAcks?: boolean;
 }
 
 export interface TaskPlan {
@@ -101,7 +105,7 @@ function sameTask(a: TaskSnapshot, b: TaskSnapshot): boolean {
  * rejects raises one config alert per episode instead of failing the run.
  */
 export function planTask(input: TaskPlanInput): TaskPlan {
-  const { now, source, rule, taskId, prev, observation: obs, silenced } = input;
+  const { now, source, rule, taskId, prev, observation: obs, silenced, policy: p } = input;
   const steps: EpisodeStep[] = [];
   const subjectId = String(taskId);
   const name = (obs.kind !== 'rejected' ? obs.name : undefined) ?? prev?.name;
@@ -166,12 +170,18 @@ export function planTask(input: TaskPlanInput): TaskPlan {
     if (episode && !holds) {
       const note = obs.kind === 'ended' ? obs.note : 'thresholds no longer met';
       steps.push(
-        resolveEpisode(episode, now, rule.notifyResolved && !silenced ? { subjectName: displayName, task: detail(note) } : undefined),
+        resolveEpisode(
+          episode,
+          now,
+          rule.notifyResolved && !silenced ? { subjectName: displayName, task: detail(note) } : undefined,
+          p && reachedChannels(p, episode),
+        ),
       );
       episode = undefined;
     } else if (holds && !silenced) {
       const abnormal = contactCount(counts, CONTACT_STATUS.abnormal);
-      const escalated = rule.escalateAt !== undefined && abnormal >= rule.escalateAt.abnormalCount;
+      // a policy starts at its first level (it has no escalateAt: the config refuses both)
+      const escalated = !p && rule.escalateAt !== undefined && abnormal >= rule.escalateAt.abnormalCount;
       const about = { subjectName: displayName, task: detail(cond.why.join('; ')) };
       if (!episode) {
         const step = openEpisode(
@@ -183,26 +193,33 @@ export function planTask(input: TaskPlanInput): TaskPlan {
             subjectName: name,
             ruleId: rule.id,
             startedAt: now,
-            severity: escalated ? rule.escalateSeverity : rule.severity,
+            severity: p ? levelSeverity(p, 0) : escalated ? rule.escalateSeverity : rule.severity,
             tier: escalated ? 2 : 1,
             escalated,
+            policyChannels: p?.policy.levels[0]?.channels,
           },
           now,
           { ...about, forSec: 0 },
         );
         steps.push(step);
         episode = step.next;
-      } else if (!isQuiet(episode, now)) {
+      } else {
         const forSec = (now - episode.startedAt) / 1000;
-        const why =
-          escalated && episode.tier < 2
-            ? `abnormal contacts reached ${rule.escalateAt!.abnormalCount}`
-            : escalationReason({ escalateIfNotAckedAfter: rule.escalateIfNotAckedAfter }, episode, forSec, now);
-        if (why) {
-          steps.push(escalateEpisode(episode, now, rule.escalateSeverity, { ...about, forSec, why }));
-        } else if (rule.repeatEvery !== undefined && now - episode.lastNotifiedAt >= rule.repeatEvery * 1000) {
-          steps.push(repeatEpisode(episode, now, { ...about, forSec }));
+        let step: EpisodeStep | undefined;
+        if (!isQuiet(episode, now)) {
+          const up = p && nextLevel(p, episode, now);
+          const why = p
+            ? undefined
+            : escalated && episode.tier < 2
+              ? `abnormal contacts reached ${rule.escalateAt!.abnormalCount}`
+              : escalationReason({ escalateIfNotAckedAfter: rule.escalateIfNotAckedAfter }, episode, forSec, now);
+          if (up) step = levelUpEpisode(episode, now, up, { ...about, forSec, why: up.why });
+          else if (why) step = escalateEpisode(episode, now, rule.escalateSeverity, { ...about, forSec, why });
+          else if (rule.repeatEvery !== undefined && now - episode.lastNotifiedAt >= rule.repeatEvery * 1000)
+            step = repeatEpisode(episode, now, { ...about, forSec }, p && levelChannels(p, episode));
         }
+        if (!step && input.relayAcks) step = relayAck(episode, now, { ...about, forSec }, p && reachedChannels(p, episode));
+        if (step) steps.push(step);
       }
     }
   }

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { AgentStateSchema } from '#shared/model/agent';
-import { DurationSchema } from '#shared/model/duration';
+import { DelaySchema, DurationSchema } from '#shared/model/duration';
 import { SEVERITIES, SeveritySchema } from '#shared/model/severity';
 import { SourceSchema } from '#shared/vendors/index';
 import { DeploymentSchema } from './deployment';
@@ -176,7 +176,7 @@ export const EscalationPolicySchema = z
       .array(
         z
           .object({
-            after: DurationSchema,
+            after: DelaySchema,
             channels: z.array(z.string().min(1)).min(1),
             /** Default: the rule's severity on the first level, its escalateSeverity after. */
             severity: SeveritySchema.optional(),

@@ -33,3 +33,14 @@ export function formatDuration(totalSeconds: number): string {
   if (m > 0) return sec > 0 && m < 10 ? `${m}m ${sec}s` : `${m}m`;
   return `${sec}s`;
 }
+
+/** A delay that may be none ("0m"): an escalation policy's first level. */
+export const DelaySchema = z.string().transform((text, ctx) => {
+  if (/^0+(?:\.0+)?[smhd]?$/.test(text.trim())) return 0;
+  const seconds = parseDuration(text);
+  if (seconds === undefined) {
+    ctx.addIssue({ code: 'custom', message: `expected a delay like "0m", "10m" or "1h", got "${text}"` });
+    return z.NEVER;
+  }
+  return seconds;
+});

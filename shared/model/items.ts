@@ -76,7 +76,18 @@ export function isQuiet(e: Episode, now: number): boolean {
   return e.ackedAt !== undefined && (e.snoozeUntil === undefined || e.snoozeUntil > now);
 }
 
-export const EPISODE_EVENT_TYPES = ['fired', 'repeat', 'escalated', 'resolved', 'notified', 'acked', 'snoozed', 'unacked'] as const;
+/** New types go last: the position orders events of one instant in sort keys. 'acknowledged': passed on to on-call tools. */
+export const EPISODE_EVENT_TYPES = [
+  'fired',
+  'repeat',
+  'escalated',
+  'resolved',
+  'notified',
+  'acked',
+  'snoozed',
+  'unacked',
+  'acknowledged',
+] as const;
 /** One line of an episode's history. */
 export const EpisodeEventSchema = z.object({
   episodeId: z.string(),

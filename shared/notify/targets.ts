@@ -34,3 +34,8 @@ export function targetsOf(channel: Channel): TargetKind[] {
 export function allTargetKeys(channels: readonly Channel[]): Set<string> {
   return new Set(channels.flatMap((c) => targetsOf(c).map((k) => targetKey(c.id, k))));
 }
+
+/** Whether any channel has a tool that keeps its own incident: acknowledgments are then passed on. */
+export function relaysAcks(channels: readonly Channel[]): boolean {
+  return channels.some((c) => targetsOf(c).some((k) => INCIDENT_TARGETS.includes(k)));
+}

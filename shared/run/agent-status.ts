@@ -3,6 +3,7 @@ import { isOpen } from '#shared/alerting/business-hours';
 import type { Config } from '#shared/config/schema';
 import { FN } from '#shared/contracts/names';
 import type { AgentSnapshot, Episode } from '#shared/model/items';
+import { relaysAcks } from '#shared/notify/targets';
 import type { SourceConfig } from '#shared/vendors/index';
 import { runFunctionTick, type SourcePass } from './tick';
 import { type Budget, budgetFor, type CoreDeps, type RunReport } from './types';
@@ -34,6 +35,7 @@ export function agentPass(source: SourceConfig, config: Config, now: number, dep
   const fn = FN.agentStatus;
   const key = unitKey(source.id, shard);
   const only = shard && shard.count > 1 ? (agentId: string) => inShard(agentId, shard) : undefined;
+  const relayAcks = relaysAcks(config.channels);
   return {
     load: () => store.states.loadAgents(fn, key, Date.now()),
     plan: async (state, signal, unobservedMs, silences) => {
@@ -46,16 +48,19 @@ export function agentPass(source: SourceConfig, config: Config, now: number, dep
         unreported: new Set(unreported),
         previous: state.items,
         rules: config.agentRules,
+        policies: config.escalationPolicies,
+        relayAcks,
         silences,
         open: isOpen(now, source.timezone, source.businessHours, source.holidays),
         unobservedMs,
       };
       let episodes: ReadonlyMap<string, Episode> = state.episodes;
       let plan = planAgents({ ...base, episodes });
-      // acknowledgments are made on the episode items: read those a repeat or escalation depends on
+      // acknowledgments are made on the episode items: read those a repeat or escalation depends on,
+      // or every open one when acknowledgments are passed on to PagerDuty / Opsgenie / chat
       const check = new Set([
         ...plan.steps.filter((s) => s.kind === 'repeat' || s.kind === 'escalated').map((s) => s.next.episodeId),
-        ...[...episodes.values()].filter((e) => e.ackedAt !== undefined).map((e) => e.episodeId),
+        ...[...episodes.values()].filter((e) => e.ackedAt !== undefined || relayAcks).map((e) => e.episodeId),
       ]);
       if (check.size) {
         const fresh = await store.episodes.loadEpisodes(source.id, [...check]);

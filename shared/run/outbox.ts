@@ -2,6 +2,7 @@ import { type EpisodeStep, stepId, stepOf } from '#shared/alerting/lifecycle';
 import type { Channel } from '#shared/config/schema';
 import type { OutboxEntry } from '#shared/model/items';
 import { channelTakes } from '#shared/notify/digest';
+import { INCIDENT_TARGETS, targetKey, targetsOf } from '#shared/notify/targets';
 import { mapLimit } from '#shared/runtime/concurrency';
 import type { Log } from '#shared/runtime/log';
 import type { Settle } from '#shared/store/source-state';
@@ -22,14 +23,30 @@ export interface Holder {
   record(settle: Settle): Promise<void>;
 }
 
-/** One entry per step, addressed to every channel that takes its notice (none for a silent step). */
+/**
+ * The targets a step's notice goes to: those of the channels its escalation policy level names,
+ * else of the channels that take it by severity and filters. An acknowledgment goes only to the
+ * tools that keep an incident of their own (PagerDuty, Opsgenie, chat), never as email or SMS.
+ */
+export function routeStep(s: EpisodeStep, channels: readonly Channel[]): string[] {
+  if (!s.notice) return [];
+  const named = s.channels;
+  const chosen = named ? channels.filter((c) => named.includes(c.id)) : channels.filter((c) => channelTakes(c, s.notice!));
+  return chosen.flatMap((c) =>
+    targetsOf(c)
+      .filter((k) => s.kind !== 'acknowledged' || INCIDENT_TARGETS.includes(k))
+      .map((k) => targetKey(c.id, k)),
+  );
+}
+
+/** One entry per step, addressed to every target its notice goes to (none for a silent step). */
 export function toEntries(steps: readonly EpisodeStep[], channels: readonly Channel[], now: number): OutboxEntry[] {
   return steps.map((s) => ({
     id: stepId(s.next.episodeId, stepOf(s.next)),
     kind: s.kind,
     episode: s.next,
     ...(s.notice ? { notice: s.notice } : {}),
-    channels: s.notice ? channels.filter((c) => channelTakes(c, s.notice!)).map((c) => c.id) : [],
+    channels: routeStep(s, channels),
     at: now,
   }));
 }

@@ -1,3 +1,4 @@
+import { policyOf } from '#shared/alerting/escalation';
 import type { EpisodeStep } from '#shared/alerting/lifecycle';
 import { isSilenced } from '#shared/alerting/scope';
 import { planTask, type TaskObservation } from '#shared/alerting/tasks';
@@ -5,6 +6,7 @@ import { type Config, type TaskRule, taskSources } from '#shared/config/schema';
 import { FN } from '#shared/contracts/names';
 import type { Episode, TaskSnapshot } from '#shared/model/items';
 import { CONTACT_STATUS, TASK_STATUS, TASK_STATUS_NAMES } from '#shared/model/task';
+import { relaysAcks } from '#shared/notify/targets';
 import { mapLimit } from '#shared/runtime/concurrency';
 import { SourceError } from '#shared/vendors/errors';
 import type { SourceConfig } from '#shared/vendors/index';
@@ -71,7 +73,7 @@ async function enrich(
   for (const step of steps) {
     const n = step.notice;
     const rule = rules.get(step.next.ruleId);
-    if (!n?.task || !rule || n.status === 'resolved' || rule.sampleSize === 0) continue;
+    if (!n?.task || !rule || n.status === 'resolved' || n.status === 'acknowledged' || rule.sampleSize === 0) continue;
     try {
       const { contacts } = await client.readTaskContacts(Number(n.subjectId), [CONTACT_STATUS.abnormal], rule.sampleSize, signal);
       const byReason = new Map<string, number>();
@@ -108,6 +110,7 @@ export function taskPass(source: SourceConfig, config: Config, now: number, deps
   const { store } = deps;
   const fn = FN.previewTasks;
   const rules = config.taskRules.filter((r) => r.source === source.id);
+  const relayAcks = relaysAcks(config.channels);
   return {
     load: () => store.states.loadTasks(fn, source.id, Date.now()),
     plan: async (state, signal, _unobservedMs, silences) => {
@@ -152,6 +155,8 @@ export function taskPass(source: SourceConfig, config: Config, now: number, deps
           configEpisode: w.prev?.configEpisodeId ? episodes.get(w.prev.configEpisodeId) : undefined,
           observation,
           silenced: isSilenced(silences, now, source.id, String(w.taskId), [], w.rule.id),
+          policy: policyOf(w.rule, config.escalationPolicies),
+          relayAcks,
         });
         if (plan.item.episodeId || plan.item.configEpisodeId) openAlerts++;
         if (plan.changed) changes++;

@@ -86,6 +86,11 @@ export class Episodes {
       lastNotifiedAt: e.lastNotifiedAt,
       step: stepOf(e),
       ...(e.subjectName !== undefined ? { subjectName: e.subjectName } : {}),
+      // an escalation policy's progress, and the acknowledgment passed on to on-call tools
+      ...(e.level !== undefined ? { level: e.level } : {}),
+      ...(e.levelAt !== undefined ? { levelAt: e.levelAt } : {}),
+      ...(e.cycle !== undefined ? { cycle: e.cycle } : {}),
+      ...(e.ackRelayed !== undefined ? { ackRelayed: e.ackRelayed } : {}),
       ...(e.resolvedAt !== undefined
         ? { resolvedAt: e.resolvedAt, [TTL_ATTRIBUTE]: Math.floor(e.resolvedAt / 1000) + EPISODE_TTL_DAYS * DAY_S }
         : {}),

@@ -78,7 +78,7 @@ describe('JSONC config files', () => {
     } catch (err) {
       expect((err as ConfigError).lines()).toEqual([
         'ccwatch.config.json: sources[0].timeZone: unknown key; did you mean "timezone"?',
-        'ccwatch.config.json: channels[0].colour: unknown key; channels[0] takes id, severities, sources, kinds, displayName, emails, sms',
+        'ccwatch.config.json: channels[0].colour: unknown key; channels[0] takes id, severities, sources, kinds, displayName, emails, sms, pagerduty, opsgenie, chat',
         'ccwatch.config.json: agentRule: unknown key; did you mean "agentRules"?',
       ]);
     }
