@@ -4,6 +4,7 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { type FunctionUrl, FunctionUrlAuthType } from 'aws-cdk-lib/aws-lambda';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { parseConfig } from '#shared/config/parse';
 import { ENV, FN } from '#shared/contracts/names';
 import { keys } from '#shared/store/table';
 import { configDefine } from '../bundling';
@@ -12,7 +13,7 @@ import { CcwatchFunction } from './function';
 /**
  * The acknowledge link's endpoint: a function URL that takes an HMAC-signed, expiring token for
  * one alert. Anyone may call it; the token is the authorization, so the function may touch only
- * alert-episode items and read only its signing key. It runs outside any VPC (it needs none), and
+ * alert-episode items and read only its signing key (and the channels' webhook secrets). It runs outside any VPC (it needs none), and
  * reserves concurrency only when deployment.reservedConcurrency.ack says so: a reservation caps a
  * flood of requests, but an account must keep 10 executions unreserved.
  */
@@ -63,6 +64,21 @@ export class AckEndpoint extends Construct {
       }),
     );
     this.key.grantRead(fn);
+    // the channels' PagerDuty and Opsgenie webhook secrets, each by its name (or ARN), nothing broader
+    for (const [i, id] of webhookSecretIds(props.runtimeJson).entries()) {
+      const secret = id.startsWith('arn:')
+        ? Secret.fromSecretCompleteArn(this, `Webhook${i}`, id)
+        : Secret.fromSecretNameV2(this, `Webhook${i}`, id);
+      secret.grantRead(fn);
+    }
     this.url = fn.addFunctionUrl({ authType: FunctionUrlAuthType.NONE });
   }
+}
+
+/** The webhook secrets the channels name (pagerduty/opsgenie `webhookSecretId`), once each. */
+export function webhookSecretIds(runtimeJson: string): string[] {
+  const { channels } = parseConfig(JSON.parse(runtimeJson), 'the ack endpoint config');
+  return [
+    ...new Set(channels.flatMap((c) => [c.pagerduty?.webhookSecretId, c.opsgenie?.webhookSecretId].filter((id): id is string => !!id))),
+  ];
 }

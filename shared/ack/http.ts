@@ -7,6 +7,7 @@ import { handleOpenPage } from './open';
 import { PAGE_CSP } from './open-page';
 import { confirmPage, resultPage } from './page';
 import { verifyAckToken } from './token';
+import { handleWebhook, parseWebhookEvent, type WebhookDeps, webhookUrlResult } from './webhooks';
 
 export interface HttpReply {
   status: number;
@@ -90,4 +91,20 @@ export async function handleAckRequest(
         : `Alert ${episodeId} is acknowledged by ${form.data.by}: no repeats or escalation until it resolves.`,
     ),
   };
+}
+
+/**
+ * The on-call tools' routes: `POST /webhooks/pagerduty/<channel id>` and
+ * `POST /webhooks/opsgenie/<channel id>` (webhooks.ts), verified over the exact bytes received (a
+ * function URL may hand the body over base64-encoded). Undefined for any other path: the
+ * acknowledge link and the open-alerts page (handleAckRequest).
+ */
+export async function handleWebhookEvent(
+  event: unknown,
+  deps: WebhookDeps,
+): Promise<{ result: ReturnType<typeof webhookUrlResult>; path: string; status: number } | undefined> {
+  const req = parseWebhookEvent(event);
+  if (!req) return undefined;
+  const reply = await handleWebhook(req, deps);
+  return { result: webhookUrlResult(reply), path: req.path, status: reply.status };
 }
