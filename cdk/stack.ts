@@ -77,7 +77,12 @@ export class CcwatchStack extends Stack {
     }
 
     const reserved = config.deployment?.reservedConcurrency;
-    const ack = new AckEndpoint(this, 'Ack', { table, reservedConcurrency: reserved?.ack, runtimeJson: props.runtimeJson });
+    const ack = new AckEndpoint(this, 'Ack', {
+      table,
+      reservedConcurrency: reserved?.ack,
+      runtimeJson: props.runtimeJson,
+      channels: config.channels,
+    });
     Validations.of(ack.key).acknowledge({
       id: 'AwsSolutions-SMG4',
       reason:
@@ -129,6 +134,16 @@ export class CcwatchStack extends Stack {
           ? Secret.fromSecretCompleteArn(f, `CaBundle${i}`, id)
           : Secret.fromSecretNameV2(f, `CaBundle${i}`, id);
         ca.grantRead(f.fn);
+      }
+      // and the PagerDuty routing keys and Opsgenie API keys the channels name (the operator's secrets)
+      const onCallIds = new Set(
+        config.channels.flatMap((c) => [c.pagerduty?.routingKeySecretId, c.opsgenie?.apiKeySecretId].filter((x) => !!x)),
+      );
+      for (const [i, id] of [...onCallIds].entries()) {
+        const key = id!.startsWith('arn:')
+          ? Secret.fromSecretCompleteArn(f, `OnCallKey${i}`, id!)
+          : Secret.fromSecretNameV2(f, `OnCallKey${i}`, id!);
+        key.grantRead(f.fn);
       }
       // to sign acknowledge links in emails
       ack.key.grantRead(f.fn);

@@ -7,7 +7,9 @@ import { describeEpisode, setAcknowledgment } from '#shared/ack/acknowledge';
 import { ConfigError, parseConfigText } from '#shared/config/parse';
 import type { Config } from '#shared/config/schema';
 import { parseDuration } from '#shared/model/duration';
-import { CollectingPublisher, type Publisher, SnsPublisher } from '#shared/notify/publishers';
+import { targetPublisher } from '#shared/notify/deliver';
+import { CollectingPublisher, type Publisher } from '#shared/notify/publishers';
+import { targetKey, targetsOf } from '#shared/notify/targets';
 import { type RunReport, runAgentStatus } from '#shared/run/agent-status';
 import { FUNCTIONS } from '#shared/run/functions';
 import { runPreviewTasks } from '#shared/run/preview-tasks';
@@ -273,12 +275,19 @@ async function runCommand(args: string[]): Promise<number> {
     try {
       topics = JSON.parse(process.env.CCWATCH_TOPICS ?? '');
     } catch {
-      throw new UsageError('sending needs CCWATCH_TOPICS (JSON: channel id -> SNS topic ARN); or use --dry-run');
+      throw new UsageError(
+        'sending needs CCWATCH_TOPICS (JSON: channel id -> SNS topic ARN, and <id>:chat -> its chat topic); or use --dry-run',
+      );
     }
-    const missing = config.channels.filter((c) => !topics[c.id]).map((c) => c.id);
-    if (missing.length) throw new UsageError(`CCWATCH_TOPICS has no topic for channel(s): ${missing.join(', ')}`);
+    const missing = config.channels.flatMap((c) =>
+      targetsOf(c)
+        .filter((k) => k === 'sns' || k === 'chat')
+        .map((k) => targetKey(c.id, k))
+        .filter((key) => !topics[key]),
+    );
+    if (missing.length) throw new UsageError(`CCWATCH_TOPICS has no topic for: ${missing.join(', ')}`);
     sns = new SNSClient({});
-    publisher = new SnsPublisher(sns, topics);
+    publisher = targetPublisher({ config, sns, topics, loadSecret, log });
   }
 
   // Ctrl-C (SIGINT), SIGTERM, SIGHUP: no further run starts. Before the first run, and while

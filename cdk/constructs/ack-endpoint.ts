@@ -4,7 +4,7 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { type FunctionUrl, FunctionUrlAuthType } from 'aws-cdk-lib/aws-lambda';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { parseConfig } from '#shared/config/parse';
+import type { Channel } from '#shared/config/schema';
 import { ENV, FN } from '#shared/contracts/names';
 import { keys } from '#shared/store/table';
 import { configDefine } from '../bundling';
@@ -21,7 +21,11 @@ export class AckEndpoint extends Construct {
   readonly url: FunctionUrl;
   readonly key: Secret;
 
-  constructor(scope: Construct, id: string, props: { table: ITableV2; reservedConcurrency?: number | undefined; runtimeJson: string }) {
+  constructor(
+    scope: Construct,
+    id: string,
+    props: { table: ITableV2; reservedConcurrency?: number | undefined; runtimeJson: string; channels: readonly Channel[] },
+  ) {
     super(scope, id);
     this.key = new Secret(this, 'SigningKey', {
       description: 'ccwatch: HMAC key signing the acknowledge links in alert emails',
@@ -65,7 +69,7 @@ export class AckEndpoint extends Construct {
     );
     this.key.grantRead(fn);
     // the channels' PagerDuty and Opsgenie webhook secrets, each by its name (or ARN), nothing broader
-    for (const [i, id] of webhookSecretIds(props.runtimeJson).entries()) {
+    for (const [i, id] of webhookSecretIds(props.channels).entries()) {
       const secret = id.startsWith('arn:')
         ? Secret.fromSecretCompleteArn(this, `Webhook${i}`, id)
         : Secret.fromSecretNameV2(this, `Webhook${i}`, id);
@@ -76,8 +80,7 @@ export class AckEndpoint extends Construct {
 }
 
 /** The webhook secrets the channels name (pagerduty/opsgenie `webhookSecretId`), once each. */
-export function webhookSecretIds(runtimeJson: string): string[] {
-  const { channels } = parseConfig(JSON.parse(runtimeJson), 'the ack endpoint config');
+export function webhookSecretIds(channels: readonly Channel[]): string[] {
   return [
     ...new Set(channels.flatMap((c) => [c.pagerduty?.webhookSecretId, c.opsgenie?.webhookSecretId].filter((id): id is string => !!id))),
   ];

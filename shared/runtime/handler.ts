@@ -2,7 +2,7 @@ import type { Context } from 'aws-lambda';
 import { loadAckKey } from '#shared/ack/key';
 import { ackLinkMaker, pageLinkMaker } from '#shared/ack/link';
 import { ENV, type ScheduledFunctionId } from '#shared/contracts/names';
-import { SnsPublisher } from '#shared/notify/publishers';
+import { targetPublisher } from '#shared/notify/deliver';
 import { FUNCTIONS } from '#shared/run/functions';
 import { runFunctionTick, runPublishStage, runSourceStage, type SourceResult } from '#shared/run/tick';
 import { budgetFor, type CoreDeps } from '#shared/run/types';
@@ -32,10 +32,11 @@ export function scheduledHandler(name: ScheduledFunctionId) {
   // and names the secrets it made for the sources (`<stack>/<secretId>`)
   const stack = process.env[ENV.stack] || undefined;
   if (stack) metrics.setDefaultDimensions({ stack });
+  const loadSecret = secretsManagerLoader(stack, runtime.config.sources);
   const deps: CoreDeps = {
     store: new Store(runtime.ddb, runtime.table, logger),
-    publisher: new SnsPublisher(runtime.sns, runtime.topics),
-    readers: new ReaderPool(secretsManagerLoader(stack, runtime.config.sources)),
+    publisher: targetPublisher({ config: runtime.config, sns: runtime.sns, topics: runtime.topics, loadSecret, log: logger }),
+    readers: new ReaderPool(loadSecret),
     log: logger,
   };
   const { config } = runtime;
