@@ -1,6 +1,6 @@
 import type { Episode, HealthItem } from '#shared/model/items';
 import { episodeIdFor } from './episode-id';
-import { type EpisodeStep, openEpisode, resolveEpisode } from './lifecycle';
+import { type EpisodeStep, openEpisode, relayAck, resolveEpisode } from './lifecycle';
 
 export interface HealthPlan {
   health: HealthItem;
@@ -29,6 +29,8 @@ export function planHealth(input: {
   notConfigured?: { secretId: string } | undefined;
   downAfter: number;
   silenced: boolean;
+  /** Pass an acknowledgment of the open alert on to PagerDuty / Opsgenie / chat (some channel has one). */
+  relayAcks?: boolean;
 }): HealthPlan {
   const { now, source, prev, downAfter, notConfigured } = input;
   const error = notConfigured ? undefined : input.error;
@@ -59,6 +61,9 @@ export function planHealth(input: {
   } else if (!error && !notConfigured && episode) {
     steps.push(resolveEpisode(episode, now, input.silenced ? undefined : { subjectName, detail: 'source answers completely again' }));
     episode = undefined;
+  } else if (episode && input.relayAcks) {
+    const relay = relayAck(episode, now, { subjectName, detail: input.error ?? prev?.lastError ?? 'source down' });
+    if (relay) steps.push(relay);
   }
   const health: HealthItem = {
     source: unit,
@@ -74,6 +79,7 @@ export function planHealth(input: {
     prev.consecutiveFailures !== health.consecutiveFailures ||
     prev.lastError !== health.lastError ||
     prev.episodeId !== health.episodeId ||
-    prev.notConfigured?.secretId !== health.notConfigured?.secretId;
+    prev.notConfigured?.secretId !== health.notConfigured?.secretId ||
+    steps.length > 0;
   return { health, ...(prev ? { prevVersion: prev.version } : {}), changed, steps };
 }

@@ -4,6 +4,7 @@ import { isSilenced } from '#shared/alerting/scope';
 import type { Config, Silence } from '#shared/config/schema';
 import type { Episode, OutboxEntry, StoredHealth } from '#shared/model/items';
 import type { Digest } from '#shared/notify/digest';
+import { relaysAcks } from '#shared/notify/targets';
 import { mapLimit } from '#shared/runtime/concurrency';
 import type { SourceState } from '#shared/store/source-state';
 import type { SourceConfig } from '#shared/vendors/index';
@@ -375,6 +376,7 @@ async function moveHealth(
     notConfigured: outcome.status === 'not-configured' ? { secretId: source.secretId } : undefined,
     downAfter: config.sourceDownAfter,
     silenced: isSilenced(silences, now, source.id, source.id, [], 'source-down'),
+    relayAcks: relaysAcks(config.channels),
   });
   if (!hp.changed) return prev?.version;
   const entries = toEntries(hp.steps, config.channels, now);
