@@ -71,6 +71,8 @@ const STAGE_READS_END_MS = budgetFor(0, STAGE_BUDGET_MS).readsEndAt;
 /** A source stage's read deadline at a schedule of `every` minutes (the stack's timeout, less the handler's 2 s). */
 const readsEndAtSchedule = (every: number) => budgetFor(0, Math.floor(0.75 * Math.min(every * 60 - 5, 300)) * 1000 - 2_000).readsEndAt;
 const WORKERS_AT_ONCE = 2;
+/** NX shards run one at a time (see nxStages); FLEET_NX_AT_ONCE=2 runs them as the earlier bench did. */
+const NX_AT_ONCE = Number(process.env.FLEET_NX_AT_ONCE ?? 1);
 /** The memories projected: 512 MB, the deployed FUNCTION_MEMORY_MB (1,024) and 1,769 MB (one vCPU). */
 const MEMORIES: readonly number[] = [...new Set([512, 1024, 1769, FUNCTION_MEMORY_MB])].sort((a, b) => a - b);
 
@@ -295,8 +297,13 @@ async function main(): Promise<void> {
     const { stdout } = await run(process.execPath, [HEAP_CAP_FLAG, bundle, '--worker', file], { maxBuffer: 1 << 26 });
     return JSON.parse(stdout.trim().split('\n').pop()!);
   };
-  /** The NX shards as separate stages, WORKERS_AT_ONCE at a time (the Map runs them in parallel). */
-  const nxStages = (budgetMs: number) => mapLimit(nxKeys, WORKERS_AT_ONCE, (key) => stage(key, budgetMs));
+  /**
+   * The NX shards as separate stages (the Map runs them in parallel, each on a Lambda of its own),
+   * NX_AT_ONCE at a time: one, so that a shard has a core to itself, as on Lambda, and the simulator
+   * (on AWS the vendor's servers) the other. Two at once shared two cores three ways with the
+   * simulator answering both, and no shard ever met its window (issue 13's earlier runs).
+   */
+  const nxStages = (budgetMs: number) => mapLimit(nxKeys, NX_AT_ONCE, (key) => stage(key, budgetMs));
   const storeHere = () => new Store(new DynamoDBClient({ endpoint: ddbLocal.endpoint, ...LOCAL }), table);
   const depsHere = (store: Store, log: Log): CoreDeps => ({
     store,
@@ -361,7 +368,7 @@ async function main(): Promise<void> {
       if (++done % 20 === 0) say(`  ${done}/${ITNIO_SOURCES}`);
       return out;
     });
-    say(`  NX: ${NX_SHARDS} shard stages, ${WORKERS_AT_ONCE} at a time...`);
+    say(`  NX: ${NX_SHARDS} shard stages, ${NX_AT_ONCE} at a time...`);
     const nx = await nxStages(STAGE_BUDGET_MS);
     say(`  NX: ${nx.map((w) => `${w.source} ${w.result.outcome.status} in ${r0(w.wallMs)} ms`).join(', ')}`);
     const published = snsEndpoint.published.length;
@@ -380,7 +387,7 @@ async function main(): Promise<void> {
 
     // ---- the NX shards again at the same tick with no deadline: what they would need (a shard the
     // budgeted run stored is re-read against the state it stored: the same reads, no changes to write)
-    say(`NX shards with no deadline (a retry of tick 2), ${WORKERS_AT_ONCE} at a time...`);
+    say(`NX shards with no deadline (a retry of tick 2), ${NX_AT_ONCE} at a time...`);
     const nxFree = await nxStages(600_000);
     say(`  NX: ${nxFree.map((w) => `${w.source} ${w.result.outcome.status} in ${r0(w.wallMs)} ms`).join(', ')}`);
 
@@ -579,7 +586,7 @@ async function main(): Promise<void> {
     const assumptions = [
       `Fleet: ${ITNIO_SOURCES} ITNIO source ids reading one simulated 5,000-agent ITNIO tenant (the simulator serves one ITNIO tenant per instance), plus one NXCloud tenant of ${NX_AGENTS} agents configured with shards: ${NX_SHARDS} (http.concurrency ${NX_CONCURRENCY}, windowSec 60): ${units.length} stage units (${nxKeys.join(', ')} split the tenant by agent-id hash: ${nxFree.map((w) => w.result.outcome.agents ?? 0).join(' / ')} agents as the no-deadline retry read them). Each NX shard pages the tenant's whole agent list (${Math.ceil(NX_AGENTS / 200)} pages of 200) and then sends one status request per agent of its own. Every simulator answer is ${LATENCY_MS} ms late.`,
       `Measured tick: the second tick, snapshots stored by the first; ${CHANGE_SHARE * 100}% of each tenant's agents changed state (ITNIO median ${changes.median} changes per source), and one agent per ITNIO source crossed the 1 min break rule (${ITNIO_SOURCES} alert steps; ITNIO reports no time in state, so time counts from the first observation).`,
-      `Each source stage (stage unit) ran in its own fresh Node process (esbuild bundle of this file, ${HEAP_CAP_FLAG}), ${WORKERS_AT_ONCE} at a time on a ${WORKERS_AT_ONCE}-core machine shared with DynamoDB Local (JVM) and the simulator (which answers every shard's requests from the bench's own process); the ${NX_SHARDS} NX shards ran after the ITNIO stages, ${WORKERS_AT_ONCE} at a time, as the Map runs them in parallel. The machine also ran other work, so figures are noisy. CPU is process.cpuUsage() over the stage only (imports and clients excluded); it includes first-run JIT, so it is pessimistic for a warm Lambda container.`,
+      `Each source stage (stage unit) ran in its own fresh Node process (esbuild bundle of this file, ${HEAP_CAP_FLAG}), ${WORKERS_AT_ONCE} at a time on a ${WORKERS_AT_ONCE}-core machine shared with DynamoDB Local (JVM) and the simulator (which answers every shard's requests from the bench's own process); the ${NX_SHARDS} NX shards ran after the ITNIO stages, ${NX_AT_ONCE} at a time (one: a core of its own, as each has on Lambda, the simulator on the other; the Map runs them in parallel). The machine also ran other work, so figures are noisy. CPU is process.cpuUsage() over the stage only (imports and clients excluded); it includes first-run JIT, so it is pessimistic for a warm Lambda container.`,
       `Stage budget: budgetFor(start, ${STAGE_TIMEOUT_MS} - 2000) = reads end at ${STAGE_READS_END_MS} ms, publish reserve from ${nx[0]!.budget.publishMs} ms, end ${STAGE_BUDGET_MS} ms; the Lambda timeout is 0.75 x 55 s = ${STAGE_TIMEOUT_MS} ms.`,
       `NX no-deadline retry: the ${NX_SHARDS} shards run again at the measured tick with a 600 s budget, after the publish stage; a shard the budgeted run stored is re-read against the state it stored (the same reads and signing, no changes to write), so its figure is what the shard needs, less the writes of a changed tick.`,
       'Projected Lambda wall = max(measured wall, CPU / share), share = memory / 1769 MB (one thread: at most 1 vCPU). Local network to the simulator and DynamoDB Local is faster than AWS, except for the 50 ms added latency.',
@@ -654,7 +661,7 @@ async function main(): Promise<void> {
       .map((mb) => `${nxAgentsPerShard(mb)} at ${mb} MB`)
       .join(
         ', ',
-      )}): a ${NX_TENANT}-agent tenant fits a 1-minute schedule at ${MB} MB from ${nxShardsFor(NX_TENANT, MB)} shards (${r0(NX_TENANT / nxShardsFor(NX_TENANT, MB))} agents each)${NX_AGENTS === NX_TENANT ? `; ${NX_SHARDS} shards are ${r0(NX_TENANT / NX_SHARDS)} agents each, ${r0((100 * NX_TENANT) / NX_SHARDS / nxAgentsPerShard(MB))}% of that` : ''}. Measured here the slowest shard read at ${r2(nxSlowRead / Math.max(1, nxSlow.result.outcome.agents ?? 0))} ms per agent, ${WORKERS_AT_ONCE} shards at a time on ${WORKERS_AT_ONCE} cores shared with the simulator, DynamoDB Local and other work.`;
+      )}): a ${NX_TENANT}-agent tenant fits a 1-minute schedule at ${MB} MB from ${nxShardsFor(NX_TENANT, MB)} shards (${r0(NX_TENANT / nxShardsFor(NX_TENANT, MB))} agents each)${NX_AGENTS === NX_TENANT ? `; ${NX_SHARDS} shards are ${r0(NX_TENANT / NX_SHARDS)} agents each, ${r0((100 * NX_TENANT) / NX_SHARDS / nxAgentsPerShard(MB))}% of that` : ''}. Measured here the slowest shard read at ${r2(nxSlowRead / Math.max(1, nxSlow.result.outcome.agents ?? 0))} ms per agent, ${NX_AT_ONCE} shard(s) at a time on ${WORKERS_AT_ONCE} cores shared with the simulator, DynamoDB Local and other work.`;
     console.log(`\n${nxNote}`);
     if (errors.length) {
       console.log(`\nStage errors and warnings (${errors.length}):`);

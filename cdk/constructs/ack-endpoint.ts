@@ -8,6 +8,7 @@ import type { Channel } from '#shared/config/schema';
 import { ENV, FN } from '#shared/contracts/names';
 import { keys } from '#shared/store/table';
 import { configDefine } from '../bundling';
+import { grantAcknowledging } from './episode-access';
 import { CcwatchFunction } from './function';
 
 /**
@@ -42,22 +43,8 @@ export class AckEndpoint extends Construct {
       // the open-alerts page reads the channels' filters and the sources' timezones
       define: configDefine(props.runtimeJson),
     });
-    // only the alert-episode partition: read an episode, record an acknowledgment and its history
-    fn.addToRolePolicy(
-      new PolicyStatement({
-        actions: ['dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem'],
-        resources: [props.table.tableArn],
-        conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [keys.episodePk] } },
-      }),
-    );
-    // and read (only) the per-run "notified" history that an alert's page may show
-    fn.addToRolePolicy(
-      new PolicyStatement({
-        actions: ['dynamodb:Query'],
-        resources: [props.table.tableArn],
-        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [keys.history('*')] } },
-      }),
-    );
+    // the alert-episode partition and the notified history, nothing else of the table
+    grantAcknowledging(fn, props.table);
     // the open-alerts page: read the runtime silences, and add one ("Silence this agent for ...");
     // a silence and its history line are one transaction, whose Puts IAM checks as PutItem
     fn.addToRolePolicy(

@@ -7,8 +7,8 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { LambdaSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { ENV, FN } from '#shared/contracts/names';
-import { keys } from '#shared/store/table';
 import { configDefine } from '../bundling';
+import { grantAcknowledging } from './episode-access';
 import { CcwatchFunction } from './function';
 
 /** The End User Messaging SMS service principal: it publishes a number's inbound messages. */
@@ -79,22 +79,8 @@ export class SmsInbound extends Construct {
     this.fn = fn;
     this.topic.addSubscription(new LambdaSubscription(fn));
 
-    // only the alert-episode partition: find an alert, list open ones, record an acknowledgment and its history
-    fn.addToRolePolicy(
-      new PolicyStatement({
-        actions: ['dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem'],
-        resources: [props.table.tableArn],
-        conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [keys.episodePk] } },
-      }),
-    );
-    // and read (only) the per-run "notified" history: which channels an alert was sent to
-    fn.addToRolePolicy(
-      new PolicyStatement({
-        actions: ['dynamodb:Query'],
-        resources: [props.table.tableArn],
-        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [keys.history('*')] } },
-      }),
-    );
+    // the alert-episode partition and the notified history, nothing else of the table
+    grantAcknowledging(fn, props.table);
     // the one-line answer: SNS Publish to a phone number, which has no resource ARN to name
     fn.addToRolePolicy(new PolicyStatement({ actions: ['sns:Publish'], resources: ['*'] }));
     Validations.of(fn).acknowledge({
