@@ -101,7 +101,8 @@ Exit codes: 0 done, 5 no such alert, 2 refused: the alert has resolved, or two s
 (add --source); 1 usage error.`,
   alerts: `Usage: ccwatch alerts [--config <file>] [--json] [state options]
 
-Lists open alerts, newest first: id, subject, rule, tier, since, acknowledged by.
+Lists open alerts, newest first: id, subject, rule, tier, since, acknowledged by, and the level an
+escalation policy reached.
   --config <file>   also list the config's sources that are not configured (their secret still
                     holds the deploy's placeholders: not read, never paged), first; with --json as
                     {"kind":"not-configured","source","secretId","since","functions"}; and show
@@ -478,7 +479,9 @@ async function alertsCommand(args: string[]): Promise<number> {
     const ack = e.ackedBy
       ? `acked by ${e.ackedBy}${e.snoozeUntil ? (e.snoozeUntil > now ? ` (snoozed until ${timeAt(e.snoozeUntil, zoneOf, e.source)})` : ' (snooze over)') : ''}`
       : 'not acknowledged';
-    console.log(`${e.episodeId}  tier ${e.tier}  ${describeEpisode(e, (ms) => timeAt(ms, zoneOf, e.source))}  ${ack}`);
+    // an escalation policy's level (1 = the first), and its round when the policy repeats
+    const level = e.level !== undefined ? `  level ${e.level + 1}${e.cycle ? ` (round ${e.cycle + 1})` : ''}` : '';
+    console.log(`${e.episodeId}  tier ${e.tier}  ${describeEpisode(e, (ms) => timeAt(ms, zoneOf, e.source))}  ${ack}${level}`);
   }
   return EXIT.ok;
 }

@@ -16,6 +16,8 @@ export interface OpenRow {
   /** "26 Nov, 09:40 GMT+8". */
   since: string;
   tier: number;
+  /** The escalation policy level reached (1 = the first), when the rule has a policy. */
+  level?: number | undefined;
   severity: string;
   /** "by Ann", "snoozed by Ann until ...", "no": the Acknowledged column. */
   ack: string;
@@ -113,7 +115,7 @@ function row(r: OpenRow, p: OpenPage): string {
 <td data-label="State">${esc(r.state)}</td>
 <td data-label="For">${esc(r.forText)}</td>
 <td data-label="Since">${esc(r.since)}</td>
-<td data-label="Tier">${r.tier}${r.tier > 1 ? ' (escalated)' : ''}, <span class="${esc(r.severity)}">${esc(r.severity)}</span></td>
+<td data-label="Tier">${r.tier}${r.tier > 1 ? ' (escalated)' : ''}${r.level !== undefined ? `, level ${r.level}` : ''}, <span class="${esc(r.severity)}">${esc(r.severity)}</span></td>
 <td data-label="Acknowledged"><span${r.quiet ? ' class="quiet"' : ''}>${esc(r.ack)}</span>${r.silenced ? `<div class="sub">${esc(r.silenced)}</div>` : ''}</td>
 <td><form method="post">${hidden}<label>Your name <input name="by" maxlength="60" autocomplete="name" required></label>
 <div class="acts"><button class="ack" name="a" value="ack">Acknowledge</button><span>Snooze</span>${choices('snooze', 'Snooze', ['30m', '2h'])}</div>${silence}</form></td>

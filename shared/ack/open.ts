@@ -167,6 +167,7 @@ function toRow(e: Episode, config: Config, tz: string, now: number, silences: re
     forText: formatDuration((now - e.startedAt) / 1000),
     since: zonedTime(e.startedAt, tz),
     tier: e.tier,
+    level: e.level !== undefined ? e.level + 1 : undefined,
     severity: e.severity,
     ack,
     quiet,

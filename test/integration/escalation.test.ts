@@ -1,7 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { setAcknowledgment } from '#shared/ack/acknowledge';
 import { CollectingPublisher } from '#shared/notify/publishers';
 import { runAgentStatus } from '#shared/run/agent-status';
+import { buildCli, ccwatch } from '../support/cli';
 import { type Harness, makeHarness } from '../support/harness';
 
 const MIN = 60_000;
@@ -24,6 +25,7 @@ describe('escalation policies', () => {
   const episodeOf = async (agent: string) => (await h.store.episodes.openEpisodes()).find((e) => e.subjectId === agent)!;
 
   beforeAll(async () => {
+    await buildCli();
     h = await makeHarness({
       config: (url) => ({
         sources: [{ id: 'hw', vendor: 'huawei', baseUrl: url, secretId: 'test/huawei', ccId: 1, vdn: 170, agentIds: ['1001-1004'] }],
@@ -83,6 +85,9 @@ describe('escalation policies', () => {
     expect(await runAt(85)).toEqual(['supervisors: 1003 escalated warning']);
     const e = await episodeOf('1001');
     expect([e.level, e.cycle]).toEqual([2, 1]);
+    // operators see where each alert is in its policy
+    const list = await ccwatch(['alerts', '--ddb-endpoint', inject('ddbEndpoint'), '--table', h.store.tableName]);
+    expect(list.stdout).toMatch(new RegExp(`^${e.episodeId}  tier 2  agent 1001 .* not acknowledged  level 3 \\(round 2\\)$`, 'm'));
   });
 
   it('a resolve tells every level reached, and only those', async () => {
