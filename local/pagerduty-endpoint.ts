@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import { closeServer, listenLoopback } from './loopback';
 
 /** An Events API v2 event as PagerDuty received it. */
@@ -86,11 +86,19 @@ export class PagerDutyEndpoint {
     this.requests = 0;
   }
 
+  /** Requests taken but never answered while `hang` is set (an endpoint that stopped answering). */
+  hang = false;
+  private hung: ServerResponse[] = [];
+
   async start(): Promise<this> {
     this.server = createServer(async (req, res) => {
       this.requests++;
       let raw = '';
       for await (const chunk of req) raw += chunk;
+      if (this.hang) {
+        this.hung.push(res);
+        return;
+      }
       const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
         res.writeHead(status, { 'content-type': 'application/json', ...headers });
         res.end(JSON.stringify(body));
@@ -124,6 +132,7 @@ export class PagerDutyEndpoint {
   }
 
   stop(): Promise<void> {
+    for (const res of this.hung.splice(0)) res.destroy();
     return closeServer(this.server);
   }
 }

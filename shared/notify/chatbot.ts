@@ -282,11 +282,13 @@ export class ChatbotPublisher implements Publisher {
     private readonly topics: Record<string, string>,
   ) {}
 
-  async publish(digest: Digest): Promise<undefined> {
+  async publish(digest: Digest, signal?: AbortSignal): Promise<undefined> {
     const key = targetKey(digest.channel.id, 'chat');
     const topicArn = this.topics[key];
     if (!topicArn) throw new Error(`no chat topic configured for channel "${digest.channel.id}" (${key})`);
-    await this.sns.send(new PublishCommand({ TopicArn: topicArn, Message: JSON.stringify(renderChatbotMessage(digest)) }));
+    await this.sns.send(new PublishCommand({ TopicArn: topicArn, Message: JSON.stringify(renderChatbotMessage(digest)) }), {
+      abortSignal: signal,
+    });
     return undefined;
   }
 }

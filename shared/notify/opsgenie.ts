@@ -118,13 +118,13 @@ export class OpsgeniePublisher implements Publisher {
     this.http = deps.http ?? new IncidentHttp(deps.httpSettings);
   }
 
-  async publish(digest: Digest): Promise<PublishOutcome> {
+  async publish(digest: Digest, signal?: AbortSignal): Promise<PublishOutcome> {
     const target = digest.channel.opsgenie;
     if (!target) throw new Error(`channel "${digest.channel.id}" has no opsgenie target`);
     const key = await loadKeyText(this.deps.loadSecret, target.apiKeySecretId, `the Opsgenie API key of channel "${digest.channel.id}"`);
     const base = opsgenieBase(target);
     const headers = { authorization: `GenieKey ${key}` };
-    const results = await this.http.each(digest.notices, (n) => this.http.post({ base, headers, ...opsgenieRequest(n, digest) }));
+    const results = await this.http.each(digest.notices, (n) => this.http.post({ base, headers, ...opsgenieRequest(n, digest) }, signal));
     return { failed: failedSteps(this.deps.log, 'Opsgenie', digest, results) };
   }
 

@@ -118,7 +118,7 @@ export class PagerDutyPublisher implements Publisher {
     this.now = deps.now ?? Date.now;
   }
 
-  async publish(digest: Digest): Promise<PublishOutcome> {
+  async publish(digest: Digest, signal?: AbortSignal): Promise<PublishOutcome> {
     const target = digest.channel.pagerduty;
     if (!target) throw new Error(`channel "${digest.channel.id}" has no pagerduty target`);
     const key = await loadKeyText(
@@ -129,7 +129,7 @@ export class PagerDutyPublisher implements Publisher {
     const base = pagerDutyBase(target);
     const now = this.now();
     const results = await this.http.each(digest.notices, (n) =>
-      this.http.post({ base, path: '/v2/enqueue', headers: {}, body: JSON.stringify(pagerDutyEvent(n, key, digest, now)) }),
+      this.http.post({ base, path: '/v2/enqueue', headers: {}, body: JSON.stringify(pagerDutyEvent(n, key, digest, now)) }, signal),
     );
     return { failed: failedSteps(this.deps.log, 'PagerDuty', digest, results) };
   }

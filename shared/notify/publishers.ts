@@ -13,17 +13,18 @@ export interface PublishOutcome {
  * (all of it is tried again next run); a PublishOutcome names the steps that did not.
  */
 export interface Publisher {
-  publish(digest: Digest): Promise<PublishOutcome | undefined>;
+  /** `signal`: the stage's time to send is up; what is not sent by then is owed to the next run. */
+  publish(digest: Digest, signal?: AbortSignal): Promise<PublishOutcome | undefined>;
 }
 
 /** One publisher per kind of target; a digest goes to the one for its target. */
 export class TargetPublisher implements Publisher {
   constructor(private readonly byKind: Partial<Record<TargetKind, Publisher>>) {}
 
-  async publish(digest: Digest): Promise<PublishOutcome | undefined> {
+  async publish(digest: Digest, signal?: AbortSignal): Promise<PublishOutcome | undefined> {
     const p = this.byKind[digest.target];
     if (!p) throw new Error(`channel "${digest.channel.id}": no ${digest.target} delivery is set up here`);
-    return p.publish(digest);
+    return p.publish(digest, signal);
   }
 }
 
@@ -41,7 +42,7 @@ export class SnsPublisher implements Publisher {
     private readonly opts: { originationNumber?: string | undefined } = {},
   ) {}
 
-  async publish(digest: Digest): Promise<undefined> {
+  async publish(digest: Digest, signal?: AbortSignal): Promise<undefined> {
     const topicArn = this.topics[digest.channel.id];
     if (!topicArn) throw new Error(`no SNS topic configured for channel "${digest.channel.id}"`);
     const { subject, email, sms } = digest.message;
@@ -59,6 +60,7 @@ export class SnsPublisher implements Publisher {
             : {}),
         },
       }),
+      { abortSignal: signal },
     );
     return undefined;
   }

@@ -15,6 +15,9 @@ export function codeRules(config: Config): (ruleId: string) => boolean {
   return (ruleId) => ids.has(ruleId);
 }
 
+/** Kept from the stage's deadline for recording deliveries (the holders' outboxes and history). */
+export const RECORD_RESERVE_MS = 3_000;
+
 /** A notice first due in an earlier run says so ("delayed"). */
 function noticeOf(e: OutboxEntry, now: number): Notice | undefined {
   if (!e.notice) return undefined;
@@ -34,41 +37,54 @@ export async function publish(opts: {
   config: Config;
   now: number;
   deps: Pick<CoreDeps, 'store' | 'publisher' | 'log' | 'ackLink' | 'pageLink'>;
+  /** When the stage must be done (epoch ms); sending stops RECORD_RESERVE_MS before, to record what went out. */
+  deadline?: number | undefined;
 }): Promise<{ digests: Digest[]; failedChannels: string[] }> {
   const { fn, holders, config, now, deps } = opts;
+  // a slow or hanging target (a PagerDuty outage at 10 s a request) must not cost the record of
+  // what did go out: past this, nothing more is sent, and what was not is owed to the next run
+  const stop = opts.deadline !== undefined ? AbortSignal.timeout(Math.max(0, opts.deadline - RECORD_RESERVE_MS - Date.now())) : undefined;
   const known = allTargetKeys(config.channels);
   const delivered = new Set<string>();
   const published: Digest[] = [];
   const failedChannels: string[] = [];
   const ctx = { now, timezones: timezones(config), showCodes: codeRules(config), ackLink: deps.ackLink, pageLink: deps.pageLink };
-  for (const channel of config.channels) {
-    for (const target of targetsOf(channel)) {
-      const key = targetKey(channel.id, target);
-      const owed = holders.flatMap((h) => h.entries.filter((e) => e.notice && e.channels.includes(key)));
-      if (!owed.length) continue;
-      const digest = digestFor(
-        channel,
-        target,
-        owed.map((e) => noticeOf(e, now)!),
-        ctx,
-      );
-      try {
-        const outcome = await deps.publisher.publish(digest);
-        const failed = new Set(outcome?.failed ?? []);
-        published.push(digest);
-        for (const e of owed) if (!failed.has(e.id)) delivered.add(`${key} ${e.id}`);
-        if (failed.size) {
-          failedChannels.push(key);
-          deps.log.error('some alerts were not delivered; they go out with the next run', { channel: key, steps: [...failed] });
-        }
-      } catch (err) {
+  // SNS first (email and SMS, one request a channel), then chat, then the tools that take a request
+  // per alert step: those are the ones that can be slow
+  const order = (['sns', 'chat', 'pagerduty', 'opsgenie'] as const).flatMap((kind) =>
+    config.channels.filter((c) => targetsOf(c).includes(kind)).map((channel) => ({ channel, target: kind })),
+  );
+  for (const { channel, target } of order) {
+    const key = targetKey(channel.id, target);
+    const owed = holders.flatMap((h) => h.entries.filter((e) => e.notice && e.channels.includes(key)));
+    if (!owed.length) continue;
+    if (stop?.aborted) {
+      failedChannels.push(key);
+      deps.log.error('no time left to publish; these alerts go out with the next run', { channel: key, alerts: owed.length });
+      continue;
+    }
+    const digest = digestFor(
+      channel,
+      target,
+      owed.map((e) => noticeOf(e, now)!),
+      ctx,
+    );
+    try {
+      const outcome = await deps.publisher.publish(digest, stop);
+      const failed = new Set(outcome?.failed ?? []);
+      published.push(digest);
+      for (const e of owed) if (!failed.has(e.id)) delivered.add(`${key} ${e.id}`);
+      if (failed.size) {
         failedChannels.push(key);
-        deps.log.error('publish failed; these alerts go out with the next run', {
-          channel: key,
-          error: (err as Error).message,
-          alerts: digest.notices.length,
-        });
+        deps.log.error('some alerts were not delivered; they go out with the next run', { channel: key, steps: [...failed] });
       }
+    } catch (err) {
+      failedChannels.push(key);
+      deps.log.error('publish failed; these alerts go out with the next run', {
+        channel: key,
+        error: (err as Error).message,
+        alerts: digest.notices.length,
+      });
     }
   }
 

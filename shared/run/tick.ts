@@ -76,7 +76,7 @@ export async function runFunctionTick<T>(
     const late = units.filter((u) => !done.some((d) => d.source === u.key)).map((u) => u.key);
     deps.log.warn('publishing before every source finished; the rest goes out next run', { fn, late });
   }
-  const published = await runPublishStage({ fn, config, now, deps, sources: opts.sources, results: done });
+  const published = await runPublishStage({ fn, config, now, deps, sources: opts.sources, results: done, deadline: budget.endsAt });
   const publishedAfterMs = Date.now() - started;
   // in config order, whatever order they finished in
   const sources = units.map(
@@ -128,6 +128,8 @@ export async function runPublishStage(opts: {
   deps: CoreDeps;
   sources: readonly SourceConfig[];
   results: readonly SourceResult[];
+  /** When the stage must be done (epoch ms): sending stops in time to record what went out. */
+  deadline?: number | undefined;
 }): Promise<{ digests: Digest[]; failedChannels: string[] }> {
   const { fn, config, now, deps } = opts;
   const bySource = new Map(opts.results.map((r) => [r.source, r]));
@@ -141,7 +143,7 @@ export async function runPublishStage(opts: {
     });
     if (legacy) holders.push(legacy);
   }
-  return publish({ fn, holders, config, now, deps });
+  return publish({ fn, holders, config, now, deps, deadline: opts.deadline });
 }
 
 /**

@@ -76,6 +76,7 @@ export function scheduledHandler(name: ScheduledFunctionId) {
           deps,
           sources: tickOptions.sources,
           results: results as SourceResult[],
+          deadline: budget.endsAt,
         });
         recordPublish(metrics, published, Date.now() - started);
         logger.info('publish stage finished', {

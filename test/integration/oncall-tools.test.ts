@@ -6,6 +6,7 @@ import { IncidentHttp } from '#shared/notify/incident-http';
 import { PagerDutyPublisher } from '#shared/notify/pagerduty';
 import { CollectingPublisher, TargetPublisher } from '#shared/notify/publishers';
 import { runAgentStatus } from '#shared/run/agent-status';
+import { budgetFor } from '#shared/run/types';
 import { PagerDutyEndpoint } from '../../local/pagerduty-endpoint';
 import { type Harness, makeHarness } from '../support/harness';
 
@@ -25,7 +26,7 @@ describe('PagerDuty in the on-call loop', () => {
   let pd: PagerDutyEndpoint;
   let http: IncidentHttp;
   const email = new CollectingPublisher();
-  const runAt = async (m: number) => {
+  const runAt = async (m: number, budgetMs?: number) => {
     h.clock.set(h.clock.start + m * MIN);
     email.sent.length = 0;
     pd.events.length = 0;
@@ -33,7 +34,8 @@ describe('PagerDuty in the on-call loop', () => {
       sns: email,
       pagerduty: new PagerDutyPublisher({ loadSecret: async (id) => SECRETS[id], log: h.log, http, now: () => h.clock.now() }),
     });
-    const report = await runAgentStatus(h.config, `t${m}`, h.clock.now(), { store: h.store, publisher, readers: h.readers, log: h.log });
+    const deps = { store: h.store, publisher, readers: h.readers, log: h.log };
+    const report = await runAgentStatus(h.config, `t${m}`, h.clock.now(), deps, budgetMs ? budgetFor(Date.now(), budgetMs) : undefined);
     return {
       email: email.sent.flatMap((d) => d.notices.map((n) => `${d.channel.id}: ${n.subjectId} ${n.status}`)).sort(),
       pd: pd.events.map((e) => `${e.event.event_action} ${e.event.dedup_key}`).sort(),
@@ -133,12 +135,26 @@ describe('PagerDuty in the on-call loop', () => {
     expect((await runAt(32)).pd).toEqual([]);
   });
 
+  it('a PagerDuty that stops answering costs neither the email nor the tick: its steps wait for the next run', async () => {
+    const id = (await episodeOf('1003')).episodeId;
+    pd.hang = true;
+    const t0 = Date.now();
+    // 1003 repeats at 36 (5m after 31): email and PagerDuty are owed it; the tick has 8 s
+    const at36 = await runAt(36, 8_000);
+    expect(Date.now() - t0).toBeLessThan(8_000);
+    expect(at36.email).toEqual(['oncall: 1003 repeat']);
+    expect(at36.failed).toEqual(['oncall:pagerduty']);
+    pd.hang = false;
+    const at37 = await runAt(37);
+    expect(at37.email).toEqual([]);
+    expect(at37.pd).toEqual([`trigger ${id}`]);
+  });
+
   it('the resolve goes to every level reached: email to both channels, resolve to PagerDuty', async () => {
     const a = await episodeOf('1001');
     h.sim.setState('huawei', '1001', h.clock.start + 39 * MIN, 'idle');
     const at40 = await runAt(40);
-    // (1003 repeats meanwhile, at its level: on-call only)
-    expect(at40.email).toEqual(['floor: 1001 resolved', 'oncall: 1001 resolved', 'oncall: 1003 repeat']);
+    expect(at40.email).toEqual(['floor: 1001 resolved', 'oncall: 1001 resolved']);
     expect(at40.pd.filter((l) => l.endsWith(a.episodeId))).toEqual([`resolve ${a.episodeId}`]);
   });
 });
