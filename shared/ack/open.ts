@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { policyOf, reachedChannels } from '#shared/alerting/escalation';
 import type { Channel, Config } from '#shared/config/schema';
 import { formatDuration, parseDuration } from '#shared/model/duration';
 import { type Episode, isQuiet } from '#shared/model/items';
@@ -94,6 +95,16 @@ export async function handleOpenPage(req: Request, deps: OpenPageDeps): Promise<
   return { status: 303, headers: { location }, html: messagePage('Done', 'Done.', location) };
 }
 
+/**
+ * Whether a channel's page lists an open alert: the channels an escalation policy's levels reached
+ * so far (as they were told), else those that take it by severity and filters.
+ */
+export function listedFor(channel: Channel, e: Episode, config: Config): boolean {
+  const rule = [...config.agentRules, ...config.taskRules].find((r) => r.id === e.ruleId);
+  const p = rule && policyOf(rule, config.escalationPolicies);
+  return p ? reachedChannels(p, e).includes(channel.id) : channelTakes(channel, e);
+}
+
 async function listPage(token: string, channel: Channel, expiresAt: number, query: Request['query'], deps: OpenPageDeps): Promise<string> {
   const { config, now } = deps;
   const zones = Object.fromEntries(config.sources.map((s) => [s.id, s.timezone]));
@@ -105,7 +116,7 @@ async function listPage(token: string, channel: Channel, expiresAt: number, quer
     ),
   ]);
   const mine = episodes
-    .filter((e) => channelTakes(channel, e))
+    .filter((e) => listedFor(channel, e, config))
     .sort((a, b) => b.tier - a.tier || severityRank(b) - severityRank(a) || a.startedAt - b.startedAt);
   const rows = mine.map((e) => toRow(e, config, zones[e.source] ?? 'UTC', now, silences ?? []));
   const shownZones = new Set((channel.sources.length ? channel.sources : config.sources.map((s) => s.id)).map((s) => zones[s] ?? 'UTC'));

@@ -83,3 +83,36 @@ describe('escalation policies and on-call targets in the config', () => {
     ]);
   });
 });
+
+describe('which channels list an alert under a policy', () => {
+  it("a channel's open-alerts page lists the alerts its levels reached, whatever severities it takes", async () => {
+    const { listedFor } = await import('#shared/ack/open');
+    const cfg = parseConfig({
+      ...base,
+      escalationPolicies: [ladder],
+      agentRules: [
+        { id: 'b', states: ['break'], after: '15m', escalation: 'ladder' },
+        { id: 'c', states: ['busy'], after: '15m' },
+      ],
+    });
+    const [sup, pd] = cfg.channels;
+    const e = {
+      episodeId: 'K7M2QX',
+      source: 'itn',
+      kind: 'agent' as const,
+      subjectId: '1001',
+      ruleId: 'b',
+      startedAt: 0,
+      tier: 1,
+      severity: 'warning' as const,
+      firedAt: 0,
+      lastNotifiedAt: 0,
+      level: 0,
+      version: 1,
+    };
+    expect([listedFor(sup!, e, cfg), listedFor(pd!, e, cfg)]).toEqual([true, false]);
+    expect([listedFor(sup!, { ...e, level: 1 }, cfg), listedFor(pd!, { ...e, level: 1 }, cfg)]).toEqual([true, true]);
+    // without a policy: by severity, as before
+    expect([listedFor(sup!, { ...e, ruleId: 'c' }, cfg), listedFor(pd!, { ...e, ruleId: 'c' }, cfg)]).toEqual([true, false]);
+  });
+});
