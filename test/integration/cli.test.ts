@@ -149,6 +149,7 @@ describe('the ccwatch CLI', () => {
     const n = JSON.parse(lines[0]!);
     expect(n).toMatchObject({
       channel: 'supervisors',
+      target: 'sns',
       severity: 'warning',
       subject: expect.stringContaining('1 firing'),
       sms: expect.any(String),
