@@ -15,7 +15,7 @@ export function codeRules(config: Config): (ruleId: string) => boolean {
   return (ruleId) => ids.has(ruleId);
 }
 
-/** Kept from the stage's deadline for recording deliveries (the holders' outboxes and history). */
+/** Kept from the stage's deadline for recording deliveries (the holders' outboxes and history): at most this, at most a third of what is left. */
 export const RECORD_RESERVE_MS = 3_000;
 
 /** A notice first due in an earlier run says so ("delayed"). */
@@ -37,13 +37,14 @@ export async function publish(opts: {
   config: Config;
   now: number;
   deps: Pick<CoreDeps, 'store' | 'publisher' | 'log' | 'ackLink' | 'pageLink'>;
-  /** When the stage must be done (epoch ms); sending stops RECORD_RESERVE_MS before, to record what went out. */
+  /** When the stage must be done (epoch ms); sending stops up to RECORD_RESERVE_MS before, to record what went out. */
   deadline?: number | undefined;
 }): Promise<{ digests: Digest[]; failedChannels: string[] }> {
   const { fn, holders, config, now, deps } = opts;
   // a slow or hanging target (a PagerDuty outage at 10 s a request) must not cost the record of
   // what did go out: past this, nothing more is sent, and what was not is owed to the next run
-  const stop = opts.deadline !== undefined ? AbortSignal.timeout(Math.max(0, opts.deadline - RECORD_RESERVE_MS - Date.now())) : undefined;
+  const left = opts.deadline !== undefined ? opts.deadline - Date.now() : undefined;
+  const stop = left !== undefined ? AbortSignal.timeout(Math.max(0, Math.floor(left - Math.min(RECORD_RESERVE_MS, left / 3)))) : undefined;
   const known = allTargetKeys(config.channels);
   const delivered = new Set<string>();
   const published: Digest[] = [];
