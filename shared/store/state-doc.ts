@@ -70,6 +70,10 @@ const INLINE_MAX_BYTES = 2048;
 const INLINE_TOTAL_BYTES = 16 * 1024;
 /** Meta beyond this belongs in a part; keeps the head far from the item limit. */
 const HEAD_MAX_BYTES = 64 * 1024;
+/** A write unit covers 1 KB of an item; a put pays for the larger of the item it replaces and the new one. */
+const WRITE_UNIT_BYTES = 1024;
+/** Inline parts weighed for a chunk instead, at most (the largest): 2^n layouts are priced. */
+const MOVABLE_MAX = 5;
 const DAY_S = 86_400;
 /** Superseded chunks disappear after this, for free. */
 const CHUNK_TTL_S = 7 * DAY_S;
@@ -200,6 +204,8 @@ interface HeldPart extends KnownPart {
 interface Known {
   version: number;
   parts: Map<string, KnownPart>;
+  /** The head item's size: the next save's put pays at least this. */
+  headBytes: number;
 }
 
 interface ChunkWrite {
@@ -241,7 +247,7 @@ export class StateDocStore {
     const parts: Record<string, unknown> = {};
     for (const [part, entry] of entries)
       parts[part] = decodePart(pk, sk, part, entry, heldBytes(entry, chunks) as Uint8Array[], opts.parts?.[part]);
-    this.known.set(docKey(pk, name), rememberHead(head, chunks));
+    this.known.set(docKey(pk, name), rememberHead(head, chunks, approxItemBytes(headItem(pk, name, head, false))));
     return { version: head.version, meta, parts: parts as Pick<P, K> };
   }
 
@@ -270,18 +276,15 @@ export class StateDocStore {
       );
     const nowS = Math.floor(now / 1000);
     const kept = opts.keepOthers && known ? othersOf(known, parts) : new Map<string, KnownPart>();
-    const plan = planParts(name, parts, known, kept, nowS);
     const version = (prev ?? 0) + 1;
-    const head = headItem(pk, name, {
-      version,
-      savedAt: now,
-      meta: JSON.stringify(meta ?? null),
-      parts: plan.entries,
-      [TTL_ATTRIBUTE]: headExpiry(plan.entries, nowS),
-    });
+    const metaJson = JSON.stringify(meta ?? null);
+    const headOf = (entries: Record<string, PartEntry>, check = true) =>
+      headItem(pk, name, { version, savedAt: now, meta: metaJson, parts: entries, [TTL_ATTRIBUTE]: headExpiry(entries, nowS) }, check);
+    const plan = planParts(pk, name, parts, known, kept, nowS, (entries) => approxItemBytes(headOf(entries, false)));
+    const head = headOf(plan.entries);
     await this.writeChunks(pk, plan.writes, nowS);
     const won = await this.flipHead(head, prev, nowS);
-    if (won) this.known.set(key, { version, parts: plan.known });
+    if (won) this.known.set(key, { version, parts: plan.known, headBytes: approxItemBytes(head) });
     else this.known.delete(key);
     return won;
   }
@@ -357,7 +360,7 @@ export class StateDocStore {
     for (let i = 0; i < writes.length; i += BATCH_WRITE_ITEMS) {
       let requests: { PutRequest: { Item: Item } }[] | undefined = writes
         .slice(i, i + BATCH_WRITE_ITEMS)
-        .map((w) => ({ PutRequest: { Item: { pk, sk: w.sk, data: w.data, [TTL_ATTRIBUTE]: nowS + CHUNK_TTL_S } } }));
+        .map((w) => ({ PutRequest: { Item: chunkItem(pk, w, nowS) } }));
       await retryUnprocessed('chunk writes', async () => {
         const out = await this.doc.send(
           new BatchWriteCommand({ RequestItems: { [this.tableName]: requests! }, ReturnConsumedCapacity: 'TOTAL' }),
@@ -408,10 +411,10 @@ function heldBytes(entry: PartEntry, chunks: ReadonlyMap<string, Uint8Array>): U
 }
 
 /** Every part's entry of a loaded head, with the chunk bytes at hand (a later save may keep any part). */
-function rememberHead(head: Head, chunks: ReadonlyMap<string, Uint8Array>): Known {
+function rememberHead(head: Head, chunks: ReadonlyMap<string, Uint8Array>, headBytes: number): Known {
   const parts: Known['parts'] = new Map();
   for (const [part, entry] of Object.entries(head.parts)) parts.set(part, { entry, chunks: entry.chunks ? heldBytes(entry, chunks) : [] });
-  return { version: head.version, parts };
+  return { version: head.version, parts, headBytes };
 }
 
 /** The parts of the known head that a keepOthers save was not given. */
@@ -421,33 +424,74 @@ function othersOf(known: Known, given: Record<string, unknown>): Map<string, Kno
 
 /**
  * Decides, per part, what to store: a kept part keeps its entry as is; an unchanged part keeps its
- * entry, a changed one is compressed and inlined when small, chunked otherwise. Only chunks not
- * already stored fresh are written.
+ * entry, a changed one is compressed and inlined when small, chunked otherwise. Then each inline
+ * part given may go to a chunk instead: of those layouts, the one this save pays the fewest write
+ * units for (the head's put at the larger of its old and new size, plus the chunks written) is
+ * chosen, and of equals the smallest head, so a later head rewrite (a keepOthers save of the
+ * outbox) stays within one unit. Only chunks not already stored fresh are written.
  */
 function planParts(
+  pk: string,
   name: string,
   parts: Record<string, unknown>,
   known: Known | undefined,
   kept: ReadonlyMap<string, KnownPart>,
   nowS: number,
+  headBytes: (entries: Record<string, PartEntry>) => number,
+) {
+  const fresh = freshChunks(known, nowS);
+  let inlineBudget = INLINE_TOTAL_BYTES;
+  for (const [, { entry }] of kept) inlineBudget -= entry.data?.length ?? 0;
+  const held = new Map<string, HeldPart>();
+  for (const [part, value] of Object.entries(parts)) {
+    const h = reuseOrPack(part, value, known?.parts.get(part), inlineBudget);
+    if (h.entry.data) inlineBudget -= h.entry.data.length;
+    held.set(part, h);
+  }
+  const movable = [...held]
+    .filter(([, h]) => h.entry.data)
+    .sort(([, a], [, b]) => (b.entry.data?.length ?? 0) - (a.entry.data?.length ?? 0))
+    .slice(0, MOVABLE_MAX)
+    .map(([part]) => part);
+  let best: (ReturnType<typeof layOut> & { units: number; bytes: number }) | undefined;
+  for (let mask = 0; mask < 1 << movable.length; mask++) {
+    const spill = new Set(movable.filter((_, i) => mask & (1 << i)));
+    const layout = layOut(name, kept, held, spill, new Map(fresh), nowS);
+    const bytes = headBytes(layout.entries);
+    const units =
+      Math.ceil(Math.max(known?.headBytes ?? 0, bytes) / WRITE_UNIT_BYTES) +
+      layout.writes.reduce((n, w) => n + Math.ceil(approxItemBytes(chunkItem(pk, w, nowS)) / WRITE_UNIT_BYTES), 0);
+    if (!best || units < best.units || (units === best.units && bytes < best.bytes)) best = { ...layout, units, bytes };
+  }
+  return best as NonNullable<typeof best>;
+}
+
+/** The entries, known parts and chunk writes of one layout: the `spill` parts chunked, the others as packed. */
+function layOut(
+  name: string,
+  kept: ReadonlyMap<string, KnownPart>,
+  held: ReadonlyMap<string, HeldPart>,
+  spill: ReadonlySet<string>,
+  fresh: Map<string, number>,
+  nowS: number,
 ) {
   const entries: Record<string, PartEntry> = {};
   const next: Known['parts'] = new Map(kept);
   const writes: ChunkWrite[] = [];
-  const fresh = freshChunks(known, nowS);
-  let inlineBudget = INLINE_TOTAL_BYTES;
-  for (const [part, { entry }] of kept) {
-    entries[part] = entry;
-    inlineBudget -= entry.data?.length ?? 0;
-  }
-  for (const [part, value] of Object.entries(parts)) {
-    const { entry, chunks } = reuseOrPack(part, value, known?.parts.get(part), inlineBudget);
-    if (entry.data) inlineBudget -= entry.data.length;
+  for (const [part, { entry }] of kept) entries[part] = entry;
+  for (const [part, h] of held) {
+    const { entry, chunks } = spill.has(part) ? chunked(h) : h;
     const placed = entry.chunks ? { ...entry, chunks: placeChunks(name, entry.chunks, chunks, fresh, nowS, writes) } : entry;
     entries[part] = placed;
     next.set(part, { entry: placed, chunks });
   }
   return { entries, known: next, writes };
+}
+
+/** An inline part as chunks instead. */
+function chunked({ entry: { data, ...base } }: HeldPart): HeldPart {
+  const chunks = split(data as Uint8Array);
+  return { entry: { ...base, chunks: chunks.map((c): [string, number] => [digest(c), 0]) }, chunks };
 }
 
 /** Chunks the previous head holds that are far from expiry: [hash, written at]. */
@@ -465,9 +509,8 @@ function reuseOrPack(part: string, value: unknown, old: KnownPart | undefined, i
   if (old?.chunks && old.entry.hash === hash && old.entry.enc === ENCODING) return { entry: old.entry, chunks: old.chunks };
   const bytes = ENCODINGS[ENCODING].compress(raw);
   const base = { hash, size: raw.length, enc: ENCODING };
-  if (bytes.length <= Math.min(INLINE_MAX_BYTES, inlineBudget)) return { entry: { ...base, data: bytes }, chunks: [] };
-  const chunks = split(bytes);
-  return { entry: { ...base, chunks: chunks.map((c): [string, number] => [digest(c), 0]) }, chunks };
+  const inline = { entry: { ...base, data: bytes }, chunks: [] };
+  return bytes.length <= Math.min(INLINE_MAX_BYTES, inlineBudget) ? inline : chunked(inline);
 }
 
 /** Dates each chunk: a fresh stored one keeps its date, any other is (re)written now. */
@@ -495,9 +538,9 @@ function split(bytes: Uint8Array): Uint8Array[] {
 }
 
 /** The head item, refused before anything is written when meta would make it large. */
-function headItem(pk: string, name: string, head: Head): Item {
+function headItem(pk: string, name: string, head: Head, check = true): Item {
   const item: Item = { pk, sk: headSk(name), type: 'statedoc', ...head };
-  const size = approxItemBytes(item);
+  const size = check ? approxItemBytes(item) : 0;
   if (size > HEAD_MAX_BYTES)
     throw new StateDocError(
       `state document ${pk} / ${headSk(name)}: head would be ${size} bytes (limit ${HEAD_MAX_BYTES}); keep meta small`,
@@ -512,14 +555,24 @@ function headExpiry(entries: Record<string, PartEntry>, nowS: number): number {
   return oldest + CHUNK_TTL_S - HEAD_EXPIRY_MARGIN_S;
 }
 
-/** DynamoDB's item size: attribute names plus values (strings, binary, numbers rounded up). */
+const chunkItem = (pk: string, w: ChunkWrite, nowS: number): Item => ({ pk, sk: w.sk, data: w.data, [TTL_ATTRIBUTE]: nowS + CHUNK_TTL_S });
+
+/**
+ * DynamoDB's item size: attribute names plus values. A number takes a byte per two significant
+ * digits plus one; one more is counted here, so a layout priced at one unit is not over by a byte.
+ */
 function approxItemBytes(value: unknown): number {
   if (value instanceof Uint8Array) return value.length;
   if (typeof value === 'string') return Buffer.byteLength(value);
-  if (typeof value === 'number') return 21;
+  if (typeof value === 'number') return Math.ceil(significantDigits(value) / 2) + 2;
   if (typeof value === 'boolean' || value == null) return 1;
   if (Array.isArray(value)) return 3 + value.reduce((n: number, v) => n + 1 + approxItemBytes(v), 0);
   return 3 + Object.entries(value as object).reduce((n, [k, v]) => n + 1 + Buffer.byteLength(k) + approxItemBytes(v), 0);
+}
+
+function significantDigits(n: number): number {
+  const [mantissa = ''] = Math.abs(n).toExponential().split('e');
+  return mantissa.replace('.', '').length;
 }
 
 async function retryUnprocessed(what: string, send: () => Promise<boolean>): Promise<void> {

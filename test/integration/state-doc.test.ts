@@ -304,6 +304,38 @@ describe('state document store on DynamoDB Local', () => {
       expect(await chunkKeys(key)).toEqual(chunksBefore.map((i) => i.sk));
     });
 
+    it('moves an inline part to a chunk when the head would pass 1 KB and that costs the save no more: the record then costs one unit', async () => {
+      const key = pk();
+      // random text does not compress: each part packs to about 3/4 of its length
+      const text = (n: number) => randomBytes(n).toString('base64').slice(0, n);
+      const base = { big: text(4_000), states: text(480), episodes: text(200) };
+      const store = newStore();
+      expect(await store.save(key, DOC, undefined, {}, { ...base, outbox: [] }, T)).toBe(true);
+      const quiet = await headItem(key);
+      const inline = (h: Record<string, unknown>) =>
+        Object.entries(h.parts as Record<string, { data?: unknown }>)
+          .filter(([, e]) => e.data)
+          .map(([p]) => p)
+          .sort();
+      expect(inline(quiet)).toEqual(['episodes', 'outbox', 'states']);
+      // the alert tick: the states change and the outbox gets a step; all inline, the head would be two units
+      const next = { ...base, states: text(480), outbox: [{ id: 'K1#1', channels: ['sns'], notice: text(400) }] };
+      const alertWrite = await metered(store, () => store.save(key, DOC, 1, {}, next, T + 60_000));
+      expect(alertWrite).toBe(2);
+      expect(inline(await headItem(key))).toEqual(['episodes', 'outbox']);
+      // the publisher's record rewrites a head under 1 KB
+      const publisher = newStore();
+      await publisher.load(key, DOC, { only: ['outbox'] });
+      const recordWrite = await metered(publisher, () => publisher.save(key, DOC, 2, {}, { outbox: [] }, T + 61_000, keep));
+      expect(recordWrite).toBe(1);
+      expect(await newStore().load(key, DOC)).toEqual({ version: 3, meta: {}, parts: { ...next, outbox: [] } });
+      // the next quiet save brings the states back inline: one unit, as before
+      await store.load(key, DOC);
+      const quietWrite = await metered(store, () => store.save(key, DOC, 3, {}, { ...next, states: text(480), outbox: [] }, T + 120_000));
+      expect(quietWrite).toBe(1);
+      expect(inline(await headItem(key))).toEqual(['episodes', 'outbox', 'states']);
+    });
+
     it('refuses to keep parts of a version the store has not loaded or saved', async () => {
       const key = pk();
       const full = fullDoc(snapshot(1_000), outbox(2));
