@@ -33,10 +33,10 @@ export const BUNDLING = {
 /**
  * Function memory and V8 heap cap, sized by the benchmarks. Memory buys CPU (1,769 MB is one vCPU)
  * and a source stage is mostly CPU: in the fleet bench (bench/fleet-results.json) 1,024 MB runs the
- * ITNIO stages twice as fast as 512 MB (median 1.6 s against 3.2 s) and the publish stage in half
- * the time, for between the same cost and 19% more in all (seven runs on a shared machine: the
- * recorded one and the quietest measured equal GB-seconds); an NXCloud shard holds ~19,000 agents
- * in a tick's reads window at 1,024 MB against ~9,600 at 512 MB. 1,769 MB gains little more (one
+ * ITNIO stages twice as fast as 512 MB (median 1.7 s against 3.3 s) and the publish stage in half
+ * the time, for between the same cost and 19% more in all (eight runs on a shared machine: the
+ * recorded one and the quietest measured equal GB-seconds); an NXCloud shard holds ~17,800 agents
+ * in a tick's reads window at 1,024 MB against ~8,900 at 512 MB. 1,769 MB gains little more (one
  * thread uses at most one vCPU) for 40-70% more. At 50,000 agents a tick's live set fits a 128 MB
  * heap, so a 192 MB cap leaves headroom and keeps peak RSS near 200 MB (V8 otherwise grows the heap
  * lazily toward the memory).
