@@ -5,26 +5,10 @@ import { digestFor } from '#shared/notify/digest';
 import { OpsgeniePublisher } from '#shared/notify/opsgenie';
 import { OpsgenieEndpoint } from '../../local/opsgenie-endpoint';
 import { captureLog } from '../support/harness';
+import { agentNotice, T0 } from '../support/notices';
 
-const T0 = Date.UTC(2025, 10, 26, 1, 0);
 const KEY = 'eb243592-faa2-4ba2-a551q-1afdf565c889';
 const SECRETS: Record<string, string> = { 'og/key': `${KEY}\n`, 'og/empty': '  ' };
-
-const agentNotice = (over: Partial<Notice> = {}): Notice => ({
-  status: 'firing',
-  severity: 'critical',
-  kind: 'agent',
-  source: 'hw-main',
-  subjectId: '1001',
-  subjectName: 'Alice Chen',
-  ruleId: 'long-break',
-  episodeId: 'K7M2QX',
-  step: 1,
-  startedAt: T0,
-  forSec: 17 * 60,
-  agent: { groups: ['hotline'], state: 'break', vendorState: 'break', reason: 'Meal' },
-  ...over,
-});
 
 describe('Opsgenie delivery (Alert API)', () => {
   let og: OpsgenieEndpoint;

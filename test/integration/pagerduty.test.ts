@@ -5,26 +5,10 @@ import { digestFor } from '#shared/notify/digest';
 import { PagerDutyPublisher } from '#shared/notify/pagerduty';
 import { PagerDutyEndpoint } from '../../local/pagerduty-endpoint';
 import { captureLog } from '../support/harness';
+import { agentNotice, T0 } from '../support/notices';
 
-const T0 = Date.UTC(2025, 10, 26, 1, 0);
 const KEY = 'R0UT1NGKEY0123456789abcdef012345';
 const SECRETS: Record<string, string> = { 'pd/key': `  ${KEY}\n`, 'pd/placeholder': 'REPLACE_ME' };
-
-const agentNotice = (over: Partial<Notice> = {}): Notice => ({
-  status: 'firing',
-  severity: 'critical',
-  kind: 'agent',
-  source: 'hw-main',
-  subjectId: '1001',
-  subjectName: 'Alice Chen',
-  ruleId: 'long-break',
-  episodeId: 'K7M2QX',
-  step: 1,
-  startedAt: T0,
-  forSec: 17 * 60,
-  agent: { groups: ['hotline'], state: 'break', vendorState: 'break', reason: 'Meal' },
-  ...over,
-});
 
 describe('PagerDuty delivery (Events API v2)', () => {
   let pd: PagerDutyEndpoint;
