@@ -3,7 +3,16 @@ import type { AgentState, NormalizedAgent } from '#shared/model/agent';
 import { type AgentSnapshot, type Episode, isQuiet } from '#shared/model/items';
 import { episodeIdFor } from './episode-id';
 import { escalationReason, levelChannels, levelSeverity, nextLevel, policyOf, reachedChannels } from './escalation';
-import { type EpisodeStep, escalateEpisode, levelUpEpisode, openEpisode, relayAck, repeatEpisode, resolveEpisode } from './lifecycle';
+import {
+  type EpisodeStep,
+  escalateEpisode,
+  levelUpEpisode,
+  openEpisode,
+  relayAck,
+  repeatEpisode,
+  resolveEpisode,
+  toldSeverities,
+} from './lifecycle';
 import { isSilenced, scopeMatches } from './scope';
 
 /**
@@ -225,7 +234,13 @@ export function planAgents(input: AgentPlanInput): AgentPlan {
           else if (rule.repeatEvery !== undefined && now - episode.lastNotifiedAt >= rule.repeatEvery * 1000)
             step = repeatEpisode(episode, now, detail, p && levelChannels(p, episode));
         }
-        if (!step && input.relayAcks) step = relayAck(episode, now, detail, p && reachedChannels(p, episode));
+        if (!step && input.relayAcks)
+          step = relayAck(
+            episode,
+            now,
+            detail,
+            p ? { channels: reachedChannels(p, episode) } : { severities: toldSeverities(rule, episode) },
+          );
         if (step) plan.steps.push(step);
       }
     }

@@ -23,6 +23,11 @@ export interface EpisodeStep {
    * for a resolve); absent: the channels that take the notice by severity and filters.
    */
   channels?: string[];
+  /**
+   * Routed by severity: the severities the episode was announced at before this step, beside the
+   * notice's own (an acknowledgment goes to the tools told at the warning tier too).
+   */
+  severities?: Severity[];
 }
 
 /** What the planner says about the subject; the lifecycle adds who, which episode and which step. */
@@ -131,11 +136,28 @@ export function levelUpEpisode(
  * that keep an incident of their own, so that theirs stops paging too. Not a notification: repeats
  * keep their own clock. Absent when there is nothing new to pass on.
  */
-export function relayAck(e: Episode, now: number, detail: NoticeDetail, channels?: string[]): EpisodeStep | undefined {
+export function relayAck(
+  e: Episode,
+  now: number,
+  detail: NoticeDetail,
+  to: { channels?: string[] | undefined; severities?: Severity[] | undefined } = {},
+): EpisodeStep | undefined {
   if (e.ackedAt === undefined || e.ackRelayed === e.ackedAt || e.resolvedAt !== undefined) return undefined;
   const next: Episode = { ...e, ackRelayed: e.ackedAt, step: stepOf(e) + 1, version: e.version + 1 };
   const notice = { ...noticeFor(next, 'acknowledged', now, detail), ...(e.ackedBy ? { ackedBy: e.ackedBy } : {}) };
-  return { kind: 'acknowledged', prev: e, next, notice, ...(channels ? { channels } : {}) };
+  return {
+    kind: 'acknowledged',
+    prev: e,
+    next,
+    notice,
+    ...(to.channels ? { channels: to.channels } : {}),
+    ...(to.severities ? { severities: to.severities } : {}),
+  };
+}
+
+/** The severities a two-tier episode was announced at: its rule's, and past the first tier its escalation's. */
+export function toldSeverities(rule: { severity: Severity; escalateSeverity: Severity }, e: Episode): Severity[] {
+  return e.tier >= 2 ? [rule.severity, rule.escalateSeverity] : [rule.severity];
 }
 
 /** `detail` undefined: the resolve is recorded but nobody is told (silenced, or notifyResolved false). */

@@ -3,7 +3,16 @@ import { type Episode, isQuiet, type TaskNoticeDetail, type TaskSnapshot } from 
 import { CONTACT_STATUS, contactCount, TASK_STATUS } from '#shared/model/task';
 import { episodeIdFor } from './episode-id';
 import { escalationReason, levelChannels, levelSeverity, nextLevel, type PolicyRule, reachedChannels } from './escalation';
-import { type EpisodeStep, escalateEpisode, levelUpEpisode, openEpisode, relayAck, repeatEpisode, resolveEpisode } from './lifecycle';
+import {
+  type EpisodeStep,
+  escalateEpisode,
+  levelUpEpisode,
+  openEpisode,
+  relayAck,
+  repeatEpisode,
+  resolveEpisode,
+  toldSeverities,
+} from './lifecycle';
 
 /** What this run learned about one watched task. */
 export type TaskObservation =
@@ -218,7 +227,13 @@ export function planTask(input: TaskPlanInput): TaskPlan {
           else if (rule.repeatEvery !== undefined && now - episode.lastNotifiedAt >= rule.repeatEvery * 1000)
             step = repeatEpisode(episode, now, { ...about, forSec }, p && levelChannels(p, episode));
         }
-        if (!step && input.relayAcks) step = relayAck(episode, now, { ...about, forSec }, p && reachedChannels(p, episode));
+        if (!step && input.relayAcks)
+          step = relayAck(
+            episode,
+            now,
+            { ...about, forSec },
+            p ? { channels: reachedChannels(p, episode) } : { severities: toldSeverities(rule, episode) },
+          );
         if (step) steps.push(step);
       }
     }

@@ -31,7 +31,10 @@ export interface Holder {
 export function routeStep(s: EpisodeStep, channels: readonly Channel[]): string[] {
   if (!s.notice) return [];
   const named = s.channels;
-  const chosen = named ? channels.filter((c) => named.includes(c.id)) : channels.filter((c) => channelTakes(c, s.notice!));
+  const severities = [s.notice.severity, ...(s.severities ?? [])];
+  const chosen = named
+    ? channels.filter((c) => named.includes(c.id))
+    : channels.filter((c) => severities.some((severity) => channelTakes(c, { ...s.notice!, severity })));
   return chosen.flatMap((c) =>
     targetsOf(c)
       .filter((k) => s.kind !== 'acknowledged' || INCIDENT_TARGETS.includes(k))

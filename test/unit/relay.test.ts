@@ -54,3 +54,53 @@ describe('acknowledgments passed on to on-call tools', () => {
     expect(plan({ ...relayed, ackedBy: 'bo', ackedAt: T + 90_000 }).steps.map((s) => s.notice?.ackedBy)).toEqual(['bo']);
   });
 });
+
+describe('an acknowledgment of a two-tier alert', () => {
+  it('goes to the tools told at either tier: the warning channel that was paged at firing too', async () => {
+    const { planAgents } = await import('#shared/alerting/agents');
+    const { AgentRuleSchema } = await import('#shared/config/schema');
+    const rule = AgentRuleSchema.parse({ id: 'long-break', states: ['break'], after: '15m', escalateAfter: '30m' });
+    const escalated: Episode = {
+      ...down,
+      kind: 'agent',
+      subjectId: '1001',
+      ruleId: 'long-break',
+      tier: 2,
+      severity: 'critical',
+      startedAt: T - 40 * 60_000,
+      ackedBy: 'ann',
+      ackedAt: T + 60_000,
+    };
+    const plan = planAgents({
+      now: T + 120_000,
+      source: 'itn',
+      observed: [{ source: 'itn', agentId: '1001', name: 'Alice', groups: [], state: 'break', vendorState: '3', observedAt: T + 120_000 }],
+      previous: [
+        {
+          source: 'itn',
+          agentId: '1001',
+          name: 'Alice',
+          groups: [],
+          state: 'break',
+          vendorState: '3',
+          since: escalated.startedAt,
+          run: { ruleId: 'long-break', since: escalated.startedAt },
+          episodeId: 'K7M2QX',
+        },
+      ],
+      episodes: new Map([['K7M2QX', escalated]]),
+      rules: [rule],
+      silences: [],
+      open: true,
+      relayAcks: true,
+    });
+    expect(plan.steps.map((s) => s.kind)).toEqual(['acknowledged']);
+    const floor = ChannelSchema.parse({
+      id: 'floor',
+      severities: ['warning'],
+      emails: ['a@b.example'],
+      pagerduty: { routingKeySecretId: 'pd2' },
+    });
+    expect(routeStep(plan.steps[0]!, [...channels, floor])).toEqual(['oncall:pagerduty', 'chat:chat', 'floor:pagerduty']);
+  });
+});
