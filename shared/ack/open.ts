@@ -66,7 +66,7 @@ export async function handleOpenPage(req: Request, deps: OpenPageDeps): Promise<
   const { e: episodeId, s: source, by, a: action } = form.data;
   const [found] = (await deps.store.episodes.findEpisode(episodeId, deps.now)).filter((f) => f.episode.source === source);
   const episode = found?.episode;
-  if (!episode || !channelTakes(channel, episode))
+  if (!episode || !listedFor(channel, episode, deps.config))
     return refuse(404, 'Alert not found', `Alert ${episodeId} is not one of ${channel.id}'s alerts. Nothing was changed.`, back);
   if (episode.resolvedAt !== undefined)
     return refuse(409, 'Already resolved', `Alert ${episodeId} has resolved meanwhile. Nothing was changed.`, back);

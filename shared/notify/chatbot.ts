@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { stepId } from '#shared/alerting/lifecycle';
 import { formatDuration } from '#shared/model/duration';
 import type { Notice, NoticeStatus } from '#shared/model/items';
 import type { Severity } from '#shared/model/severity';
@@ -218,7 +219,7 @@ function nextSteps(d: Digest, sorted: readonly Notice[]): string[] {
 
 /** A retried publish of the same steps carries the same id; one alert's step is its own id. */
 function eventId(sorted: readonly Notice[]): string {
-  const steps = sorted.map((n) => `${n.episodeId}#${n.step}`);
+  const steps = sorted.map((n) => stepId(n.episodeId, n.step));
   if (steps.length === 1) return `ccwatch-${steps[0]}`;
   return `ccwatch-${createHash('sha256')
     .update([...steps].sort().join(' '))
@@ -238,7 +239,7 @@ export function renderChatbotMessage(d: Digest): ChatbotNotification {
   const head = title(sorted, d.channel.id);
   const sources = [...new Set(sorted.map((n) => n.source))];
   const statuses = ORDER.filter((s) => sorted.some((n) => n.status === s));
-  const steps = sorted.map((n) => `${n.episodeId}#${n.step}`);
+  const steps = sorted.map((n) => stepId(n.episodeId, n.step));
   const single = sorted.length === 1 ? sorted[0] : undefined;
   return {
     version: '1.0',

@@ -1,3 +1,4 @@
+import { stepId } from '#shared/alerting/lifecycle';
 import type { Channel } from '#shared/config/schema';
 import { formatDuration } from '#shared/model/duration';
 import type { Notice } from '#shared/model/items';
@@ -69,7 +70,7 @@ export function renderEmail(notices: readonly Notice[], ctx: RenderContext, maxR
   // the same step ids in two messages mean one was delivered twice, not that something new happened
   lines.push(
     `Steps: ${sortNotices(notices)
-      .map((n) => `${n.episodeId}#${n.step}`)
+      .map((n) => stepId(n.episodeId, n.step))
       .join(' ')}`,
   );
   return lines.join('\n');

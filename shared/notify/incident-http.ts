@@ -1,4 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
+import { stepId } from '#shared/alerting/lifecycle';
 import { SECRET_PLACEHOLDER } from '#shared/contracts/names';
 import { formatDuration } from '#shared/model/duration';
 import type { Notice } from '#shared/model/items';
@@ -216,8 +217,8 @@ export async function loadKeyText(loadSecret: SecretLoader, secretId: string, wh
   return key;
 }
 
-/** A step id as ccwatch names it everywhere (`K7M2QX#3`). */
-export const stepOf = (n: Notice) => `${n.episodeId}#${n.step}`;
+/** The step a notice announces, as the outbox names it (`K7M2QX#3`): failed steps are matched against it. */
+export const noticeStep = (n: Notice): string => stepId(n.episodeId, n.step);
 
 /** The notice's state in words ("on break: Meal", "42 abnormal contacts", "not answering"). */
 export function stateOf(n: Notice): string {
@@ -246,7 +247,7 @@ export function summaryOf(n: Notice, max: number): string {
 export function detailsOf(n: Notice): Record<string, string> {
   const d: Record<string, string> = {
     alert: n.episodeId,
-    step: stepOf(n),
+    step: noticeStep(n),
     status: STATUS_WORDS[n.status],
     severity: n.severity,
     kind: n.kind,
@@ -298,7 +299,7 @@ export function failedSteps(log: Log, tool: string, digest: Digest, results: rea
     if (r.ok) return;
     const extra = {
       channel: digest.channel.id,
-      step: stepOf(n),
+      step: noticeStep(n),
       status: r.status,
       attempts: r.attempts,
       detail: r.detail,
@@ -307,7 +308,7 @@ export function failedSteps(log: Log, tool: string, digest: Digest, results: rea
     // a refused key is a setting to fix: the steps wait for it, as when nothing could be sent
     const retry = r.retryable || r.status === 401 || r.status === 403;
     if (retry) {
-      failed.push(stepOf(n));
+      failed.push(noticeStep(n));
       log.warn(`${tool} did not take the alert step; it is tried again next run`, extra);
     } else {
       log.error(`${tool} refused the alert step as invalid; it is not sent again`, extra);

@@ -1,3 +1,4 @@
+import { stepId } from '#shared/alerting/lifecycle';
 import type { OpsgenieTarget } from '#shared/config/schema';
 import type { Notice } from '#shared/model/items';
 import type { Severity } from '#shared/model/severity';
@@ -87,7 +88,7 @@ export function opsgenieRequest(
     ...(n.why ? [`Escalated: ${n.why}.`] : []),
     ...(ack ? [`Acknowledge or snooze in ccwatch: ${ack}`] : []),
     ...(digest.pageUrl ? [`Everything open for ${digest.channel.id}: ${digest.pageUrl}`] : []),
-    `Alert ${n.episodeId}, step ${n.episodeId}#${n.step}.`,
+    `Alert ${n.episodeId}, step ${stepId(n.episodeId, n.step)}.`,
   ].join('\n');
   const tags = ['ccwatch', n.kind, n.source, n.ruleId, n.severity, ...(n.agent?.groups ?? [])].map(tag);
   return {

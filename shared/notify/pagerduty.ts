@@ -3,7 +3,7 @@ import type { Notice, NoticeStatus } from '#shared/model/items';
 import { cleanVendorText } from '#shared/vendors/http';
 import type { Digest } from './digest';
 import { who } from './email';
-import { detailsOf, failedSteps, IncidentHttp, type IncidentPublisherDeps, loadKeyText, stepOf, summaryOf } from './incident-http';
+import { detailsOf, failedSteps, IncidentHttp, type IncidentPublisherDeps, loadKeyText, noticeStep, summaryOf } from './incident-http';
 import type { Publisher, PublishOutcome } from './publishers';
 
 export const PAGERDUTY_EVENTS_BASE = { us: 'https://events.pagerduty.com', eu: 'https://events.eu.pagerduty.com' } as const;
@@ -77,7 +77,7 @@ export function pagerDutyEvent(
         source: n.source,
         rule: n.ruleId,
         alert: n.episodeId,
-        step: stepOf(n),
+        step: noticeStep(n),
         ...(d.why ? { why: d.why } : {}),
         ...(n.task
           ? {

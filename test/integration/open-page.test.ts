@@ -85,6 +85,20 @@ describe('the open-alerts page handler', () => {
     expect(made.html).not.toContain('class="done"');
   });
 
+  it("acts on an alert listed because an escalation policy's level reached the channel, whatever it takes", async () => {
+    // oncall takes critical only; under this policy its first level tells oncall of the warning alert
+    const config = {
+      ...h.config,
+      escalationPolicies: [{ id: 'p', levels: [{ after: 0, channels: ['oncall'] }] }],
+      agentRules: h.config.agentRules.map((r) => ({ ...r, escalation: 'p' })),
+    };
+    const act = (f: Record<string, string>) =>
+      handleAckRequest({ method: 'POST', query: {}, form: f }, { store: h.store, key: KEY, now: now(), config });
+    expect((await get({ c: token('oncall') }, config)).html).toContain(`data-episode="${warning.episodeId}"`);
+    expect((await act(form(warning, { c: token('oncall'), by: 'Bo' }))).status).toBe(303);
+    expect(await stored(warning)).toMatchObject({ ackedBy: 'Bo' });
+  });
+
   it('refuses an alert that resolved meanwhile, and a channel no longer configured', async () => {
     h.sim.setState('huawei', '1002', now(), 'idle');
     h.clock.advance(MIN);
