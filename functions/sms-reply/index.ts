@@ -1,27 +1,13 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
-import * as z from 'zod';
 import { handleInboundEvent, snsSmsSender } from '#shared/ack/sms-reply';
-import { parseConfig } from '#shared/config/parse';
-import { ENV, FN } from '#shared/contracts/names';
-import { formatIssues } from '#shared/model/issues';
+import { FN } from '#shared/contracts/names';
+import { smsReplyRuntimeFromEnv } from '#shared/runtime/env';
 import { makeLogger } from '#shared/runtime/observability';
 import { Store } from '#shared/store/store';
 
-/** The config (inlined at synth: its sms.twoWay names the number replies come from) and the table. */
-const EnvSchema = z.object({ [ENV.config]: z.string().min(2), [ENV.table]: z.string().min(3) });
-
-function runtimeFromEnv(env: Record<string, string | undefined> = { ...process.env, [ENV.config]: process.env.CCWATCH_CONFIG }) {
-  const parsed = EnvSchema.safeParse(env);
-  if (!parsed.success) throw new Error(`function environment is incomplete: ${formatIssues(parsed.error).join('; ')}`);
-  const config = parseConfig(JSON.parse(parsed.data[ENV.config]), ENV.config);
-  const originationNumber = config.sms?.twoWay?.originationNumber;
-  if (!originationNumber) throw new Error('config has no sms.twoWay.originationNumber: this function is deployed only with it');
-  return { config, table: parsed.data[ENV.table], originationNumber };
-}
-
 const logger = makeLogger(FN.smsReply);
-const runtime = runtimeFromEnv();
+const runtime = smsReplyRuntimeFromEnv();
 const store = new Store(new DynamoDBClient({}), runtime.table, logger);
 const send = snsSmsSender(new SNSClient({}), runtime.originationNumber);
 

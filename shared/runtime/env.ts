@@ -63,22 +63,41 @@ export function runtimeFromEnv(env: Record<string, string | undefined> = current
   };
 }
 
+/** The environment as the bundler leaves it: `process.env.CCWATCH_CONFIG` is replaced by the synthesized config. */
+const bundledEnv = (): Record<string, string | undefined> => ({ ...process.env, [ENV.config]: process.env.CCWATCH_CONFIG });
+
+/** The config and the table: what every function that acknowledges alerts is told. */
+const AcknowledgingEnvSchema = z.object({ [ENV.config]: z.string().min(2), [ENV.table]: z.string().min(3) });
+
+function acknowledgingEnv<S extends typeof AcknowledgingEnvSchema>(schema: S, env: Record<string, string | undefined>) {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) throw new Error(`function environment is incomplete: ${formatIssues(parsed.error).join('; ')}`);
+  return { data: parsed.data as z.infer<S>, config: parseConfig(JSON.parse(parsed.data[ENV.config]), ENV.config) };
+}
+
 /**
  * The ack function needs the table, its signing key and the config: the open-alerts page lists a
  * channel's alerts by the channel's filters, with times in each source's timezone.
  */
-const AckEnvSchema = z.object({ [ENV.config]: z.string().min(2), [ENV.table]: z.string().min(3), [ENV.ackSecret]: z.string().min(1) });
+const AckEnvSchema = AcknowledgingEnvSchema.extend({ [ENV.ackSecret]: z.string().min(1) });
 
-export function ackRuntimeFromEnv(env: Record<string, string | undefined> = { ...process.env, [ENV.config]: process.env.CCWATCH_CONFIG }): {
+export function ackRuntimeFromEnv(env: Record<string, string | undefined> = bundledEnv()): {
   config: Config;
   table: string;
   secretId: string;
 } {
-  const parsed = AckEnvSchema.safeParse(env);
-  if (!parsed.success) throw new Error(`function environment is incomplete: ${formatIssues(parsed.error).join('; ')}`);
-  return {
-    config: parseConfig(JSON.parse(parsed.data[ENV.config]), ENV.config),
-    table: parsed.data[ENV.table],
-    secretId: parsed.data[ENV.ackSecret],
-  };
+  const { data, config } = acknowledgingEnv(AckEnvSchema, env);
+  return { config, table: data[ENV.table], secretId: data[ENV.ackSecret] };
+}
+
+/** The SMS-reply function: the config (its sms.twoWay names the number replies come from) and the table. */
+export function smsReplyRuntimeFromEnv(env: Record<string, string | undefined> = bundledEnv()): {
+  config: Config;
+  table: string;
+  originationNumber: string;
+} {
+  const { data, config } = acknowledgingEnv(AcknowledgingEnvSchema, env);
+  const originationNumber = config.sms?.twoWay?.originationNumber;
+  if (!originationNumber) throw new Error('config has no sms.twoWay.originationNumber: this function is deployed only with it');
+  return { config, table: data[ENV.table], originationNumber };
 }
