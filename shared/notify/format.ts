@@ -41,17 +41,6 @@ export function subjectName(n: Notice): string {
   return ascii || n.subjectId;
 }
 
-export function localTime(ms: number, timezone: string): string {
-  return new Intl.DateTimeFormat('en-GB', {
-    timeZone: timezone,
-    month: 'short',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  }).format(ms);
-}
-
 /** Agent states as a supervisor says them. */
 export const STATE_WORDS: Record<AgentState, string> = {
   idle: 'available',
@@ -85,15 +74,23 @@ export function stateInWords(n: Notice, showCodes: boolean): string {
   return `${STATE_WORDS[a.state]}${reason}${codes}${a.inferred ? ' ~' : ''}`;
 }
 
+/** One formatter per timezone: building an Intl.DateTimeFormat costs ~100 times a format call. */
+const zonedFormats = new Map<string, Intl.DateTimeFormat>();
+
 /** "26 Nov, 09:40 GMT+8": local to a source, with its zone named (UTC where no source applies). */
 export function zonedTime(ms: number, timezone = 'UTC'): string {
-  return new Intl.DateTimeFormat('en-GB', {
-    timeZone: timezone,
-    day: '2-digit',
-    month: 'short',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-    timeZoneName: 'short',
-  }).format(ms);
+  let f = zonedFormats.get(timezone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-GB', {
+      timeZone: timezone,
+      day: '2-digit',
+      month: 'short',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+      timeZoneName: 'short',
+    });
+    zonedFormats.set(timezone, f);
+  }
+  return f.format(ms);
 }

@@ -4,8 +4,9 @@ import { SECRET_PLACEHOLDER } from '#shared/contracts/names';
 import { formatDuration } from '#shared/model/duration';
 import type { Notice } from '#shared/model/items';
 import { CONTACT_STATUS, contactCount } from '#shared/model/task';
+import { mapLimit } from '#shared/runtime/concurrency';
 import type { Log } from '#shared/runtime/log';
-import { backoffDelay, cleanVendorText } from '#shared/vendors/http';
+import { backoffDelay, cleanVendorText, untilAborted } from '#shared/vendors/http';
 import type { SecretLoader } from '#shared/vendors/readers';
 import { Pool, type ResponseData } from '#shared/vendors/undici';
 import type { Digest } from './digest';
@@ -162,12 +163,7 @@ export class IncidentHttp {
       return { status: res.statusCode, text: await this.readBody(res), retryAfter: res.headers['retry-after'] };
     })();
     // undici honours the signal only once connected: a slow connect must not outlast the deadline
-    return new Promise((resolve, reject) => {
-      const onAbort = () => reject(both.reason ?? new Error('deadline'));
-      if (both.aborted) return onAbort();
-      both.addEventListener('abort', onAbort, { once: true });
-      work.then(resolve, reject).finally(() => both.removeEventListener('abort', onAbort));
-    });
+    return untilAborted(work, both);
   }
 
   /** The body as text, at most maxResponseBytes of it (the rest is discarded, not buffered). */
@@ -189,17 +185,8 @@ export class IncidentHttp {
   }
 
   /** `work` over `items` with at most `concurrency` in flight; results in the items' order. */
-  async each<T, R>(items: readonly T[], work: (item: T) => Promise<R>): Promise<R[]> {
-    const out = new Array<R>(items.length);
-    let next = 0;
-    const worker = async () => {
-      while (next < items.length) {
-        const i = next++;
-        out[i] = await work(items[i] as T);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(this.settings.concurrency, items.length) }, worker));
-    return out;
+  each<T, R>(items: readonly T[], work: (item: T) => Promise<R>): Promise<R[]> {
+    return mapLimit(items, this.settings.concurrency, (item) => work(item));
   }
 
   async close(): Promise<void> {

@@ -64,7 +64,7 @@ export interface RawResponse {
  * Settles with `work`, or rejects as soon as `signal` aborts. undici honours a signal only once
  * the request has a connection, so without this a caller could wait out a slow connect.
  */
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+export function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(signal.reason);
     if (signal.aborted) return onAbort();
