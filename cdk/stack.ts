@@ -6,12 +6,13 @@ import { type Config, taskSources } from '#shared/config/schema';
 import { ENV, FN, type ScheduledFunctionId, stackSecretName } from '#shared/contracts/names';
 import { stageUnits } from '#shared/run/units';
 import type { SourceConfig } from '#shared/vendors/index';
-import { AckEndpoint } from './constructs/ack-endpoint';
+import { AckEndpoint, onCallKeySecretIds } from './constructs/ack-endpoint';
 import { AlertChannels } from './constructs/alert-channels';
 import { ChatChannels } from './constructs/chat';
 import { CcwatchDashboard } from './constructs/dashboard';
 import { SourceNetwork } from './constructs/network';
 import { ScheduledFunction, SOURCE_STAGES_IN_FLIGHT } from './constructs/scheduled-function';
+import { existingSecret, grantReadSecrets } from './constructs/secret-refs';
 import { SmsInbound } from './constructs/sms-inbound';
 import { StateTable } from './constructs/state-table';
 import { businessHoursSchedules } from './schedule';
@@ -53,8 +54,8 @@ export class CcwatchStack extends Stack {
       const secretName = stackSecretName(this.stackName, source.secretId);
       secretNames.push(secretName);
       let secret: ISecret;
-      if (source.secretId.startsWith('arn:')) secret = Secret.fromSecretCompleteArn(this, `Secret-${source.id}`, source.secretId);
-      else if (props.importSecrets) secret = Secret.fromSecretNameV2(this, `Secret-${source.id}`, secretName);
+      // an ARN names an existing secret (stackSecretName keeps it as it is)
+      if (source.secretId.startsWith('arn:') || props.importSecrets) secret = existingSecret(this, `Secret-${source.id}`, secretName);
       else {
         const [first, ...rest] = PLACEHOLDER_FIELDS[source.vendor];
         const created = new Secret(this, `Secret-${source.id}`, {
@@ -128,23 +129,14 @@ export class CcwatchStack extends Stack {
       for (const topic of [...channels.topics.values(), ...(chat?.topics.values() ?? [])]) topic.grantPublish(f.fn);
       for (const s of new Set(sources.map((src) => secrets.get(src.secretId)!))) s.grantRead(f.fn);
       // and their private CA bundles (tls.caSecretId): the operator's own secrets, only read here
-      const caIds = new Set(sources.flatMap((src) => (src.tls ? [src.tls.caSecretId] : [])));
-      for (const [i, id] of [...caIds].entries()) {
-        const ca = id.startsWith('arn:')
-          ? Secret.fromSecretCompleteArn(f, `CaBundle${i}`, id)
-          : Secret.fromSecretNameV2(f, `CaBundle${i}`, id);
-        ca.grantRead(f.fn);
-      }
-      // and the PagerDuty routing keys and Opsgenie API keys the channels name (the operator's secrets)
-      const onCallIds = new Set(
-        config.channels.flatMap((c) => [c.pagerduty?.routingKeySecretId, c.opsgenie?.apiKeySecretId].filter((x) => !!x)),
+      grantReadSecrets(
+        f,
+        'CaBundle',
+        sources.flatMap((src) => (src.tls ? [src.tls.caSecretId] : [])),
+        f.fn,
       );
-      for (const [i, id] of [...onCallIds].entries()) {
-        const key = id!.startsWith('arn:')
-          ? Secret.fromSecretCompleteArn(f, `OnCallKey${i}`, id!)
-          : Secret.fromSecretNameV2(f, `OnCallKey${i}`, id!);
-        key.grantRead(f.fn);
-      }
+      // and the PagerDuty routing keys and Opsgenie API keys the channels name (the operator's secrets)
+      grantReadSecrets(f, 'OnCallKey', onCallKeySecretIds(config.channels), f.fn);
       // to sign acknowledge links in emails
       ack.key.grantRead(f.fn);
       // in a VPC, its first tick needs the endpoints in place

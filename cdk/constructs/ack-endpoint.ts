@@ -10,6 +10,7 @@ import { keys } from '#shared/store/table';
 import { configDefine } from '../bundling';
 import { grantAcknowledging } from './episode-access';
 import { CcwatchFunction } from './function';
+import { grantReadSecrets } from './secret-refs';
 
 /**
  * The acknowledge link's endpoint: a function URL that takes an HMAC-signed, expiring token for
@@ -56,12 +57,7 @@ export class AckEndpoint extends Construct {
     );
     this.key.grantRead(fn);
     // the channels' PagerDuty and Opsgenie webhook secrets, each by its name (or ARN), nothing broader
-    for (const [i, id] of webhookSecretIds(props.channels).entries()) {
-      const secret = id.startsWith('arn:')
-        ? Secret.fromSecretCompleteArn(this, `Webhook${i}`, id)
-        : Secret.fromSecretNameV2(this, `Webhook${i}`, id);
-      secret.grantRead(fn);
-    }
+    grantReadSecrets(this, 'Webhook', webhookSecretIds(props.channels), fn);
     this.url = fn.addFunctionUrl({ authType: FunctionUrlAuthType.NONE });
   }
 }
@@ -70,5 +66,12 @@ export class AckEndpoint extends Construct {
 export function webhookSecretIds(channels: readonly Channel[]): string[] {
   return [
     ...new Set(channels.flatMap((c) => [c.pagerduty?.webhookSecretId, c.opsgenie?.webhookSecretId].filter((id): id is string => !!id))),
+  ];
+}
+
+/** The PagerDuty routing keys and Opsgenie API keys the channels name, once each: the scheduled functions read them. */
+export function onCallKeySecretIds(channels: readonly Channel[]): string[] {
+  return [
+    ...new Set(channels.flatMap((c) => [c.pagerduty?.routingKeySecretId, c.opsgenie?.apiKeySecretId].filter((id): id is string => !!id))),
   ];
 }
