@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { policyOf, reachedChannels } from '#shared/alerting/escalation';
+import { scopeMatches } from '#shared/alerting/scope';
 import type { Channel, Config } from '#shared/config/schema';
 import { formatDuration, parseDuration } from '#shared/model/duration';
 import { type Episode, isQuiet } from '#shared/model/items';
@@ -159,13 +160,8 @@ function toRow(e: Episode, config: Config, tz: string, now: number, silences: re
   const silence =
     e.kind === 'agent'
       ? silences
-          .filter(
-            (s) =>
-              (!s.rules.length || s.rules.includes(e.ruleId)) &&
-              !s.scope.groups.length &&
-              (!s.scope.sources.length || s.scope.sources.includes(e.source)) &&
-              (!s.scope.agents.length || s.scope.agents.some((a) => a === e.subjectId || a === `${e.source}:${e.subjectId}`)),
-          )
+          // the episode does not know the agent's groups: a group-scoped silence is not shown
+          .filter((s) => (!s.rules.length || s.rules.includes(e.ruleId)) && scopeMatches(s.scope, e.source, e.subjectId, []))
           .sort((a, b) => b.endsAt - a.endsAt)[0]
       : undefined;
   return {

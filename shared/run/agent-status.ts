@@ -1,4 +1,4 @@
-import { MISSED_READS_BEFORE_REMOVAL, planAgents } from '#shared/alerting/agents';
+import { type AgentPlan, MISSED_READS_BEFORE_REMOVAL, planAgents } from '#shared/alerting/agents';
 import { isOpen } from '#shared/alerting/business-hours';
 import type { Config } from '#shared/config/schema';
 import { FN } from '#shared/contracts/names';
@@ -54,18 +54,29 @@ export function agentPass(source: SourceConfig, config: Config, now: number, dep
         open: isOpen(now, source.timezone, source.businessHours, source.holidays),
         unobservedMs,
       };
+      // acknowledgments are made on the episode items, so the stored copies may not know of one
       let episodes: ReadonlyMap<string, Episode> = state.episodes;
-      let plan = planAgents({ ...base, episodes });
-      // acknowledgments are made on the episode items: read those a repeat or escalation depends on,
-      // or every open one when acknowledgments are passed on to PagerDuty / Opsgenie / chat
-      const check = new Set([
-        ...plan.steps.filter((s) => s.kind === 'repeat' || s.kind === 'escalated').map((s) => s.next.episodeId),
-        ...[...episodes.values()].filter((e) => e.ackedAt !== undefined || relayAcks).map((e) => e.episodeId),
-      ]);
-      if (check.size) {
-        const fresh = await store.episodes.loadEpisodes(source.id, [...check]);
+      const freshen = async (ids: Iterable<string>) => {
+        const fresh = await store.episodes.loadEpisodes(source.id, [...ids]);
         episodes = new Map([...episodes, ...[...fresh].filter(([, e]) => e.resolvedAt === undefined)]);
+      };
+      let plan: AgentPlan;
+      if (relayAcks) {
+        // acknowledgments are passed on to PagerDuty / Opsgenie / chat: every open one is read, so
+        // read them before planning, and plan once
+        if (episodes.size) await freshen(episodes.keys());
         plan = planAgents({ ...base, episodes });
+      } else {
+        // read only those a repeat or escalation depends on, or already acknowledged, then plan again
+        plan = planAgents({ ...base, episodes });
+        const check = new Set([
+          ...plan.steps.filter((s) => s.kind === 'repeat' || s.kind === 'escalated').map((s) => s.next.episodeId),
+          ...[...episodes.values()].filter((e) => e.ackedAt !== undefined).map((e) => e.episodeId),
+        ]);
+        if (check.size) {
+          await freshen(check);
+          plan = planAgents({ ...base, episodes });
+        }
       }
       if (plan.removed.length) {
         log.warn(`agents left out of ${MISSED_READS_BEFORE_REMOVAL} answers in a row are taken as removed`, {
