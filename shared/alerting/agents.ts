@@ -1,18 +1,9 @@
 import type { AgentRule, EscalationPolicy, Silence } from '#shared/config/schema';
 import type { AgentState, NormalizedAgent } from '#shared/model/agent';
-import { type AgentSnapshot, type Episode, isQuiet } from '#shared/model/items';
+import type { AgentSnapshot, Episode } from '#shared/model/items';
 import { episodeIdFor } from './episode-id';
-import { escalationReason, levelChannels, levelSeverity, nextLevel, policyOf, reachedChannels } from './escalation';
-import {
-  type EpisodeStep,
-  escalateEpisode,
-  levelUpEpisode,
-  openEpisode,
-  relayAck,
-  repeatEpisode,
-  resolveEpisode,
-  toldSeverities,
-} from './lifecycle';
+import { escalationReason, levelSeverity, policyOf, reachedChannels } from './escalation';
+import { continueEpisode, type EpisodeStep, openEpisode, resolveEpisode } from './lifecycle';
 import { isSilenced, scopeMatches } from './scope';
 
 /**
@@ -225,22 +216,14 @@ export function planAgents(input: AgentPlanInput): AgentPlan {
         plan.steps.push(step);
         episode = step.next;
       } else if (episode) {
-        let step: EpisodeStep | undefined;
-        if (!suppressed && !isQuiet(episode, now)) {
-          const up = p && nextLevel(p, episode, now);
-          const why = p ? up?.why : escalationReason(rule, episode, forSec, now);
-          if (up) step = levelUpEpisode(episode, now, up, { ...detail, why: up.why });
-          else if (why) step = escalateEpisode(episode, now, rule.escalateSeverity, { ...detail, why });
-          else if (rule.repeatEvery !== undefined && now - episode.lastNotifiedAt >= rule.repeatEvery * 1000)
-            step = repeatEpisode(episode, now, detail, p && levelChannels(p, episode));
-        }
-        if (!step && input.relayAcks)
-          step = relayAck(
-            episode,
-            now,
-            detail,
-            p ? { channels: reachedChannels(p, episode) } : { severities: toldSeverities(rule, episode) },
-          );
+        const step = continueEpisode(episode, now, {
+          rule,
+          policy: p,
+          suppressed,
+          escalationWhy: () => escalationReason(rule, episode!, forSec, now),
+          relayAcks: input.relayAcks ?? false,
+          detail,
+        });
         if (step) plan.steps.push(step);
       }
     }

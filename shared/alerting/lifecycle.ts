@@ -1,5 +1,6 @@
-import type { Episode, Notice, NoticeStatus } from '#shared/model/items';
+import { type Episode, isQuiet, type Notice, type NoticeStatus } from '#shared/model/items';
 import type { Severity } from '#shared/model/severity';
+import { levelChannels, nextLevel, type PolicyRule, reachedChannels } from './escalation';
 
 /**
  * The one alert lifecycle every kind of alert (agent, task, source down) goes through: fire,
@@ -170,4 +171,37 @@ export function resolveEpisode(e: Episode, now: number, detail: NoticeDetail | u
     ...(detail ? { notice: noticeFor(next, 'resolved', now, detail) } : {}),
     ...(channels ? { channels } : {}),
   };
+}
+
+/**
+ * The one step an open episode takes this run, if any: while it is heard (not suppressed, not
+ * acknowledged) its policy's next level, else the two-tier escalation (`escalationWhy`), else a
+ * repeat (to the policy's current level); failing those, an acknowledgment to pass on to the
+ * on-call tools told so far. Shared by every planner whose alerts can escalate (agents, tasks).
+ */
+export function continueEpisode(
+  e: Episode,
+  now: number,
+  o: {
+    rule: { severity: Severity; escalateSeverity: Severity; repeatEvery?: number | undefined };
+    policy: PolicyRule | undefined;
+    /** Silenced or closed: nothing is sent, but an acknowledgment is still passed on. */
+    suppressed: boolean;
+    /** Why the two-tier escalation is due now (rules without a policy), if it is. */
+    escalationWhy: () => string | undefined;
+    relayAcks: boolean;
+    detail: NoticeDetail;
+  },
+): EpisodeStep | undefined {
+  const { rule, policy: p, detail } = o;
+  if (!o.suppressed && !isQuiet(e, now)) {
+    const up = p && nextLevel(p, e, now);
+    if (up) return levelUpEpisode(e, now, up, { ...detail, why: up.why });
+    const why = p ? undefined : o.escalationWhy();
+    if (why) return escalateEpisode(e, now, rule.escalateSeverity, { ...detail, why });
+    if (rule.repeatEvery !== undefined && now - e.lastNotifiedAt >= rule.repeatEvery * 1000)
+      return repeatEpisode(e, now, detail, p && levelChannels(p, e));
+  }
+  if (!o.relayAcks || e.ackedAt === undefined || e.ackRelayed === e.ackedAt) return undefined;
+  return relayAck(e, now, detail, p ? { channels: reachedChannels(p, e) } : { severities: toldSeverities(rule, e) });
 }

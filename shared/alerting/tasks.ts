@@ -1,18 +1,9 @@
 import type { TaskRule } from '#shared/config/schema';
-import { type Episode, isQuiet, type TaskNoticeDetail, type TaskSnapshot } from '#shared/model/items';
+import type { Episode, TaskNoticeDetail, TaskSnapshot } from '#shared/model/items';
 import { CONTACT_STATUS, contactCount, TASK_STATUS } from '#shared/model/task';
 import { episodeIdFor } from './episode-id';
-import { escalationReason, levelChannels, levelSeverity, nextLevel, type PolicyRule, reachedChannels } from './escalation';
-import {
-  type EpisodeStep,
-  escalateEpisode,
-  levelUpEpisode,
-  openEpisode,
-  relayAck,
-  repeatEpisode,
-  resolveEpisode,
-  toldSeverities,
-} from './lifecycle';
+import { escalationReason, levelSeverity, type PolicyRule, reachedChannels } from './escalation';
+import { continueEpisode, type EpisodeStep, openEpisode, resolveEpisode } from './lifecycle';
 
 /** What this run learned about one watched task. */
 export type TaskObservation =
@@ -214,26 +205,18 @@ export function planTask(input: TaskPlanInput): TaskPlan {
         episode = step.next;
       } else {
         const forSec = (now - episode.startedAt) / 1000;
-        let step: EpisodeStep | undefined;
-        if (!isQuiet(episode, now)) {
-          const up = p && nextLevel(p, episode, now);
-          const why = p
-            ? undefined
-            : escalated && episode.tier < 2
+        const open = episode;
+        const step = continueEpisode(open, now, {
+          rule,
+          policy: p,
+          suppressed: false,
+          escalationWhy: () =>
+            escalated && open.tier < 2
               ? `abnormal contacts reached ${rule.escalateAt!.abnormalCount}`
-              : escalationReason({ escalateIfNotAckedAfter: rule.escalateIfNotAckedAfter }, episode, forSec, now);
-          if (up) step = levelUpEpisode(episode, now, up, { ...about, forSec, why: up.why });
-          else if (why) step = escalateEpisode(episode, now, rule.escalateSeverity, { ...about, forSec, why });
-          else if (rule.repeatEvery !== undefined && now - episode.lastNotifiedAt >= rule.repeatEvery * 1000)
-            step = repeatEpisode(episode, now, { ...about, forSec }, p && levelChannels(p, episode));
-        }
-        if (!step && input.relayAcks)
-          step = relayAck(
-            episode,
-            now,
-            { ...about, forSec },
-            p ? { channels: reachedChannels(p, episode) } : { severities: toldSeverities(rule, episode) },
-          );
+              : escalationReason({ escalateIfNotAckedAfter: rule.escalateIfNotAckedAfter }, open, forSec, now),
+          relayAcks: input.relayAcks ?? false,
+          detail: { ...about, forSec },
+        });
         if (step) steps.push(step);
       }
     }
