@@ -81,7 +81,9 @@ const share = Math.min(1, FUNCTION_MEMORY_MB / 1769);
 const gb = FUNCTION_MEMORY_MB / 1024;
 /** A stage's wall on Lambda: vendor-bound wall scaled from the 5,000-agent median, or CPU at the memory's share. */
 const stageWallMs = (agents: number) => Math.max(300, (wall5kMs * agents) / 5_000, (cpuPerAgentMs * agents) / share);
-const publishWallMs = Math.max(fleet.publish.wallMs / 200, fleet.publish.cpuMs / 200 / share, 300);
+/** The fleet's publish stage read every stage unit's reports (its ITNIO sources and NX shards): scaled per unit. */
+const fleetUnits = (fleet.fleet.itnioSources as number) + (fleet.fleet.nxShards as number);
+const publishWallMs = Math.max(fleet.publish.wallMs / fleetUnits, fleet.publish.cpuMs / fleetUnits / share, 300);
 const churnRow = (agents: number) =>
   (bench.churn.rows as { agents: number; churn: string; steadyWcu: number; steadyRcu: number }[]).find(
     (r) => r.agents === agents && r.churn === '50%',
