@@ -5,6 +5,7 @@ import { formatDuration } from '#shared/model/duration';
 import type { Notice, NoticeStatus } from '#shared/model/items';
 import type { Severity } from '#shared/model/severity';
 import { CONTACT_STATUS, contactCount } from '#shared/model/task';
+import { cleanVendorText } from '#shared/vendors/http';
 import type { Digest } from './digest';
 import { HEADINGS, ORDER, STATUS_WORDS, sortNotices, stateInWords } from './format';
 import type { Publisher } from './publishers';
@@ -73,10 +74,8 @@ const TITLE_WORDS: Record<NoticeStatus, string> = {
  * the same message goes to both). Capped to `max` characters.
  */
 export function chatSafe(text: string, max: number = CHAT_LIMITS.field): string {
-  const one = text
-    .replace(/[\p{Cc}\u2028\u2029]/gu, ' ')
-    .replace(/\s+/g, ' ')
-    .trim()
+  // one line, without control or invisible characters (bidi overrides, zero-width), as vendor text is everywhere
+  const one = cleanVendorText(text, Number.MAX_SAFE_INTEGER)
     .replace(/</g, '‹')
     .replace(/>/g, '›')
     .replace(/@/g, '＠')
@@ -88,8 +87,7 @@ export function chatSafe(text: string, max: number = CHAT_LIMITS.field): string 
     .replace(/\]/g, '］')
     // `_italic_` needs an underscore at a word's edge; one inside a word (agent_1001) stays
     .replace(/(^|[^\p{L}\p{N}])_|_(?=[^\p{L}\p{N}]|$)/gu, (m) => m.replace('_', '＿'));
-  const chars = [...one];
-  return chars.length <= max ? one : `${chars.slice(0, max - 1).join('')}…`;
+  return capText(one, max);
 }
 
 /** The worst severity among the alerts still open (resolved ones count only when all are). */
