@@ -1,12 +1,8 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../cdk/ccwatch-app';
+import { build, configWith, ofType } from '../support/stack';
 
-// bundling is exercised by `cdk synth` (synth.test.ts); these tests read the template only
-const NO_BUNDLING = { 'aws:cdk:bundling-stacks': [] };
 const SLACK = { slackWorkspaceId: 'T0123ABCDE', slackChannelId: 'C0123ABCDE' };
 const TEAMS = {
   teamsTenantId: '2b5c1f0e-8a7d-4c1e-9f3a-0d6e5b4a3c21',
@@ -14,22 +10,6 @@ const TEAMS = {
   teamsChannelId: '19%3ab6ef35dc342d56ba5654e6fc6d25a071%40thread.tacv2',
 };
 
-function configWith(mutate: (c: any) => void = () => {}): string {
-  const cfg = JSON.parse(readFileSync('ccwatch.config.json', 'utf8'));
-  mutate(cfg);
-  const file = join(mkdtempSync(join(tmpdir(), 'ccwatch-cfg-')), 'ccwatch.config.json');
-  writeFileSync(file, JSON.stringify(cfg));
-  return file;
-}
-
-function build(config: string, context: Record<string, unknown> = {}) {
-  const outdir = mkdtempSync(join(tmpdir(), 'ccwatch-cdk-'));
-  const { app, stack } = buildApp({ outdir, context: { config, ...NO_BUNDLING, ...context } });
-  return { app, stack, outdir, json: Template.fromStack(stack).toJSON() as { Resources: Record<string, any> } };
-}
-
-const ofType = (json: { Resources: Record<string, any> }, type: string) =>
-  Object.entries(json.Resources).filter(([, r]) => r.Type === type);
 const ref = (logicalId: string) => ({ Ref: logicalId });
 
 /** The example's on-call channel in Slack, its supervisors in Slack and Teams. */

@@ -1,34 +1,21 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../cdk/ccwatch-app';
+import { build, configWith, ofType } from '../support/stack';
 
-// bundling is exercised by `cdk synth` (synth.test.ts); these tests read the template only
-const NO_BUNDLING = { 'aws:cdk:bundling-stacks': [] };
 const VPC = {
   vpcId: 'vpc-0123456789abcdef0',
   subnetIds: ['subnet-0aaaaaaaaaaaaaaaa', 'subnet-0bbbbbbbbbbbbbbbb'],
   routeTableIds: ['rtb-0cccccccccccccccc'],
 };
 
-function configWith(mutate: (c: any) => void = () => {}): string {
-  const cfg = JSON.parse(readFileSync('ccwatch.config.json', 'utf8'));
-  mutate(cfg);
-  const file = join(mkdtempSync(join(tmpdir(), 'ccwatch-cfg-')), 'ccwatch.config.json');
-  writeFileSync(file, JSON.stringify(cfg));
-  return file;
-}
-
-function build(config: string, context: Record<string, unknown> = {}) {
-  const outdir = mkdtempSync(join(tmpdir(), 'ccwatch-cdk-'));
-  const { app, stack } = buildApp({ outdir, context: { config, ...NO_BUNDLING, ...context } });
-  return { app, stack, outdir, json: Template.fromStack(stack).toJSON() as { Resources: Record<string, any> } };
-}
-
-const ofType = (json: { Resources: Record<string, any> }, type: string) =>
-  Object.entries(json.Resources).filter(([, r]) => r.Type === type);
+/** The example stack, and the same under another stack name: built once each, read by several tests. */
+const once = <T>(make: () => T) => {
+  let made: T | undefined;
+  return () => (made ??= make());
+};
+const plain = once(() => build(configWith()));
+const staging = once(() => build(configWith(), { stackName: 'CcwatchStaging' }));
 /** Service name -> function properties. */
 const functions = (json: { Resources: Record<string, any> }): Record<string, any> =>
   Object.fromEntries(
@@ -123,7 +110,7 @@ describe('deployment.vpc', () => {
   });
 
   it('without deployment.vpc nothing is in a VPC and no network resource exists', () => {
-    const { json } = build(configWith());
+    const { json } = plain();
     for (const f of Object.values(functions(json))) expect(f.VpcConfig).toBeUndefined();
     expect(Object.values(json.Resources).filter((r) => r.Type.startsWith('AWS::EC2::'))).toEqual([]);
   });
@@ -136,7 +123,7 @@ describe('deployment.vpc', () => {
 
 describe('deployment.reservedConcurrency', () => {
   it('reserves nothing anywhere by default (a new account has only 10 executions, all of which must stay unreserved)', () => {
-    const { json } = build(configWith());
+    const { json } = plain();
     const fns = ofType(json, 'AWS::Lambda::Function');
     expect(fns).toHaveLength(3);
     for (const [id, f] of fns) expect(f.Properties.ReservedConcurrentExecutions, id).toBeUndefined();
@@ -188,9 +175,8 @@ describe('two stacks in one region', () => {
   }
 
   it('built from the same config with different stack names, they share no physical name', () => {
-    const config = configWith();
-    const a = physicalNames(build(config).json);
-    const b = physicalNames(build(config, { stackName: 'CcwatchStaging' }).json);
+    const a = physicalNames(plain().json);
+    const b = physicalNames(staging().json);
     // the names the stack sets itself are all there
     const types = [...a.keys()].map((k) => k.split('=')[0]);
     expect(types).toEqual(
@@ -201,7 +187,7 @@ describe('two stacks in one region', () => {
   });
 
   it("keeps each stack's metrics apart: alarms and dashboard read the stack dimension its functions are given", () => {
-    const { json } = build(configWith(), { stackName: 'CcwatchStaging' });
+    const { json } = staging();
     for (const [, f] of ofType(json, 'AWS::Lambda::Function').filter(([id]) => !id.startsWith('Ack')))
       expect(f.Properties.Environment.Variables.CCWATCH_STACK).toBe('CcwatchStaging');
     const stale = ofType(json, 'AWS::CloudWatch::Alarm').filter(([, a]) => /no successful run/.test(a.Properties.AlarmDescription));

@@ -1,33 +1,14 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FN } from '#shared/contracts/names';
 import { keys } from '#shared/store/table';
-import { buildApp } from '../../cdk/ccwatch-app';
+import { build, configWith, ofType } from '../support/stack';
 
 const EXAMPLE = 'ccwatch.config.json';
-// bundling is exercised by `cdk synth` (test/infra/synth.test.ts); these tests read the template only
-const NO_BUNDLING = { 'aws:cdk:bundling-stacks': [] };
 const NUMBER = '+447700900123';
 
-function configWith(mutate: (c: any) => void): string {
-  const cfg = JSON.parse(readFileSync(EXAMPLE, 'utf8'));
-  mutate(cfg);
-  const file = join(mkdtempSync(join(tmpdir(), 'ccwatch-cfg-')), 'ccwatch.config.json');
-  writeFileSync(file, JSON.stringify(cfg));
-  return file;
-}
-
-function build(config: string) {
-  const outdir = mkdtempSync(join(tmpdir(), 'ccwatch-cdk-'));
-  const { app, stack } = buildApp({ outdir, context: { config, ...NO_BUNDLING } });
-  return { app, stack, outdir };
-}
-
-const ofType = (json: { Resources: Record<string, any> }, type: string) =>
-  Object.entries(json.Resources).filter(([, r]) => r.Type === type);
 const leading = (st: any) => Object.values(st.Condition ?? {}).flatMap((c: any) => c['dynamodb:LeadingKeys'] ?? []);
 const smsVoice = (st: any) => JSON.stringify(st.Principal ?? {}).includes('sms-voice.amazonaws.com');
 

@@ -1,23 +1,12 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { buildApp } from '../../cdk/ccwatch-app';
+import { build as buildFrom, configWith } from '../support/stack';
 
-const EXAMPLE = 'ccwatch.config.json';
-// bundling is exercised by `cdk synth` and the benchmark; these tests read the template only
-const NO_BUNDLING = { 'aws:cdk:bundling-stacks': [] };
+const build = (mutate: (c: any) => void) => buildFrom(configWith(mutate));
+
 const CA_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:ccwatch/itnio-ca-AbCdEf';
-
-function build(mutate: (c: any) => void) {
-  const cfg = JSON.parse(readFileSync(EXAMPLE, 'utf8'));
-  mutate(cfg);
-  const config = join(mkdtempSync(join(tmpdir(), 'ccwatch-cfg-')), 'ccwatch.config.json');
-  writeFileSync(config, JSON.stringify(cfg));
-  const outdir = mkdtempSync(join(tmpdir(), 'ccwatch-cdk-'));
-  return buildApp({ outdir, context: { config, ...NO_BUNDLING } });
-}
 
 describe('private CA bundles (tls.caSecretId)', () => {
   const { app, stack } = build((c) => {

@@ -1,21 +1,12 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { buildApp } from '../../cdk/ccwatch-app';
+import { build as buildFrom, configWith } from '../support/stack';
 
-const EXAMPLE = 'ccwatch.config.json';
-const NO_BUNDLING = { 'aws:cdk:bundling-stacks': [] };
+const build = (mutate: (c: any) => void) => buildFrom(configWith(mutate));
+
 const OG_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:ccwatch/opsgenie-hook-AbCdEf';
-
-function build(mutate: (c: any) => void) {
-  const cfg = JSON.parse(readFileSync(EXAMPLE, 'utf8'));
-  mutate(cfg);
-  const config = join(mkdtempSync(join(tmpdir(), 'ccwatch-cfg-')), 'ccwatch.config.json');
-  writeFileSync(config, JSON.stringify(cfg));
-  return buildApp({ outdir: mkdtempSync(join(tmpdir(), 'ccwatch-cdk-')), context: { config, ...NO_BUNDLING } });
-}
 
 describe('the on-call webhooks in the stack', () => {
   const { app, stack } = build((c) => {
