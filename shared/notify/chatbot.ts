@@ -4,10 +4,9 @@ import { stepId } from '#shared/alerting/lifecycle';
 import { formatDuration } from '#shared/model/duration';
 import type { Notice, NoticeStatus } from '#shared/model/items';
 import type { Severity } from '#shared/model/severity';
-import { CONTACT_STATUS, contactCount } from '#shared/model/task';
 import { cleanVendorText } from '#shared/vendors/http';
 import type { Digest } from './digest';
-import { HEADINGS, ORDER, STATUS_WORDS, sortNotices, stateInWords } from './format';
+import { HEADINGS, ORDER, STATUS_WORDS, sortNotices, stateInWords, taskInWords } from './format';
 import type { Publisher } from './publishers';
 import { targetKey } from './targets';
 
@@ -126,9 +125,7 @@ function condition(n: Notice): string {
   }
   if (n.kind === 'task' && n.task) {
     const t = n.task;
-    const abnormal = contactCount(t.counts, CONTACT_STATUS.abnormal);
-    const growth = t.growth ? `; +${t.growth.by} in the last ${formatDuration(t.growth.withinSec)}` : '';
-    const what = `${abnormal} abnormal contacts, ${(t.share * 100).toFixed(1)}% of ${t.attempted} attempted${growth}`;
+    const what = taskInWords(t);
     return n.status === 'resolved' ? `back within the rule after ${held} (now ${what})` : what;
   }
   const state = n.agent ? chatSafe(stateInWords(n, false), 120) : '';

@@ -3,7 +3,18 @@ import type { Channel } from '#shared/config/schema';
 import { formatDuration } from '#shared/model/duration';
 import type { Notice } from '#shared/model/items';
 import { CONTACT_STATUS, contactCount } from '#shared/model/task';
-import { asciiSafe, HEADINGS, ORDER, STATUS_WORDS, sortNotices, stateInWords, stateLabel, subjectName, zonedTime } from './format';
+import {
+  asciiSafe,
+  HEADINGS,
+  ORDER,
+  STATUS_WORDS,
+  sortNotices,
+  stateInWords,
+  stateLabel,
+  subjectName,
+  taskInWords,
+  zonedTime,
+} from './format';
 
 export interface RenderContext {
   channel: Channel;
@@ -119,8 +130,7 @@ function renderTaskBlock(n: Notice, rule: string, alert: string): string[] {
   const t = n.task!;
   const out = [
     `Task ${who(n)} · ${n.source}`,
-    `  ${contactCount(t.counts, CONTACT_STATUS.abnormal)} abnormal contacts, ${(t.share * 100).toFixed(1)}% of ${t.attempted} attempted` +
-      (t.growth ? `; +${t.growth.by} in the last ${formatDuration(t.growth.withinSec)}` : ''),
+    `  ${taskInWords(t)}`,
     `  Not called ${contactCount(t.counts, CONTACT_STATUS.notCalled)}, in progress ${contactCount(t.counts, CONTACT_STATUS.inProgress)}, called ${contactCount(t.counts, CONTACT_STATUS.called)}`,
   ];
   if (t.note) out.push(`  ${t.note}`);

@@ -1,5 +1,6 @@
 import type { AgentState } from '#shared/model/agent';
-import type { Notice, NoticeStatus } from '#shared/model/items';
+import { formatDuration } from '#shared/model/duration';
+import type { Notice, NoticeStatus, TaskNoticeDetail } from '#shared/model/items';
 import { CONTACT_STATUS, contactCount } from '#shared/model/task';
 
 /** What every renderer shares: order of statuses, state labels, ASCII-safe text, local times. */
@@ -93,4 +94,10 @@ export function zonedTime(ms: number, timezone = 'UTC'): string {
     zonedFormats.set(timezone, f);
   }
   return f.format(ms);
+}
+
+/** "42 abnormal contacts, 12.5% of 336 attempted; +10 in the last 15m": a preview task's alert in words. */
+export function taskInWords(t: TaskNoticeDetail, growth = true): string {
+  const what = `${contactCount(t.counts, CONTACT_STATUS.abnormal)} abnormal contacts, ${(t.share * 100).toFixed(1)}% of ${t.attempted} attempted`;
+  return growth && t.growth ? `${what}; +${t.growth.by} in the last ${formatDuration(t.growth.withinSec)}` : what;
 }

@@ -11,7 +11,7 @@ import type { SecretLoader } from '#shared/vendors/readers';
 import { Pool, type ResponseData } from '#shared/vendors/undici';
 import type { Digest } from './digest';
 import { who } from './email';
-import { STATUS_WORDS, stateInWords } from './format';
+import { STATUS_WORDS, stateInWords, taskInWords } from './format';
 
 /**
  * What PagerDuty and Opsgenie deliveries share: one small undici sender (a keep-alive pool per
@@ -210,10 +210,7 @@ export const noticeStep = (n: Notice): string => stepId(n.episodeId, n.step);
 /** The notice's state in words ("on break: Meal", "42 abnormal contacts", "not answering"). */
 export function stateOf(n: Notice): string {
   if (n.kind === 'source') return n.status === 'resolved' ? 'answering again' : `not answering${n.detail ? `: ${n.detail}` : ''}`;
-  if (n.kind === 'task' && n.task) {
-    const t = n.task;
-    return `${contactCount(t.counts, CONTACT_STATUS.abnormal)} abnormal contacts, ${(t.share * 100).toFixed(1)}% of ${t.attempted} attempted`;
-  }
+  if (n.kind === 'task' && n.task) return taskInWords(n.task, false);
   const state = stateInWords(n, false);
   return n.status === 'resolved' ? `now ${state || 'out of the rule'}` : state;
 }
