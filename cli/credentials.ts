@@ -1,6 +1,6 @@
 // `ccwatch secrets set` and `ccwatch verify`: credentials checked against the vendor before they count.
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { ConfigError } from '#shared/config/parse';
@@ -13,6 +13,7 @@ import type { SecretLoader } from '#shared/vendors/readers';
 import { parseCaBundle } from '#shared/vendors/tls';
 import { type Verification, verificationLine, verifySource } from '#shared/vendors/verify';
 import { jsonErrorWithoutContent } from './json-error';
+import { readSecretsMap, secretLoaderFor, secretsFromFile } from './secrets-file';
 import { EXIT, parseFlags, UsageError } from './usage';
 
 /** Where `secrets set` keeps credentials without --aws; `run --secrets` reads the same file. */
@@ -25,7 +26,6 @@ const STDIN_MAX_BYTES = 64 * 1024;
 
 export interface CliFiles {
   readConfig(file: string): Config;
-  secretsFromFile(file: string): SecretLoader;
 }
 
 function configFile(given: string | undefined, help: string): string {
@@ -61,8 +61,7 @@ export async function verifyCommand(args: string[], help: string, files: CliFile
   }
   if (positionals.length) throw new UsageError(`verify takes no arguments\n\n${help}`);
   const config = files.readConfig(configFile(values.config, help));
-  if (values.stack !== undefined && values.secrets) throw new UsageError('--stack names Secrets Manager secrets: not with --secrets');
-  const load: SecretLoader = values.secrets ? files.secretsFromFile(values.secrets) : secretsManagerLoader(values.stack, config.sources);
+  const load = secretLoaderFor(values, config);
   const results = await mapLimit(config.sources, VERIFY_IN_FLIGHT, async (source): Promise<Verification> => {
     let credentials: unknown;
     let caBundle: string[] | undefined;
@@ -122,7 +121,7 @@ export async function secretsCommand(args: string[], help: string, files: CliFil
     if (source.tls)
       caBundle = await caBundleOf(
         source,
-        values.aws ? secretsManagerLoader(values.stack, config.sources) : files.secretsFromFile(values.secrets ?? LOCAL_SECRETS_FILE),
+        values.aws ? secretsManagerLoader(values.stack, config.sources) : secretsFromFile(values.secrets ?? LOCAL_SECRETS_FILE),
       );
   } catch (err) {
     throw new UsageError(`${(err as Error).message}: it is needed to reach ${source.id} (tls.caSecretId)`);
@@ -255,18 +254,7 @@ function checkInput(source: SourceConfig, fields: string[], raw: Record<string, 
 /** Into the JSON map secretId -> credentials: a new file beside it, mode 0600, renamed over it. */
 function storeInFile(file: string, source: SourceConfig, credentials: Record<string, string>): string {
   let map: Record<string, unknown> = {};
-  if (existsSync(file)) {
-    let text = '';
-    try {
-      text = readFileSync(file, 'utf8');
-      map = JSON.parse(text);
-    } catch (err) {
-      const why = text ? jsonErrorWithoutContent(text, err) : (err as Error).message;
-      throw new ConfigError(file, [`(root): cannot read secrets file: ${why}; not overwritten`]);
-    }
-    if (!map || typeof map !== 'object' || Array.isArray(map))
-      throw new ConfigError(file, ['(root): expected an object of secretId -> credentials; not overwritten']);
-  }
+  if (existsSync(file)) map = readSecretsMap(file, '; not overwritten');
   map[source.secretId] = credentials;
   const dir = dirname(file);
   mkdirSync(dir, { recursive: true, mode: 0o700 });

@@ -17,13 +17,12 @@ import { budgetFor } from '#shared/run/types';
 import { stageUnits } from '#shared/run/units';
 import { mapLimit } from '#shared/runtime/concurrency';
 import type { Log } from '#shared/runtime/log';
-import { secretsManagerLoader } from '#shared/runtime/stack-secrets';
 import { Store } from '#shared/store/store';
-import { ReaderPool, type SecretLoader } from '#shared/vendors/readers';
-import { jsonErrorWithoutContent } from './json-error';
+import { ReaderPool } from '#shared/vendors/readers';
 import { localState } from './local-state';
 import { notificationJson, notificationText } from './notifications';
 import { packageVersion } from './package-root';
+import { secretLoaderFor } from './secrets-file';
 import { timeAt, zonesOf } from './times';
 import { EXIT, parseFlags, UsageError } from './usage';
 
@@ -208,28 +207,6 @@ function checkConfig(args: string[]): number {
   }
 }
 
-function secretsFromFile(file: string): SecretLoader {
-  let map: Record<string, unknown>;
-  let text = '';
-  try {
-    text = readFileSync(file, 'utf8');
-    map = JSON.parse(text);
-  } catch (err) {
-    // the parser quotes the text around the error: in this file, a credential
-    throw new ConfigError(file, [
-      `(root): cannot read secrets file: ${text ? jsonErrorWithoutContent(text, err) : (err as Error).message}`,
-    ]);
-  }
-  if (!map || typeof map !== 'object' || Array.isArray(map))
-    throw new ConfigError(file, [
-      '(root): expected an object of secretId -> credentials (or, for a tls.caSecretId, the PEM bundle string)',
-    ]);
-  return async (id) => {
-    if (!(id in map)) throw new Error(`no entry "${id}" in ${file}`);
-    return map[id];
-  };
-}
-
 async function runCommand(args: string[]): Promise<number> {
   const { values } = parse(
     args,
@@ -254,7 +231,6 @@ async function runCommand(args: string[]): Promise<number> {
   }
   if (!values.config) throw new UsageError(`--config is required\n\n${HELP.run}`);
   if (values.once && values.every) throw new UsageError('--once and --every exclude each other');
-  if (values.stack !== undefined && values.secrets) throw new UsageError('--stack names Secrets Manager secrets: not with --secrets');
   if (values.json && !values['dry-run']) throw new UsageError('--json prints notifications instead of sending them: use it with --dry-run');
   const every = values.every !== undefined ? parseDuration(values.every) : undefined;
   if (values.every !== undefined && !every) throw new UsageError(`--every: expected a duration like "1m", got "${values.every}"`);
@@ -263,7 +239,7 @@ async function runCommand(args: string[]): Promise<number> {
   const config = readConfig(values.config);
   const log = stderrLog(values.verbose ?? false);
   const progress = (s: string) => process.stderr.write(`${s}\n`);
-  const loadSecret: SecretLoader = values.secrets ? secretsFromFile(values.secrets) : secretsManagerLoader(values.stack, config.sources);
+  const loadSecret = secretLoaderFor(values, config);
 
   let publisher: Publisher;
   let sns: SNSClient | undefined;
@@ -543,9 +519,9 @@ export async function main(argv: string[]): Promise<number> {
       case 'history':
         return await historyCommand(rest);
       case 'secrets':
-        return await (await import('./credentials')).secretsCommand(rest, HELP.secrets!, { readConfig, secretsFromFile });
+        return await (await import('./credentials')).secretsCommand(rest, HELP.secrets!, { readConfig });
       case 'verify':
-        return await (await import('./credentials')).verifyCommand(rest, HELP.verify!, { readConfig, secretsFromFile });
+        return await (await import('./credentials')).verifyCommand(rest, HELP.verify!, { readConfig });
       case 'silence':
         return await (await import('./silence')).silenceCommand(rest, { readConfig, withStore, stateHelp: STATE_HELP });
       case '--version':
