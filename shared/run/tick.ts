@@ -216,7 +216,8 @@ export async function runSourceStage<T>(
     return undefined;
   });
 
-  const silences = await silencesInForce(opts);
+  // read beside the state (it never rejects): one query a tick when the stages run in this process
+  const silencesRead = silencesInForce(opts);
   let state: SourceState<T> | undefined;
   let stateVersion: number | undefined;
   try {
@@ -236,7 +237,7 @@ export async function runSourceStage<T>(
     const gap = unread && state.lastOkAt ? now - state.lastOkAt - config.schedule.every * 1000 : 0;
     let planned: Planned<T> | undefined;
     try {
-      planned = await pass.plan(state, signal, Math.max(0, gap), silences);
+      planned = await pass.plan(state, signal, Math.max(0, gap), await silencesRead);
       outcome.readMs = Math.round(performance.now() - readStart);
     } catch (err) {
       const kind = signal.aborted ? 'deadline' : ((err as { kind?: string }).kind ?? 'unknown');
@@ -291,7 +292,7 @@ export async function runSourceStage<T>(
     }
   }
 
-  const healthVersion = await moveHealth(opts, source, key, health, outcome, apply, silences).catch((err: Error) => {
+  const healthVersion = await moveHealth(opts, source, key, health, outcome, apply, await silencesRead).catch((err: Error) => {
     log.error('source health could not be stored', { fn, source: key, error: err.message });
     return undefined;
   });
@@ -312,13 +313,26 @@ export async function runSourceStage<T>(
  * The config's silences and those made at runtime. Runtime ones that cannot be read are left out
  * (logged): a page too many beats a tick that stops reading because one small query failed.
  */
-async function silencesInForce(opts: TickOptions): Promise<Silence[]> {
-  const runtime = await opts.deps.store.silences.active(opts.now).catch((err: Error) => {
-    opts.deps.log.error('runtime silences could not be read; only the config silences apply this run', { fn: opts.fn, error: err.message });
-    return [];
-  });
-  return [...opts.config.silences, ...runtime];
+function silencesInForce(opts: TickOptions): Promise<Silence[]> {
+  let read = silencesOfTick.get(opts);
+  if (!read) {
+    read = opts.deps.store.silences.active(opts.now).then(
+      (runtime) => [...opts.config.silences, ...runtime],
+      (err: Error) => {
+        opts.deps.log.error('runtime silences could not be read; only the config silences apply this run', {
+          fn: opts.fn,
+          error: err.message,
+        });
+        return [...opts.config.silences];
+      },
+    );
+    silencesOfTick.set(opts, read);
+  }
+  return read;
 }
+
+/** A tick's silences, read once for all its stages (a whole tick in one process passes one `opts` to each). */
+const silencesOfTick = new WeakMap<TickOptions, Promise<Silence[]>>();
 
 function storeError(source: string, err: unknown, log: CoreDeps['log'], fn: string): SourceOutcome {
   const message = (err as Error).message;
