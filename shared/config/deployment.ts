@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { takes } from '#shared/model/issues';
 
 /** An EC2 resource id: `vpc-0123abcd` or `vpc-0123456789abcdef0` (8 or 17 hex digits). */
 const ec2Id = (prefix: string, what: string) =>
@@ -7,12 +8,6 @@ const ec2Id = (prefix: string, what: string) =>
     .regex(new RegExp(`^${prefix}-(?:[0-9a-f]{8}|[0-9a-f]{17})$`), `expected ${what} id like "${prefix}-0123456789abcdef0"`);
 
 const unique = (ids: readonly string[]) => new Set(ids).size === ids.length;
-
-/** A strict object's error for a misspelled field: names the fields it does take. */
-const takes = (what: string, fields: string) => ({
-  error: (iss: { code?: string; keys?: string[] }) =>
-    iss.code === 'unrecognized_keys' ? `unknown field(s) ${iss.keys?.join(', ')}: ${what} takes ${fields}` : undefined,
-});
 
 /**
  * Where the source-reading functions (agent-status, preview-tasks) run when vendors are reachable

@@ -17,3 +17,9 @@ export function formatIssues(error: z.ZodError, prefix = ''): string[] {
     return `${path}: ${issue.message}`;
   });
 }
+
+/** A strict object's error for a misspelled field: names the fields it does take. */
+export const takes = (what: string, fields: string) => ({
+  error: (iss: { code?: string; keys?: string[] }) =>
+    iss.code === 'unrecognized_keys' ? `unknown field(s) ${iss.keys?.join(', ')}: ${what} takes ${fields}` : undefined,
+});

@@ -1,6 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { rootCertificates } from 'node:tls';
 import * as z from 'zod';
+import { takes } from '#shared/model/issues';
 
 /**
  * A source's extra TLS trust, for a vendor whose certificate comes from a private CA (an
@@ -18,12 +19,10 @@ export const SourceTlsSchema = z.strictObject(
       .string({ error: 'expected the id (name or ARN) of the secret holding the PEM CA bundle' })
       .min(1, 'expected the id (name or ARN) of the secret holding the PEM CA bundle'),
   },
-  {
-    error: (iss) =>
-      iss.code === 'unrecognized_keys'
-        ? `unknown field(s) ${iss.keys.join(', ')}: tls takes only caSecretId, the secret holding the PEM bundle of the CA that signed the vendor's certificate (certificate checks cannot be turned off)`
-        : undefined,
-  },
+  takes(
+    'tls',
+    "only caSecretId, the secret holding the PEM bundle of the CA that signed the vendor's certificate (certificate checks cannot be turned off)",
+  ),
 );
 export type SourceTls = z.infer<typeof SourceTlsSchema>;
 
