@@ -1,7 +1,8 @@
 import * as z from 'zod';
 import { policyOf, reachedChannels } from '#shared/alerting/escalation';
+import { toldSeverities } from '#shared/alerting/lifecycle';
 import { scopeMatches } from '#shared/alerting/scope';
-import type { Channel, Config } from '#shared/config/schema';
+import { type Channel, type Config, ruleOf } from '#shared/config/schema';
 import { formatDuration, parseDuration } from '#shared/model/duration';
 import { type Episode, isQuiet } from '#shared/model/items';
 import { channelTakes } from '#shared/notify/digest';
@@ -97,13 +98,16 @@ export async function handleOpenPage(req: Request, deps: OpenPageDeps): Promise<
 }
 
 /**
- * Whether a channel's page lists an open alert: the channels an escalation policy's levels reached
- * so far (as they were told), else those that take it by severity and filters.
+ * Whether a channel's page lists an open alert: the channels it was told on, as the planners route
+ * (an escalation policy's levels reached so far, else those taking the severities it was announced at).
  */
 export function listedFor(channel: Channel, e: Episode, config: Config): boolean {
-  const rule = [...config.agentRules, ...config.taskRules].find((r) => r.id === e.ruleId);
+  const rule = ruleOf(config, e.ruleId);
   const p = rule && policyOf(rule, config.escalationPolicies);
-  return p ? reachedChannels(p, e).includes(channel.id) : channelTakes(channel, e);
+  if (p) return reachedChannels(p, e).includes(channel.id);
+  // a two-tier alert was announced at its rule's severity, and past the first tier its escalation's
+  const severities = rule ? toldSeverities(rule, e) : [e.severity];
+  return severities.some((severity) => channelTakes(channel, { ...e, severity }));
 }
 
 async function listPage(token: string, channel: Channel, expiresAt: number, query: Request['query'], deps: OpenPageDeps): Promise<string> {

@@ -1,6 +1,7 @@
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import * as z from 'zod';
-import { type Channel, type Config, E164 } from '#shared/config/schema';
+import { policyOf } from '#shared/alerting/escalation';
+import { type Channel, type Config, E164, ruleOf } from '#shared/config/schema';
 import { formatDuration, parseDuration } from '#shared/model/duration';
 import { formatIssues } from '#shared/model/issues';
 import type { Episode, EpisodeEvent } from '#shared/model/items';
@@ -173,9 +174,9 @@ function lastSentAt(episode: Episode, events: readonly EpisodeEvent[] | undefine
  */
 function mayHaveReached(config: Config, episode: Episode, channels: readonly Channel[]): boolean {
   if (episode.tier > 1 || episode.level !== undefined) return true;
-  const rule = [...config.agentRules, ...config.taskRules].find((r) => r.id === episode.ruleId);
-  const policy = rule?.escalation ? config.escalationPolicies.find((p) => p.id === rule.escalation) : undefined;
-  return !!policy?.levels.some((l) => l.channels.some((id) => channels.some((c) => c.id === id)));
+  const rule = ruleOf(config, episode.ruleId);
+  const p = rule && policyOf(rule, config.escalationPolicies);
+  return !!p?.policy.levels.some((l) => l.channels.some((id) => channels.some((c) => c.id === id)));
 }
 
 // ---------------------------------------------------------------- the reply text (pure)

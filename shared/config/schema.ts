@@ -364,3 +364,8 @@ export type Config = z.infer<typeof ConfigSchema>;
 export function taskSources(config: Config): Config['sources'] {
   return config.sources.filter((s) => config.taskRules.some((r) => r.source === s.id));
 }
+
+/** The agent or task rule an alert follows (its episode's ruleId), if it is still configured. */
+export function ruleOf(config: Config, ruleId: string): AgentRule | TaskRule | undefined {
+  return config.agentRules.find((r) => r.id === ruleId) ?? config.taskRules.find((r) => r.id === ruleId);
+}

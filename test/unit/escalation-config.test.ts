@@ -114,5 +114,9 @@ describe('which channels list an alert under a policy', () => {
     expect([listedFor(sup!, { ...e, level: 1 }, cfg), listedFor(pd!, { ...e, level: 1 }, cfg)]).toEqual([true, true]);
     // without a policy: by severity, as before
     expect([listedFor(sup!, { ...e, ruleId: 'c' }, cfg), listedFor(pd!, { ...e, ruleId: 'c' }, cfg)]).toEqual([true, false]);
+    // an escalated two-tier alert stays on the page of the warning channel that was told when it fired
+    const floor = { ...sup!, id: 'floor', severities: ['warning' as const] };
+    const escalated = { ...e, ruleId: 'c', tier: 2, severity: 'critical' as const };
+    expect(listedFor(floor, escalated, cfg)).toBe(true);
   });
 });
