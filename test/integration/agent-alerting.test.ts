@@ -1,16 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { smsLength } from '#shared/notify/sms-length';
-import { emailWho, type Harness, makeHarness, TOPICS } from '../support/harness';
+import { type Harness, makeHarness, TOPICS, whoIn } from '../support/harness';
 
 const MIN = 60_000;
 const BREAK_RULE = { id: 'long-break', states: ['break'], after: '15m', repeatEvery: '30m', escalateAfter: '60m' };
 
 /** Agent names (from each email table) per status heading, across the messages of one tick. */
-function who(messages: { topicArn: string; bodies?: Record<string, string> }[], topic: string, heading: string): string[] {
-  return messages
-    .filter((m) => m.topicArn === topic)
-    .flatMap((m) => emailWho(m.bodies!.email!, heading))
-    .sort();
+function who(messages: ReturnType<Harness['take']>, topic: string, heading: string): string[] {
+  return whoIn(messages, heading, topic);
 }
 
 describe('a break timeline across all three vendors', () => {

@@ -5,16 +5,12 @@ import { runAgentStatus } from '#shared/run/agent-status';
 import { budgetFor } from '#shared/run/types';
 import { HUAWEI_STATUS_PATH } from '#shared/vendors/huawei';
 import { DynamoProxy } from '../support/ddb-proxy';
-import { emailWho, type Harness, makeHarness, TOPICS } from '../support/harness';
+import { type Harness, makeHarness, TOPICS, whoIn } from '../support/harness';
 
 const MIN = 60_000;
 const BREAK_RULE = { id: 'long-break', states: ['break'], after: '15m', repeatEvery: '30m' };
 
-const heading = (msgs: ReturnType<Harness['take']>, topic: string, h: string) =>
-  msgs
-    .filter((m) => m.topicArn === topic)
-    .flatMap((m) => emailWho(m.bodies!.email!, h))
-    .sort();
+const heading = (msgs: ReturnType<Harness['take']>, topic: string, h: string) => whoIn(msgs, h, topic);
 
 describe('upgrading a deployed table', () => {
   let h: Harness;

@@ -5,18 +5,14 @@ import { runPreviewTasks } from '#shared/run/preview-tasks';
 import { dialerTask } from '#simulator/population';
 import type { Fault, FaultKind } from '#simulator/server';
 import { DynamoProxy } from '../support/ddb-proxy';
-import { emailWho, type Harness, makeHarness, TOPICS } from '../support/harness';
+import { type Harness, makeHarness, TOPICS, whoIn } from '../support/harness';
 import { population, TEST_CREDS } from '../support/sim';
 
 const MIN = 60_000;
 const BREAK_RULE = { id: 'long-break', states: ['break'], after: '15m' };
 const SEAT = '/v3/cc/seat/query';
 
-const names = (msgs: ReturnType<Harness['take']>, heading: string) =>
-  msgs
-    .filter((m) => m.topicArn === TOPICS.supervisors)
-    .flatMap((m) => emailWho(m.bodies!.email!, heading))
-    .sort();
+const names = (msgs: ReturnType<Harness['take']>, heading: string) => whoIn(msgs, heading);
 
 describe('vendor faults: the source fails cleanly, state is kept, the others proceed', () => {
   let h: Harness;

@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { closeServer, listenLoopback } from '../../local/loopback';
 import { buildCli, CLI, ccwatch } from '../support/cli';
-import { CHANNELS, emailWho, type Harness, makeHarness, SECRETS, TOPICS, testSources } from '../support/harness';
+import { CHANNELS, type Harness, makeHarness, SECRETS, testSources, whoIn } from '../support/harness';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -15,11 +15,7 @@ const iso = (t: number) => new Date(t).toISOString();
 const lines = (text: string) => text.trim().split('\n').filter(Boolean);
 const jsonLines = (text: string) => lines(text).map((l) => JSON.parse(l));
 
-const firing = (msgs: ReturnType<Harness['take']>) =>
-  msgs
-    .filter((m) => m.topicArn === TOPICS.supervisors)
-    .flatMap((m) => emailWho(m.bodies!.email!, 'FIRING'))
-    .sort();
+const firing = (msgs: ReturnType<Harness['take']>) => whoIn(msgs);
 
 // each test runs the CLI (a process) several times: slow on a loaded machine
 describe('ccwatch silence, against the table the functions read', { timeout: 90_000 }, () => {

@@ -1,14 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { emailWho, type Harness, makeHarness, TOPICS } from '../support/harness';
+import { type Harness, makeHarness, whoIn } from '../support/harness';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
 
-const firing = (msgs: ReturnType<Harness['take']>) =>
-  msgs
-    .filter((m) => m.topicArn === TOPICS.supervisors)
-    .flatMap((m) => emailWho(m.bodies!.email!, 'FIRING'))
-    .sort();
+const firing = (msgs: ReturnType<Harness['take']>) => whoIn(msgs);
 
 describe('silences made at runtime', () => {
   let h: Harness;

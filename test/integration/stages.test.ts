@@ -4,7 +4,7 @@ import { FUNCTIONS } from '#shared/run/functions';
 import { runPublishStage, runSourceStage, type SourceResult } from '#shared/run/tick';
 import { budgetFor } from '#shared/run/types';
 import { parseFunctionEvent } from '#shared/runtime/schedule-event';
-import { emailWho, type Harness, makeHarness, TOPICS } from '../support/harness';
+import { type Harness, makeHarness, whoIn } from '../support/harness';
 
 const MIN = 60_000;
 const def = FUNCTIONS[FN.agentStatus];
@@ -30,11 +30,7 @@ async function fanOutTick(h: Harness, failing: string[] = []) {
   return runPublishStage({ fn: def.fn, config: h.config, now, deps, sources, results: reported });
 }
 
-const firing = (msgs: ReturnType<Harness['take']>) =>
-  msgs
-    .filter((m) => m.topicArn === TOPICS.supervisors)
-    .flatMap((m) => emailWho(m.bodies!.email!, 'FIRING'))
-    .sort();
+const firing = (msgs: ReturnType<Harness['take']>) => whoIn(msgs);
 
 describe('the tick as separate stages (one per source, then publish)', () => {
   let h: Harness;

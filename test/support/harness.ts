@@ -163,3 +163,11 @@ export function emailWho(body: string, heading: string): string[] {
     .filter((l) => l && !l.startsWith(' ') && !l.startsWith('('))
     .map((l) => l.split(' · ')[0]!);
 }
+
+/** Who the emails to one topic name under a status heading, across a tick's messages, sorted. */
+export function whoIn(msgs: readonly ReceivedPublish[], heading = 'FIRING', topic: string = TOPICS.supervisors): string[] {
+  return msgs
+    .filter((m) => m.topicArn === topic)
+    .flatMap((m) => emailWho(m.bodies!.email!, heading))
+    .sort();
+}
