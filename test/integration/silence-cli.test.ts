@@ -1,19 +1,15 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { closeServer, listenLoopback } from '../../local/loopback';
-import { buildCli, CLI, ccwatch } from '../support/cli';
+import { buildCli, ccwatch, jsonLines, lines } from '../support/cli';
 import { CHANNELS, type Harness, makeHarness, SECRETS, testSources, whoIn } from '../support/harness';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
 const iso = (t: number) => new Date(t).toISOString();
-const lines = (text: string) => text.trim().split('\n').filter(Boolean);
-const jsonLines = (text: string) => lines(text).map((l) => JSON.parse(l));
 
 const firing = (msgs: ReturnType<Harness['take']>) => whoIn(msgs);
 
@@ -298,25 +294,7 @@ describe('ccwatch run --stack: secrets from Secrets Manager under the stack name
     await h.stop();
   });
 
-  const run = promisify(execFile);
-  async function ccwatchEnv(args: string[], cwd: string) {
-    try {
-      const { stdout, stderr } = await run('node', [CLI, ...args], {
-        cwd,
-        env: {
-          ...process.env,
-          AWS_ACCESS_KEY_ID: 'local',
-          AWS_SECRET_ACCESS_KEY: 'local',
-          AWS_REGION: 'us-east-1',
-          AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoint,
-        },
-      });
-      return { code: 0, stdout, stderr };
-    } catch (err) {
-      const e = err as { code: number; stdout: string; stderr: string };
-      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-    }
-  }
+  const ccwatchEnv = (args: string[], cwd: string) => ccwatch(args, cwd, { AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoint });
 
   it('reads <stack>/<secretId> for every source; --stack with --secrets is refused', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ccwatch-run-stack-'));

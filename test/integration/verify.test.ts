@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -6,35 +5,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { VendorSimulator } from '#simulator/server';
 import { closeServer, listenLoopback } from '../../local/loopback';
-import { buildCli, CLI, ccwatch } from '../support/cli';
+import { buildCli, ccwatch, ccwatchWithInput, jsonLines, lines } from '../support/cli';
 import { SECRETS, testSources } from '../support/harness';
 import { population, startSim, TEST_CREDS, testClock } from '../support/sim';
 
 const MIN = 60_000;
-
-/** The built CLI with `input` on its stdin (not a terminal) and extra environment. */
-function ccwatchStdin(
-  args: string[],
-  input: string,
-  cwd: string,
-  env: Record<string, string> = {},
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn('node', [CLI, ...args], {
-      cwd,
-      env: { ...process.env, AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local', AWS_REGION: 'us-east-1', ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d));
-    child.stderr.on('data', (d: Buffer) => (stderr += d));
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(input);
-  });
-}
-
-const lines = (text: string) => text.trim().split('\n').filter(Boolean);
-const jsonLines = (text: string) => lines(text).map((l) => JSON.parse(l));
 
 // each test runs the CLI (a process) several times: slow on a loaded machine
 describe('ccwatch verify and secrets set, against the simulator over HTTP', { timeout: 90_000 }, () => {
@@ -182,7 +157,7 @@ describe('ccwatch verify and secrets set, against the simulator over HTTP', { ti
   it('secrets set from stdin: wrong credentials store nothing (exit 4); right ones go to ./.ccwatch/secrets.json (0600), which run then uses', async () => {
     const own = mkdtempSync(join(tmpdir(), 'ccwatch-secrets-'));
     const stored = join(own, '.ccwatch', 'secrets.json');
-    const wrong = await ccwatchStdin(
+    const wrong = await ccwatchWithInput(
       ['secrets', 'set', 'itnio-main', '--config', config],
       JSON.stringify({ apiKey: TEST_CREDS.itnio.apiKey, apiSecret: 'wrong-secret' }),
       own,
@@ -193,24 +168,24 @@ describe('ccwatch verify and secrets set, against the simulator over HTTP', { ti
     expect(wrong.stderr + wrong.stdout).not.toContain('wrong-secret');
     expect(existsSync(stored)).toBe(false);
 
-    const badInput = await ccwatchStdin(['secrets', 'set', 'itnio-main', '--config', config], 'apiKey=x\napiSecret=REPLACE_ME\n', own);
+    const badInput = await ccwatchWithInput(['secrets', 'set', 'itnio-main', '--config', config], 'apiKey=x\napiSecret=REPLACE_ME\n', own);
     expect(badInput.code).toBe(1);
     expect(badInput.stderr).toContain('apiSecret: still the placeholder REPLACE_ME');
-    const unknownField = await ccwatchStdin(['secrets', 'set', 'hw-main', '--config', config], '{"ak":"a","secret":"b"}', own);
+    const unknownField = await ccwatchWithInput(['secrets', 'set', 'hw-main', '--config', config], '{"ak":"a","secret":"b"}', own);
     expect(unknownField.code).toBe(1);
     expect(unknownField.stderr).toContain('unknown field(s) secret: a huawei secret has ak, sk');
 
     // JSON for one, key=value lines for the others
-    const itnio = await ccwatchStdin(['secrets', 'set', 'itnio-main', '--config', config], JSON.stringify(TEST_CREDS.itnio), own);
+    const itnio = await ccwatchWithInput(['secrets', 'set', 'itnio-main', '--config', config], JSON.stringify(TEST_CREDS.itnio), own);
     expect(itnio.code, itnio.stderr).toBe(0);
     expect(itnio.stdout).toContain('itnio-main: credentials verified and stored in .ccwatch/secrets.json as "test/itnio"');
-    const hw = await ccwatchStdin(
+    const hw = await ccwatchWithInput(
       ['secrets', 'set', 'hw-main', '--config', config],
       `# Huawei\nak = ${TEST_CREDS.huawei.ak}\nsk=${TEST_CREDS.huawei.sk}\n`,
       own,
     );
     expect(hw.code, hw.stderr).toBe(0);
-    const nx = await ccwatchStdin(
+    const nx = await ccwatchWithInput(
       ['secrets', 'set', 'nx-main', '--config', config],
       `accessKey=${TEST_CREDS.nxcloud.accessKey}\naccessSecret=${TEST_CREDS.nxcloud.accessSecret}\n`,
       own,
@@ -277,10 +252,10 @@ describe('ccwatch verify and secrets set, against the simulator over HTTP', { ti
       const own = mkdtempSync(join(tmpdir(), 'ccwatch-secrets-aws-'));
       const env = { AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoint };
       const set = (source: string, creds: unknown, ...flags: string[]) =>
-        ccwatchStdin(['secrets', 'set', source, '--config', config, '--aws', ...flags], JSON.stringify(creds), own, env);
+        ccwatchWithInput(['secrets', 'set', source, '--config', config, '--aws', ...flags], JSON.stringify(creds), own, env);
 
       // right after deploy: placeholders in the stack's secret, and verify says so
-      const before = await ccwatchStdin(['verify', '--config', config, '--stack', 'Ccwatch', '--json'], '', own, env);
+      const before = await ccwatchWithInput(['verify', '--config', config, '--stack', 'Ccwatch', '--json'], '', own, env);
       expect(jsonLines(before.stdout)[0]).toMatchObject({ source: 'itnio-main', ok: false, errorKind: 'not-configured' });
 
       const put = await set('itnio-main', TEST_CREDS.itnio, '--stack', 'Ccwatch');
@@ -311,7 +286,9 @@ describe('ccwatch verify and secrets set, against the simulator over HTTP', { ti
       expect(calls).toHaveLength(1);
       expect(existsSync(join(own, '.ccwatch'))).toBe(false);
 
-      const after = jsonLines((await ccwatchStdin(['verify', '--config', config, '--stack', 'Ccwatch', '--json'], '', own, env)).stdout);
+      const after = jsonLines(
+        (await ccwatchWithInput(['verify', '--config', config, '--stack', 'Ccwatch', '--json'], '', own, env)).stdout,
+      );
       expect(after.map((v) => [v.source, v.ok])).toEqual([
         ['itnio-main', true],
         ['hw-main', false],
