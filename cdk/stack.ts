@@ -12,7 +12,7 @@ import { ChatChannels } from './constructs/chat';
 import { CcwatchDashboard } from './constructs/dashboard';
 import { SourceNetwork } from './constructs/network';
 import { ScheduledFunction, SOURCE_STAGES_IN_FLIGHT } from './constructs/scheduled-function';
-import { existingSecret, grantReadSecrets } from './constructs/secret-refs';
+import { existingSecret, grantReadExisting, grantReadSecrets } from './constructs/secret-refs';
 import { SmsInbound } from './constructs/sms-inbound';
 import { StateTable } from './constructs/state-table';
 import { businessHoursSchedules } from './schedule';
@@ -49,14 +49,18 @@ export class CcwatchStack extends Stack {
     // so another stack in the region has its own, and the functions are told the stack's name (ENV.stack)
     const secrets = new Map<string, ISecret>();
     const secretNames: string[] = [];
+    // the operator's own secrets, maybe under a key of theirs (grantReadExisting)
+    const imported = new Set<ISecret>();
     for (const source of config.sources) {
       if (secrets.has(source.secretId)) continue;
       const secretName = stackSecretName(this.stackName, source.secretId);
       secretNames.push(secretName);
       let secret: ISecret;
       // an ARN names an existing secret (stackSecretName keeps it as it is)
-      if (source.secretId.startsWith('arn:') || props.importSecrets) secret = existingSecret(this, `Secret-${source.id}`, secretName);
-      else {
+      if (source.secretId.startsWith('arn:') || props.importSecrets) {
+        secret = existingSecret(this, `Secret-${source.id}`, secretName);
+        imported.add(secret);
+      } else {
         const [first, ...rest] = PLACEHOLDER_FIELDS[source.vendor];
         const created = new Secret(this, `Secret-${source.id}`, {
           secretName,
@@ -127,7 +131,10 @@ export class CcwatchStack extends Stack {
       // least privilege, granted where it is used: its table, its topics, its own sources' secrets
       table.grantReadWriteData(f.fn);
       for (const topic of [...channels.topics.values(), ...(chat?.topics.values() ?? [])]) topic.grantPublish(f.fn);
-      for (const s of new Set(sources.map((src) => secrets.get(src.secretId)!))) s.grantRead(f.fn);
+      for (const s of new Set(sources.map((src) => secrets.get(src.secretId)!))) {
+        if (imported.has(s)) grantReadExisting(s, f.fn);
+        else s.grantRead(f.fn);
+      }
       // and their private CA bundles (tls.caSecretId): the operator's own secrets, only read here
       grantReadSecrets(
         f,

@@ -36,6 +36,28 @@ describe('private CA bundles (tls.caSecretId)', () => {
     expect(tasks).not.toContain('huawei-ca');
   });
 
+  it('lets them decrypt a bundle under a key of the operator, only through Secrets Manager and only that bundle', () => {
+    const [, policy] = Object.entries(json.Resources as Record<string, any>).find(
+      ([id, r]) => r.Type === 'AWS::IAM::Policy' && id.startsWith('PreviewTasks') && id.includes('ServiceRole'),
+    )!;
+    // any key (unknown at synth), not the topics' key the stack made
+    const decrypt = (policy.Properties.PolicyDocument.Statement as any[]).filter((st) => JSON.stringify(st.Resource).includes(':kms:*:*:key/*'));
+    expect(decrypt.map((st) => st.Action)).toEqual(['kms:Decrypt']);
+    // the ITNIO bundle only: the tasks function reads no Huawei source, and its own credentials use the default key
+    expect(decrypt.map((st) => st.Condition)).toEqual([
+      { StringLike: { 'kms:ViaService': 'secretsmanager.*.amazonaws.com', 'kms:EncryptionContext:SecretARN': CA_ARN } },
+    ]);
+    const agent = Object.entries(json.Resources as Record<string, any>).find(
+      ([id, r]) => r.Type === 'AWS::IAM::Policy' && id.startsWith('AgentStatus') && id.includes('ServiceRole'),
+    )![1];
+    const agentDecrypt = (agent.Properties.PolicyDocument.Statement as any[]).filter((st) => st.Action === 'kms:Decrypt');
+    // a bundle named without its ARN is matched with the six characters Secrets Manager appends
+    expect(agentDecrypt.map((st) => JSON.stringify(st.Condition))).toEqual([
+      expect.stringContaining(CA_ARN),
+      expect.stringContaining(':secret:ccwatch/huawei-ca-??????'),
+    ]);
+  });
+
   it('creates no secret for a bundle (the operator makes it) and keeps the deploy free of open cdk-nag findings', () => {
     const names = Object.values(t.findResources('AWS::SecretsManager::Secret')).map((s: any) => s.Properties.Name);
     // the credential secrets of the three sources only
