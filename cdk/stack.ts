@@ -160,6 +160,7 @@ export class CcwatchStack extends Stack {
         table,
         originationNumber: config.sms.twoWay.originationNumber,
         runtimeJson: props.runtimeJson,
+        alarmTopics,
       });
 
     new CcwatchDashboard(this, 'Dashboard', {

@@ -4,6 +4,7 @@ import { type Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { ApplicationLogLevel, Architecture, LoggingFormat, Runtime, SystemLogLevel } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { FunctionId } from '#shared/contracts/names';
 import { BUNDLING, FUNCTION_MEMORY_MB, RUNTIME_NODE_OPTIONS } from '../bundling';
@@ -23,6 +24,8 @@ export interface CcwatchFunctionProps {
   memorySize?: number;
   /** esbuild defines (the inlined config). */
   define?: Record<string, string>;
+  /** Where asynchronous invocations Lambda gave up on go. */
+  deadLetterQueue?: IQueue;
 }
 
 /**
@@ -44,6 +47,7 @@ export class CcwatchFunction extends Construct {
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? FUNCTION_MEMORY_MB,
       timeout: props.timeout,
+      ...(props.deadLetterQueue ? { deadLetterQueue: props.deadLetterQueue } : {}),
       ...(props.reservedConcurrency !== undefined ? { reservedConcurrentExecutions: props.reservedConcurrency } : {}),
       ...(props.placement
         ? { vpc: props.placement.vpc, vpcSubnets: { subnets: props.placement.subnets }, securityGroups: props.placement.securityGroups }

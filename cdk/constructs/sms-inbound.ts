@@ -1,10 +1,13 @@
 import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { type Alarm, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { Topic } from 'aws-cdk-lib/aws-sns';
+import { type ITopic, Topic } from 'aws-cdk-lib/aws-sns';
 import { LambdaSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV, FN } from '#shared/contracts/names';
 import { configDefine } from '../bundling';
@@ -19,6 +22,8 @@ export interface SmsInboundProps {
   /** config.sms.twoWay.originationNumber: the number alerts come from and replies go to. */
   originationNumber: string;
   runtimeJson: string;
+  /** The critical channel's topics: a reply that could not be handled pages them. */
+  alarmTopics: readonly ITopic[];
 }
 
 /**
@@ -32,6 +37,9 @@ export class SmsInbound extends Construct {
   readonly topic: Topic;
   readonly key: Key;
   readonly fn: NodejsFunction;
+  /** Replies Lambda gave up on (after its two retries): the message and the error, for 14 days. */
+  readonly dlq: Queue;
+  readonly alarms: Alarm[] = [];
 
   constructor(scope: Construct, id: string, props: SmsInboundProps) {
     super(scope, id);
@@ -68,6 +76,12 @@ export class SmsInbound extends Construct {
       }),
     );
 
+    this.dlq = new Queue(this, 'DeadLetters', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.dlq).acknowledge({ id: 'AwsSolutions-SQS3', reason: 'This queue is the dead-letter queue of the sms-reply function.' });
     const { fn } = new CcwatchFunction(this, 'Fn', {
       name: FN.smsReply,
       environment: { [ENV.table]: props.table.tableName },
@@ -75,8 +89,29 @@ export class SmsInbound extends Construct {
       memorySize: 256,
       // the channels' SMS lists (who may reply), their filters, the sources' timezones, the two-way number
       define: configDefine(props.runtimeJson),
+      deadLetterQueue: this.dlq,
     });
     this.fn = fn;
+    // a reply that fails is an on-call person's ack that did not land: page, as for the scheduled functions
+    const fiveMin = Duration.minutes(5);
+    const alarms = [
+      fn.metricErrors({ period: fiveMin }).createAlarm(this, 'Errors', {
+        alarmDescription: 'ccwatch sms-reply: handling an SMS reply failed (Lambda retries it twice)',
+        threshold: 1,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+      this.dlq.metricApproximateNumberOfMessagesVisible({ period: fiveMin }).createAlarm(this, 'DeadLetterMessages', {
+        alarmDescription: 'ccwatch sms-reply: SMS replies were given up on (dead-letter queue): their acks or snoozes did not land',
+        threshold: 1,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+    ];
+    for (const alarm of alarms) {
+      for (const t of props.alarmTopics) alarm.addAlarmAction(new SnsAction(t));
+      this.alarms.push(alarm);
+    }
     this.topic.addSubscription(new LambdaSubscription(fn));
 
     // the alert-episode partition and the notified history, nothing else of the table

@@ -66,7 +66,18 @@ describe('two-way SMS in the stack (sms.twoWay set)', () => {
     expect(JSON.stringify(fn.Environment)).not.toContain('+86');
   });
 
-  it('grants DynamoDB on the alert-episode partition and the notified history only, and SMS publish', () => {
+  it('keeps a reply Lambda gave up on in a dead-letter queue, and pages the critical channel when one fails', () => {
+    const fn = json.Resources[fnId].Properties;
+    const queueId = fn.DeadLetterConfig.TargetArn['Fn::GetAtt'][0];
+    expect(json.Resources[queueId].Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 86400 });
+    const alarms = ofType(json, 'AWS::CloudWatch::Alarm').filter(([, a]) => /sms-reply/.test(a.Properties.AlarmDescription));
+    const watched = alarms.map(([, a]) => JSON.stringify(a.Properties.Dimensions));
+    expect(watched).toEqual(expect.arrayContaining([expect.stringContaining(fnId), expect.stringContaining(queueId)]));
+    const critical = ofType(json, 'AWS::SNS::Topic').find(([, t]) => String(t.Properties.TopicName).endsWith('-oncall'))![0];
+    for (const [, a] of alarms) expect(a.Properties.AlarmActions).toContainEqual({ Ref: critical });
+  });
+
+  it('grants DynamoDB on the alert-episode partition and the notified history only, SMS publish and its dead-letter queue', () => {
     const role = fnRole(json, fnId);
     const statements = ofType(json, 'AWS::IAM::Policy')
       .filter(([, p]) => JSON.stringify(p.Properties.Roles).includes(role))
@@ -80,9 +91,9 @@ describe('two-way SMS in the stack (sms.twoWay set)', () => {
     expect(ddb).toHaveLength(2);
     const sns = statements.filter((st) => [st.Action].flat().some((a: string) => a.startsWith('sns:')));
     expect(sns).toEqual([{ Action: 'sns:Publish', Effect: 'Allow', Resource: '*' }]);
-    // nothing else: no secrets, no KMS, no topic grants
+    // nothing else but its dead-letter queue: no secrets, no KMS, no topic grants
     const other = statements.filter((st) => !ddb.includes(st) && !sns.includes(st));
-    expect(other).toEqual([]);
+    expect(other).toEqual([{ Action: 'sqs:SendMessage', Effect: 'Allow', Resource: { 'Fn::GetAtt': [expect.stringMatching(/DeadLetters/), 'Arn'] } }]);
   });
 
   it('outputs the inbound topic ARN and the command that points the number at it', () => {
