@@ -37,5 +37,6 @@ export function grantReadExisting(secret: ISecret, grantee: IGrantable): void {
 
 /** Read on each of these existing secrets (the operator's own: CA bundles, on-call keys, webhook secrets), nothing broader. */
 export function grantReadSecrets(scope: Construct, idPrefix: string, secretIds: Iterable<string>, grantee: IGrantable): void {
-  for (const [i, nameOrArn] of [...new Set(secretIds)].entries()) grantReadExisting(existingSecret(scope, `${idPrefix}${i}`, nameOrArn), grantee);
+  for (const [i, nameOrArn] of [...new Set(secretIds)].entries())
+    grantReadExisting(existingSecret(scope, `${idPrefix}${i}`, nameOrArn), grantee);
 }

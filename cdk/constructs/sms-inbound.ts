@@ -81,7 +81,10 @@ export class SmsInbound extends Construct {
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
-    Validations.of(this.dlq).acknowledge({ id: 'AwsSolutions-SQS3', reason: 'This queue is the dead-letter queue of the sms-reply function.' });
+    Validations.of(this.dlq).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is the dead-letter queue of the sms-reply function.',
+    });
     const { fn } = new CcwatchFunction(this, 'Fn', {
       name: FN.smsReply,
       environment: { [ENV.table]: props.table.tableName },

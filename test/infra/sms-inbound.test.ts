@@ -93,7 +93,9 @@ describe('two-way SMS in the stack (sms.twoWay set)', () => {
     expect(sns).toEqual([{ Action: 'sns:Publish', Effect: 'Allow', Resource: '*' }]);
     // nothing else but its dead-letter queue: no secrets, no KMS, no topic grants
     const other = statements.filter((st) => !ddb.includes(st) && !sns.includes(st));
-    expect(other).toEqual([{ Action: 'sqs:SendMessage', Effect: 'Allow', Resource: { 'Fn::GetAtt': [expect.stringMatching(/DeadLetters/), 'Arn'] } }]);
+    expect(other).toEqual([
+      { Action: 'sqs:SendMessage', Effect: 'Allow', Resource: { 'Fn::GetAtt': [expect.stringMatching(/DeadLetters/), 'Arn'] } },
+    ]);
   });
 
   it('outputs the inbound topic ARN and the command that points the number at it', () => {

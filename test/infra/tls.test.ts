@@ -41,7 +41,9 @@ describe('private CA bundles (tls.caSecretId)', () => {
       ([id, r]) => r.Type === 'AWS::IAM::Policy' && id.startsWith('PreviewTasks') && id.includes('ServiceRole'),
     )!;
     // any key (unknown at synth), not the topics' key the stack made
-    const decrypt = (policy.Properties.PolicyDocument.Statement as any[]).filter((st) => JSON.stringify(st.Resource).includes(':kms:*:*:key/*'));
+    const decrypt = (policy.Properties.PolicyDocument.Statement as any[]).filter((st) =>
+      JSON.stringify(st.Resource).includes(':kms:*:*:key/*'),
+    );
     expect(decrypt.map((st) => st.Action)).toEqual(['kms:Decrypt']);
     // the ITNIO bundle only: the tasks function reads no Huawei source, and its own credentials use the default key
     expect(decrypt.map((st) => st.Condition)).toEqual([
