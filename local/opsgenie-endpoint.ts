@@ -4,9 +4,9 @@ import { closeServer, listenLoopback } from './loopback';
 
 /** One Alert API request as Opsgenie received it. */
 export interface ReceivedOpsgenieRequest {
-  /** create, acknowledge or close. */
-  action: 'create' | 'acknowledge' | 'close';
-  /** The alias (acknowledge, close: from the path; create: from the body). */
+  /** create, acknowledge, close or priority (an update of the alert's priority). */
+  action: 'create' | 'acknowledge' | 'close' | 'priority';
+  /** The alias (acknowledge, close, priority: from the path; create: from the body). */
   alias: string | undefined;
   path: string;
   query: Record<string, string>;
@@ -56,14 +56,16 @@ export function invalidAlertErrors(b: Record<string, unknown>): Record<string, s
 
 /**
  * A loopback stand-in for the Opsgenie Alert API: create (`POST /v2/alerts`), acknowledge and
- * close (`POST /v2/alerts/{id}/acknowledge|close?identifierType=alias`). Checks the
+ * close (`POST /v2/alerts/{id}/acknowledge|close?identifierType=alias`), priority updates
+ * (`PUT /v2/alerts/{id}/priority?identifierType=alias`). Checks the
  * `GenieKey` header (401), refuses what the real API would (422), records the rest and answers
  * 202 "Request will be processed". Faults can be queued for the next requests.
  */
 export class OpsgenieEndpoint {
   readonly received: ReceivedOpsgenieRequest[] = [];
   requests = 0;
-  private faults: OpsgenieFault[] = [];
+  /** Per coming request, in order: a fault, or undefined to answer it normally. */
+  private faults: (OpsgenieFault | undefined)[] = [];
   private server?: Server;
   url = '';
 
@@ -71,6 +73,11 @@ export class OpsgenieEndpoint {
 
   failNext(n: number, fault: OpsgenieFault = { status: 500 }): void {
     for (let i = 0; i < n; i++) this.faults.push(fault);
+  }
+
+  /** Answers the next n requests (after the faults already queued) normally. */
+  passNext(n: number): void {
+    for (let i = 0; i < n; i++) this.faults.push(undefined);
   }
 
   clear(): void {
@@ -106,15 +113,18 @@ export class OpsgenieEndpoint {
       }
       let action: ReceivedOpsgenieRequest['action'];
       let alias: string | undefined;
-      const m = /^\/v2\/alerts\/([^/]+)\/(acknowledge|close)$/.exec(url.pathname);
+      const m = /^\/v2\/alerts\/([^/]+)\/(acknowledge|close|priority)$/.exec(url.pathname);
       if (req.method === 'POST' && url.pathname === '/v2/alerts') {
         action = 'create';
         alias = typeof body.alias === 'string' ? body.alias : undefined;
         const errors = invalidAlertErrors(body);
         if (Object.keys(errors).length) return send(422, { message: 'Request body is not processable', errors });
-      } else if (req.method === 'POST' && m) {
+      } else if (m && req.method === (m[2] === 'priority' ? 'PUT' : 'POST')) {
         if (query.identifierType !== 'alias') return send(400, { message: 'identifierType must be alias here' });
-        action = m[2] as 'acknowledge' | 'close';
+        // the priority update takes the priority alone
+        if (m[2] === 'priority' && (!PRIORITIES.includes(String(body.priority)) || Object.keys(body).length !== 1))
+          return send(422, { message: 'Request body is not processable', errors: { priority: 'must be one of P1..P5, alone' } });
+        action = m[2] as 'acknowledge' | 'close' | 'priority';
         alias = decodeURIComponent(m[1]!);
         const errors = invalidAlertErrors({ message: 'x', ...body });
         if (Object.keys(errors).length) return send(422, { message: 'Request body is not processable', errors });

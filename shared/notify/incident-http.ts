@@ -50,6 +50,8 @@ export interface IncidentRequest {
   /** The API's base URL (its path, if any, is kept in front of `path`). */
   base: string;
   path: string;
+  /** POST unless said. */
+  method?: 'POST' | 'PUT';
   headers: Record<string, string>;
   /** JSON, sent as it is. */
   body: string;
@@ -152,7 +154,7 @@ export class IncidentHttp {
     const both = signal ? AbortSignal.any([signal, deadline]) : deadline;
     const work = (async () => {
       const res = await pool.request({
-        method: 'POST',
+        method: req.method ?? 'POST',
         path,
         headers: { 'content-type': 'application/json', accept: 'application/json', ...req.headers },
         body: req.body,

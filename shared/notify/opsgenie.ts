@@ -11,6 +11,7 @@ import {
   IncidentHttp,
   type IncidentPublisherDeps,
   type IncidentRequest,
+  type IncidentResult,
   loadKeyText,
   summaryOf,
 } from './incident-http';
@@ -51,16 +52,30 @@ function cappedDetails(details: Record<string, string>): Record<string, string> 
 
 const tag = (s: string) => cleanVendorText(s, OG_LIMITS.tag).replace(/\s+/g, '_');
 
+type OpsgenieRequest = Pick<IncidentRequest, 'path' | 'body' | 'method'>;
+
 /**
- * The Alert API request for one notice: create (fired, repeated, escalated: Opsgenie
- * deduplicates by alias, the episode id, so a repeat adds to the open alert's count),
- * acknowledge, or close, each by alias.
+ * The Alert API requests for one notice, sent in order: create (fired, repeated, escalated:
+ * Opsgenie deduplicates by alias, the episode id, so a repeat adds to the open alert's count),
+ * acknowledge, or close, each by alias. A create that Opsgenie deduplicates keeps the alert's first
+ * priority, so an escalation also sets the priority: an alert raised P3 that escalates to critical
+ * becomes P1 there too.
  */
-export function opsgenieRequest(
-  n: Notice,
-  digest: Pick<Digest, 'ackLink' | 'pageUrl' | 'channel'>,
-): Pick<IncidentRequest, 'path' | 'body'> {
+export function opsgenieRequests(n: Notice, digest: Pick<Digest, 'ackLink' | 'pageUrl' | 'channel'>): OpsgenieRequest[] {
   const alias = encodeURIComponent(n.episodeId);
+  const create = opsgenieCreateOrAct(n, digest, alias);
+  if (n.status !== 'escalated') return [create];
+  return [
+    create,
+    {
+      method: 'PUT',
+      path: `/v2/alerts/${alias}/priority?identifierType=alias`,
+      body: JSON.stringify({ priority: OG_PRIORITY[n.severity] }),
+    },
+  ];
+}
+
+function opsgenieCreateOrAct(n: Notice, digest: Pick<Digest, 'ackLink' | 'pageUrl' | 'channel'>, alias: string): OpsgenieRequest {
   if (n.status === 'acknowledged') {
     const by = n.ackedBy ? cleanVendorText(n.ackedBy, 60) : 'someone';
     return {
@@ -125,7 +140,15 @@ export class OpsgeniePublisher implements Publisher {
     const key = await loadKeyText(this.deps.loadSecret, target.apiKeySecretId, `the Opsgenie API key of channel "${digest.channel.id}"`);
     const base = opsgenieBase(target);
     const headers = { authorization: `GenieKey ${key}` };
-    const results = await this.http.each(digest.notices, (n) => this.http.post({ base, headers, ...opsgenieRequest(n, digest) }, signal));
+    const results = await this.http.each(digest.notices, async (n) => {
+      // in order, and a step counts as delivered only when all of its requests were
+      let result: IncidentResult | undefined;
+      for (const req of opsgenieRequests(n, digest)) {
+        result = await this.http.post({ base, headers, ...req }, signal);
+        if (!result.ok) break;
+      }
+      return result!;
+    });
     return { failed: failedSteps(this.deps.log, 'Opsgenie', digest, results) };
   }
 

@@ -96,6 +96,34 @@ describe('Opsgenie delivery (Alert API)', () => {
     expect((close.body as { note: string }).note).toMatch(/^Resolved in ccwatch: RESOLVED: Alice Chen/);
   });
 
+  it('an escalation raises the priority of the alert Opsgenie already has (a deduplicated create keeps its first)', async () => {
+    const escalated = agentNotice({
+      episodeId: 'P3RTQ9',
+      status: 'escalated',
+      severity: 'critical',
+      step: 2,
+      why: 'not acknowledged after 10m',
+    });
+    expect(await publisher.publish(digest([agentNotice({ status: 'repeat', severity: 'warning', step: 2 }), escalated]))).toEqual({
+      failed: [],
+    });
+    const forP3 = og.received.filter((x) => x.alias === 'P3RTQ9');
+    expect(forP3.map((x) => x.action)).toEqual(['create', 'priority']);
+    expect(forP3[1]!.body).toEqual({ priority: 'P1' });
+    expect(forP3[1]!.query).toEqual({ identifierType: 'alias' });
+    // a repeat changes nothing about the priority
+    expect(og.received.filter((x) => x.alias === 'K7M2QX').map((x) => x.action)).toEqual(['create']);
+  });
+
+  it('an escalation whose priority update fails is owed again as a whole', async () => {
+    const escalated = agentNotice({ status: 'escalated', step: 2, why: 'not acknowledged after 10m' });
+    // the create goes through; the priority update meets a persistent 503
+    og.passNext(1);
+    og.failNext(3, { status: 503 });
+    expect(await publisher.publish(digest([escalated]))).toEqual({ failed: ['K7M2QX#2'] });
+    expect(og.received.map((x) => x.action)).toEqual(['create']);
+  });
+
   it('retries 429 and 500; the alert goes out', async () => {
     og.failNext(1, { status: 429, retryAfter: 0 });
     og.failNext(1, { status: 503 });
