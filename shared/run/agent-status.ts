@@ -4,6 +4,7 @@ import type { Config } from '#shared/config/schema';
 import { FN } from '#shared/contracts/names';
 import type { AgentSnapshot, Episode } from '#shared/model/items';
 import { relaysAcks } from '#shared/notify/targets';
+import { SourceError } from '#shared/vendors/errors';
 import type { SourceConfig } from '#shared/vendors/index';
 import { runFunctionTick, type SourcePass } from './tick';
 import { type Budget, budgetFor, type CoreDeps, type RunReport } from './types';
@@ -41,6 +42,15 @@ export function agentPass(source: SourceConfig, config: Config, now: number, dep
     plan: async (state, signal, unobservedMs, silences) => {
       const reader = await deps.readers.get(source);
       const { agents: observed, unreported } = await reader.readAgents(now, signal, only);
+      // "success" with an empty roster, where the last read had agents, is a vendor in trouble, not
+      // everyone deleted at once: taken as absent, every agent would go offline and its alert resolve
+      if (observed.length === 0 && unreported.length === 0 && state.items.length > 0) {
+        throw new SourceError(
+          key,
+          'incomplete',
+          `the vendor answered with no agents at all, where the last complete read had ${state.items.length}`,
+        );
+      }
       const base = {
         now,
         source: source.id,

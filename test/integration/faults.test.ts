@@ -44,6 +44,11 @@ describe('vendor faults: the source fails cleanly, state is kept, the others pro
       /schema error: seat\/query page 1 data: records\[0\]\.status/,
     ],
     ['a missing middle page', { kind: 'mutate', match: (b) => b.current === 1, fn: (j: any) => (j.data.total = 150) }, /incomplete error/],
+    [
+      'an empty roster answered as success',
+      { kind: 'mutate', fn: (j: any) => Object.assign(j.data, { records: [], total: 0, pages: 0 }) },
+      /incomplete error: the vendor answered with no agents at all, where the last complete read had \d+/,
+    ],
     ['auth failure', { kind: 'vendorCode', code: -1 }, /auth error \(vendor code -1\)/],
     ['clock skew', { kind: 'vendorCode', code: -16 }, /clock error \(vendor code -16\)/],
   ];
