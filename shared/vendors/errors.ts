@@ -3,7 +3,7 @@
  * - auth: credentials rejected (check key/secret) — never retried
  * - config: the request can never succeed as configured (IP allow-list, ids, permissions) — never retried
  * - clock: the vendor says our timestamp is out of its window — one retry with a fresh timestamp
- * - transient: 5xx, resets, timeouts, vendor "system error" codes — retried with backoff
+ * - transient: 5xx, 408, 429, resets, timeouts, vendor "system error" codes — retried with backoff
  * - request: the vendor refused a parameter — never retried
  * - schema: the response does not have the documented shape — never retried
  * - incomplete: pages or totals disagree, so the answer cannot be trusted as complete

@@ -37,6 +37,11 @@ export const HttpSettingsSchema = z
     retries: z.number().int().min(0).max(5).default(2),
     backoffBaseMs: z.number().int().min(0).default(200),
     backoffMaxMs: z.number().int().min(0).default(3_000),
+    /**
+     * Longest Retry-After (on 429, 408 or 5xx) waited out before a retry; a longer one fails the
+     * read at once (transient), rather than sleeping into the run's deadline.
+     */
+    retryAfterMaxMs: z.number().int().min(0).max(60_000).default(5_000),
     /** Requests in flight at once against this source (large NXCloud tenants need many: one request per agent). */
     concurrency: z.number().int().min(1).max(128).default(4),
   })
@@ -76,6 +81,26 @@ export function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<
 /** Full-jitter exponential backoff (AWS Architecture Blog, "Exponential Backoff And Jitter"). */
 export function backoffDelay(attempt: number, baseMs: number, maxMs: number, random: () => number = Math.random): number {
   return Math.floor(random() * Math.min(maxMs, baseMs * 2 ** attempt));
+}
+
+/** Retry-After as milliseconds (delay-seconds or an HTTP date); undefined when absent or unreadable. */
+export function retryAfterMs(value: string | string[] | undefined, now = Date.now()): number | undefined {
+  const v = Array.isArray(value) ? value[0] : value;
+  if (!v) return undefined;
+  if (/^\s*\d+\s*$/.test(v)) return Number(v) * 1000;
+  const at = Date.parse(v);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+/** A transient HTTP answer (5xx, 408, 429), with the vendor's Retry-After when it sent one. */
+class TransientStatusError extends SourceError {
+  constructor(
+    source: string,
+    readonly detail: string,
+    readonly retryAfterMs: number | undefined,
+  ) {
+    super(source, 'transient', detail);
+  }
 }
 
 function networkError(source: string, err: unknown, origin: string, privateCa: boolean): SourceError {
@@ -129,10 +154,11 @@ export class VendorHttp {
 
   /**
    * Each attempt must end within `deadlineMs` (a transient failure, retried). When `signal` aborts,
-   * the read stops at once, in flight or in a backoff sleep, with a 'deadline' error.
+   * the read stops at once, in flight or in a backoff sleep, with a 'deadline' error. Every vendor
+   * call is a read (a query, even when POSTed), so retrying one is safe.
    */
   async send<T>(build: () => OutgoingRequest, interpret: (res: RawResponse) => T, signal?: AbortSignal): Promise<T> {
-    const { retries, backoffBaseMs, backoffMaxMs } = this.settings;
+    const { retries, backoffBaseMs, backoffMaxMs, retryAfterMaxMs } = this.settings;
     let clockRetried = false;
     for (let attempt = 0; ; attempt++) {
       const req = build();
@@ -146,8 +172,15 @@ export class VendorHttp {
         if (clockRetry) clockRetried = true;
         if (!(clockRetry || (err.retryable && attempt < retries))) throw err;
         if (!clockRetry) {
+          const after = err instanceof TransientStatusError ? (err.retryAfterMs ?? 0) : 0;
+          // told to come back later than a retry may wait: give up now, not at the run's deadline
+          if (err instanceof TransientStatusError && after > retryAfterMaxMs) {
+            const detail = `${err.detail} with Retry-After ${after} ms, over http.retryAfterMaxMs (${retryAfterMaxMs}): not retried`;
+            throw new SourceError(this.source, 'transient', detail, undefined, { cause: err });
+          }
           try {
-            await delay(backoffDelay(attempt, backoffBaseMs, backoffMaxMs), undefined, { signal });
+            // never sooner than asked; the jitter on top keeps concurrent requests from returning together
+            await delay(after + backoffDelay(attempt, backoffBaseMs, backoffMaxMs), undefined, { signal });
           } catch {
             // rejects only when the signal aborts
             throw abortedError(this.source, req.path, signal as AbortSignal);
@@ -164,6 +197,7 @@ export class VendorHttp {
     const both = signal ? AbortSignal.any([signal, deadline]) : deadline;
     let status: number;
     let text: string;
+    let retryAfter: string | string[] | undefined;
     try {
       const read = async () => {
         const res = await this.pool.request({
@@ -175,9 +209,9 @@ export class VendorHttp {
           bodyTimeout: timeoutMs,
           signal: both,
         });
-        return { status: res.statusCode, text: await this.readBody(res, req.path) };
+        return { status: res.statusCode, text: await this.readBody(res, req.path), retryAfter: res.headers['retry-after'] };
       };
-      ({ status, text } = await untilAborted(read(), both));
+      ({ status, text, retryAfter } = await untilAborted(read(), both));
     } catch (err) {
       if (err instanceof SourceError) throw err;
       if (signal?.aborted) throw abortedError(this.source, req.path, signal);
@@ -192,7 +226,9 @@ export class VendorHttp {
       }
       throw networkError(this.source, err, this.origin, this.privateCa);
     }
-    if (status >= 500) throw new SourceError(this.source, 'transient', `HTTP ${status} from ${req.path}`);
+    // 408 and 429 are retried like 5xx: a gateway's timeout or throttle (no vendor publishes a rate limit)
+    if (status >= 500 || status === 408 || status === 429)
+      throw new TransientStatusError(this.source, `HTTP ${status} from ${req.path}`, retryAfterMs(retryAfter));
     if (status === 401 || status === 403) throw new SourceError(this.source, 'auth', `HTTP ${status} from ${req.path}`);
     if (status >= 400)
       throw new SourceError(this.source, 'request', `HTTP ${status} from ${req.path}: ${cleanVendorText(text.slice(0, 400), 200)}`);
