@@ -41,6 +41,7 @@ export function itnioSign(apiKey: string, apiSecret: string, timestamp: string):
     .digest('hex');
 }
 
+/** [C] `size` is 1..100: the page size asked for, and the most a page may carry whatever the answer says. */
 export const ITNIO_PAGE_MAX = 100;
 
 // ---- response schemas (unknown fields, passwords included, are dropped by z.object) ----------
@@ -100,7 +101,11 @@ const PreviewTaskPage = PageData(PreviewTaskRecord);
 
 // ---- vendor codes ----------------------------------------------------------------------------
 
-/** [C] ITNIO envelope status codes -> what the operator must do. */
+/**
+ * [C] ITNIO envelope status codes (seeds 000 and 002) -> what the operator must do. Only a parameter
+ * code is `request`: preview-tasks reads a `request` error on a task as "the vendor rejects this task
+ * id" (a config alert), so a cap or a server fault must never be one.
+ */
 export function itnioError(source: string, status: string, reason: string | null | undefined, what: string): SourceError {
   const said = `${what}: vendor said "${reason ?? ''}"`;
   switch (status) {
@@ -112,15 +117,18 @@ export function itnioError(source: string, status: string, reason: string | null
       return new SourceError(source, 'auth', `${said}; the user account is locked`, status);
     case '-16':
       return new SourceError(source, 'clock', `${said}; timestamp expired`, status);
-    case '-18':
+    case '-18': // "Port program unusual": the vendor's own fault
       return new SourceError(source, 'transient', `${said}; vendor system error`, status);
-    case '-20':
-    case '-22':
-    case '-23':
-    case '-35':
+    case '-23': // "Data caps": a usage cap that lifts with time, not a fault in the request
+      return new SourceError(source, 'transient', `${said}; vendor data cap reached, read again later`, status);
+    case '-22': // "Parameter exception"
       return new SourceError(source, 'request', `${said}; parameter rejected`, status);
+    case '-35': // the query window is over 32 days
+      return new SourceError(source, 'request', `${said}; query window over 32 days`, status);
     default:
-      return new SourceError(source, 'request', `${said}; unknown status`, status);
+      // -20 "Data existing" answers a create, never a read; an undocumented code may mean anything.
+      // Neither says our parameters are wrong: outside the contract, the source counts as down.
+      return new SourceError(source, 'schema', `${said}; status ${status} is not a documented answer to a read`, status);
   }
 }
 
@@ -233,6 +241,7 @@ export class ItnioClient implements AgentReader {
       source: this.source,
       what: 'seat/query',
       pageSize: ITNIO_PAGE_MAX,
+      maxPageSize: ITNIO_PAGE_MAX,
       concurrency: this.cfg.http.concurrency,
       maxPages: this.cfg.http.maxPages,
       signal,
@@ -245,7 +254,7 @@ export class ItnioClient implements AgentReader {
           `seat/query page ${current}`,
           signal,
         );
-        return { items: data.records, total: data.total };
+        return { items: data.records, total: data.total, size: data.size, pages: data.pages };
       },
     });
     const agents: NormalizedAgent[] = records
@@ -308,6 +317,7 @@ export class ItnioClient implements AgentReader {
       source: this.source,
       what: 'preview/query',
       pageSize: ITNIO_PAGE_MAX,
+      maxPageSize: ITNIO_PAGE_MAX,
       concurrency: this.cfg.http.concurrency,
       maxPages: this.cfg.http.maxPages,
       signal,
@@ -320,7 +330,7 @@ export class ItnioClient implements AgentReader {
           `preview/query page ${current}`,
           signal,
         );
-        return { items: data.records, total: data.total };
+        return { items: data.records, total: data.total, size: data.size, pages: data.pages };
       },
     });
   }
