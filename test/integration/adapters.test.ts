@@ -103,15 +103,22 @@ describe('ITNIO seat query', () => {
   it.each([
     ['-2', 'config'],
     ['-13', 'auth'],
-    ['-20', 'request'],
+    // "Data existing" answers a create, never a read: the answer is off-contract, not our parameters
+    ['-20', 'schema'],
     ['-22', 'request'],
-    ['-23', 'request'],
     ['-35', 'request'],
   ])('maps vendor status %s to a %s error without retrying', async (code, kind) => {
     sim.addFault({ path: '/v3/cc/seat/query', kind: 'vendorCode', code });
     const err = await sourceError(itnio().readAgents(t0));
     expect([err.kind, err.vendorCode]).toEqual([kind, code]);
     expect(sim.requests('/v3/cc/seat/query')).toHaveLength(1);
+  });
+
+  it('takes -23 (data caps) as transient: retried, then left to the next run, never a config error', async () => {
+    sim.addFault({ path: '/v3/cc/seat/query', kind: 'vendorCode', code: '-23' });
+    const err = await sourceError(itnio().readAgents(t0));
+    expect([err.kind, err.vendorCode]).toEqual(['transient', '-23']);
+    expect(sim.requests('/v3/cc/seat/query').length).toBeGreaterThan(1);
   });
 
   it('retries -18 and 5xx with backoff, then succeeds', async () => {
