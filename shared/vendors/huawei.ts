@@ -153,14 +153,22 @@ const StatusRecords = {
 
 const RestReason = z.object({ restReasonId: LooseInt, restReason: VendorText(TEXT_MAX.reason) });
 
+/** Rest-reason names are kept this long once read. */
 const REST_REASON_TTL_MS = 60 * 60 * 1000;
+/**
+ * The names lookup's whole limit, attempts and backoff included (at most http.deadlineMs): the
+ * names are optional, so they may cost the read this much time and no more.
+ */
+const REST_REASON_LOOKUP_MS = 5_000;
+/** After a failed lookup, runs go on with codes (or the names last read) this long before asking again. */
+const REST_REASON_RETRY_MS = 10 * 60 * 1000;
 
 export class HuaweiClient implements AgentReader {
   readonly source: string;
   private readonly http: VendorHttp;
   private readonly host: string;
   private readonly groupsOf = new Map<number, string[]>();
-  private restReasons?: { at: number; names: Map<number, string> };
+  private restReasons?: { until: number; names: Map<number, string> };
 
   constructor(
     private readonly cfg: HuaweiSource,
@@ -253,10 +261,15 @@ export class HuaweiClient implements AgentReader {
     return this.request('POST', HUAWEI_STATUS_PATH, body, what, (json) => this.statusRecords(what, json), signal);
   }
 
-  /** Rest-reason names, cached for an hour; a failure here only costs the names, never the read. */
+  /**
+   * Rest-reason names, cached for an hour. Never rejects: a lookup that fails or outlasts its own
+   * short limit costs only the names (reasons show as codes; rules match codes), and is not tried
+   * again for a while, so a broken endpoint does not slow every run.
+   */
   private async reasonNames(now: number, signal?: AbortSignal): Promise<Map<number, string>> {
-    if (this.restReasons && now - this.restReasons.at < REST_REASON_TTL_MS) return this.restReasons.names;
+    if (this.restReasons && now < this.restReasons.until) return this.restReasons.names;
     const what = 'restreasons';
+    const limit = AbortSignal.timeout(Math.min(this.cfg.http.deadlineMs, REST_REASON_LOOKUP_MS));
     try {
       const names = await this.request(
         'GET',
@@ -270,15 +283,14 @@ export class HuaweiClient implements AgentReader {
               (json as { resultDatas?: unknown } | null)?.resultDatas);
           return parseResponse(this.source, what, z.array(RestReason), list);
         },
-        signal,
+        signal ? AbortSignal.any([signal, limit]) : limit,
       );
-      this.restReasons = { at: now, names: new Map(names.map((r) => [r.restReasonId, r.restReason])) };
-    } catch (err) {
-      // an aborted run says nothing about the endpoint: do not cache "no names" for an hour
-      if (signal?.aborted) throw err;
-      this.restReasons = { at: now, names: this.restReasons?.names ?? new Map() };
+      this.restReasons = { until: now + REST_REASON_TTL_MS, names: new Map(names.map((r) => [r.restReasonId, r.restReason])) };
+    } catch {
+      // an aborted run says nothing about the endpoint: ask again next run
+      if (!signal?.aborted) this.restReasons = { until: now + REST_REASON_RETRY_MS, names: this.restReasons?.names ?? new Map() };
     }
-    return this.restReasons.names;
+    return this.restReasons?.names ?? new Map();
   }
 
   /**
