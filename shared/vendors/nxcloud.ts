@@ -69,6 +69,8 @@ export function nxError(source: string, code: number, msg: string | null | undef
     case 1005:
       return new SourceError(source, 'auth', `${said}; no permission for this tenant`, vc);
     default:
+      // [C] "1000~100X Authentication failed": the codes of that range not named above (1000, 1006..1009)
+      if (code >= 1000 && code <= 1009) return new SourceError(source, 'auth', `${said}; authentication failed`, vc);
       return new SourceError(source, 'request', `${said}; request refused`, vc);
   }
 }
@@ -90,44 +92,103 @@ const AgentRecord = z.object({
 });
 type AgentRecord = z.infer<typeof AgentRecord>;
 
-/** Seconds per state inside the queried window; unknown `*Duration` fields are rest kinds. */
-const StatusInfo = z.record(z.string(), z.unknown()).transform((obj, ctx) => {
-  const out: Record<string, number> = {};
-  for (const [k, v] of Object.entries(obj)) {
-    if (!k.endsWith('Duration') || v == null) continue;
+/**
+ * [C] The durations status/info documents (NXCC API agentStatus), seconds per state inside the
+ * window, and our state for each; its rest kinds ("Rest - Meeting / Eating / WC") are break. Any
+ * other `*Duration` (a login or online time, say) is no state: ignored, never counted as break.
+ */
+export const NX_DURATION_STATES: ReadonlyMap<string, AgentState> = new Map<string, AgentState>([
+  ['busyDuration', 'busy'],
+  ['callingDuration', 'busy'],
+  ['ringingDuration', 'busy'],
+  ['wrapupDuration', 'wrapup'],
+  ['idleDuration', 'idle'],
+  ['meetingDuration', 'break'],
+  ['eatingDuration', 'break'],
+  ['wcDuration', 'break'],
+]);
+
+/** One status/info record: the documented durations, and the SIP account it names, if any. */
+const StatusRecord = z.record(z.string(), z.unknown()).transform((obj, ctx) => {
+  const durations: Record<string, number> = {};
+  for (const key of NX_DURATION_STATES.keys()) {
+    const v = obj[key];
+    if (v == null) continue;
     const n = typeof v === 'string' && /^\d+(\.\d+)?$/.test(v) ? Number(v) : v;
-    if (typeof n === 'number' && Number.isFinite(n) && n >= 0) out[k] = n;
-    else ctx.addIssue({ code: 'custom', path: [k], message: `expected seconds (a number >= 0), got ${JSON.stringify(v)}` });
+    if (typeof n === 'number' && Number.isFinite(n) && n >= 0) durations[key] = n;
+    else ctx.addIssue({ code: 'custom', path: [key], message: `expected seconds (a number >= 0), got ${JSON.stringify(v)}` });
   }
-  return out;
+  const sip = obj.sipNumber;
+  return { sipNumber: typeof sip === 'string' || typeof sip === 'number' ? String(sip) : undefined, durations };
 });
+export type NxStatusRecord = z.infer<typeof StatusRecord>;
 
 // built once: status/info is asked once per agent per tick (50,000 times for a large tenant)
 const AgentPage = z.object({ data: z.array(AgentRecord), total: LooseInt });
-const StatusAnswer = z.object({ data: StatusInfo });
+const StatusAnswer = z.object({ data: StatusRecord });
 
-const NON_REST: Record<string, AgentState> = {
-  busyDuration: 'busy',
-  callingDuration: 'busy',
-  ringingDuration: 'busy',
-  wrapupDuration: 'wrapup',
-  idleDuration: 'idle',
-};
+/** Share of the window a state must fill to be the state; and the reported time must cover. */
+const NX_FULL = 0.8;
 
 /**
  * [I] NXCloud offers no live state, only seconds per state within a window. The state that
- * filled (nearly) the whole window is the state the agent was in throughout it; a window with
- * almost no time in any state means the agent was not signed in; anything else is a change
- * within the window and reported as "other" ("mixed") until the next window settles it.
- * Rest kinds (meeting, eating, wc, and any future `*Duration`) count as break.
+ * filled (nearly) the whole window is the state the agent was in throughout it; a window fully
+ * reported but split between states is a change within it, "other" ("mixed") until the next
+ * window settles it. Undefined (unknown: the agent is unreported) when:
+ * - the reported time covers less than NX_FULL of the window: nothing documented says "not
+ *   signed in" (no login or online time; `enableStatusLog` is undocumented), and statistics not
+ *   yet written for the latest seconds look the same, so an empty window is no proof of offline;
+ * - the durations add up to more than the window (beyond a second of rounding per state and one
+ *   for an inclusive end): the vendor did not clip them to it, so they cannot tell which state
+ *   filled it. Refused rather than clipped: clipping would pick a state the agent left in the
+ *   window (a long idle spell clipped to 60 s beats the 50 s of break that followed it).
  */
-export function inferNxState(durations: Record<string, number>, windowSec: number): { state: AgentState; vendorState: string } {
-  const entries = Object.entries(durations);
-  const total = entries.reduce((s, [, v]) => s + v, 0);
-  if (total < windowSec * 0.1) return { state: 'offline', vendorState: 'none' };
-  const [key, secs] = entries.reduce((best, e) => (e[1] > best[1] ? e : best));
-  if (secs < windowSec * 0.8) return { state: 'other', vendorState: 'mixed' };
-  return { state: NON_REST[key] ?? 'break', vendorState: key.replace(/Duration$/, '') };
+export function inferNxState(
+  durations: Readonly<Record<string, number>>,
+  windowSec: number,
+): { state: AgentState; vendorState: string } | undefined {
+  let total = 0;
+  let states = 0;
+  let best: { key: string; secs: number } | undefined;
+  for (const [key, secs] of Object.entries(durations)) {
+    if (!NX_DURATION_STATES.has(key) || !(secs > 0)) continue;
+    total += secs;
+    states++;
+    if (!best || secs > best.secs) best = { key, secs };
+  }
+  if (!best || total > windowSec + states + 1 || total < windowSec * NX_FULL) return undefined;
+  if (best.secs < windowSec * NX_FULL) return { state: 'other', vendorState: 'mixed' };
+  return { state: NX_DURATION_STATES.get(best.key) as AgentState, vendorState: best.key.replace(/Duration$/, '') };
+}
+
+/**
+ * [I] Agent ids. [C] sipNumber is unique; userName is not said to be (the vendor's own example
+ * has two accounts with one userName). An agent keeps its userName as id, as stored snapshots,
+ * rules and silences name it, unless another listed account shares that userName: then both are
+ * `userName#sipNumber`.
+ */
+export function nxAgentIds(records: readonly AgentRecord[]): { idOf: Map<AgentRecord, string>; shared: Set<string> } {
+  const count = new Map<string, number>();
+  for (const r of records) count.set(r.userName, (count.get(r.userName) ?? 0) + 1);
+  const shared = new Set([...count].filter(([, n]) => n > 1).map(([u]) => u));
+  const idOf = new Map(records.map((r) => [r, shared.has(r.userName) && r.sipNumber ? `${r.userName}#${r.sipNumber}` : r.userName]));
+  return { idOf, shared };
+}
+
+/**
+ * [I] This agent's status record: the one naming its SIP account; else the only record, when it
+ * names no other SIP account and no other agent shares the userName it was asked by (status/info
+ * is asked by userName alone). None (unknown) otherwise.
+ */
+export function nxRecordOf(
+  records: readonly NxStatusRecord[],
+  sipNumber: string | null | undefined,
+  shared: boolean,
+): NxStatusRecord | undefined {
+  const mine = sipNumber ? records.filter((r) => r.sipNumber === sipNumber) : [];
+  if (mine.length === 1) return mine[0];
+  const only = records.length === 1 ? records[0] : undefined;
+  return only && !shared && (!only.sipNumber || !sipNumber) ? only : undefined;
 }
 
 export class NxClient implements AgentReader {
@@ -197,7 +258,8 @@ export class NxClient implements AgentReader {
       concurrency: this.cfg.http.concurrency,
       maxPages: this.cfg.http.maxPages,
       signal,
-      idOf: (a) => a.userName,
+      // a record is its (userName, sipNumber): neither alone is documented as unique in a listing
+      idOf: (a) => `${a.userName}\u0000${a.sipNumber ?? ''}`,
       fetchPage: async (page) => {
         const what = `agent/page page ${page}`;
         const env = await this.post(NX_AGENT_PAGE_PATH, { tenantId: this.cfg.tenantId, size: NX_PAGE_MAX, page }, what, signal);
@@ -207,7 +269,8 @@ export class NxClient implements AgentReader {
     });
   }
 
-  async statusInfo(userName: string, now: number, signal?: AbortSignal): Promise<Record<string, number>> {
+  /** The status records of one account name: none when the vendor has none (data null, [] or [null]). */
+  async statusInfo(userName: string, now: number, signal?: AbortSignal): Promise<NxStatusRecord[]> {
     const what = `agent/status/info ${userName}`;
     const end = Math.floor(now / 1000);
     const env = await this.post(
@@ -216,29 +279,55 @@ export class NxClient implements AgentReader {
       what,
       signal,
     );
-    // data is one object for the agent; some gateways wrap it in a one-element list
-    const data = Array.isArray(env.data) ? env.data[0] : env.data;
-    return parseResponse(this.source, what, StatusAnswer, { data }).data;
+    // data is one object for the agent; some gateways wrap it in a list
+    const list = env.data == null ? [] : Array.isArray(env.data) ? env.data.filter((d) => d != null) : [env.data];
+    return list.map((d) => parseResponse(this.source, what, StatusAnswer, { data: d }).data);
   }
 
+  /**
+   * The enabled agents (of this shard). One whose state the vendor's answer cannot tell (no
+   * record, no time reported, an ambiguous record) is `unreported`, not given a state: its
+   * snapshot stands, and the others are read as usual. An agent the listing lacks is gone.
+   */
   async readAgents(now: number, signal?: AbortSignal, only?: (agentId: string) => boolean): Promise<AgentRead> {
-    const enabled = (await this.listAgents(signal)).filter((a) => a.status === 1 && (!only || only(a.userName)));
-    const agents = await mapLimit(enabled, this.cfg.http.concurrency, async (a): Promise<NormalizedAgent> => {
-      const inferred = inferNxState(await this.statusInfo(a.userName, now, signal), this.cfg.windowSec);
-      return {
+    const listed = await this.listAgents(signal);
+    const { idOf, shared } = nxAgentIds(listed);
+    // status/info is asked by userName: once per name, whoever shares it
+    const byName = new Map<string, { a: AgentRecord; id: string }[]>();
+    for (const a of listed) {
+      const id = idOf.get(a) as string;
+      if (a.status !== 1 || (only && !only(id))) continue;
+      const members = byName.get(a.userName);
+      if (members) members.push({ a, id });
+      else byName.set(a.userName, [{ a, id }]);
+    }
+    const read = await mapLimit([...byName], this.cfg.http.concurrency, async ([userName, members]) => {
+      const records = await this.statusInfo(userName, now, signal);
+      return members.map(({ a, id }) => {
+        const record = nxRecordOf(records, a.sipNumber, shared.has(userName));
+        return { a, id, inferred: record && inferNxState(record.durations, this.cfg.windowSec) };
+      });
+    });
+    const agents: NormalizedAgent[] = [];
+    const unreported: string[] = [];
+    for (const { a, id, inferred } of read.flat()) {
+      if (!inferred) {
+        unreported.push(id);
+        continue;
+      }
+      agents.push({
         source: this.source,
-        agentId: a.userName,
+        agentId: id,
         name: a.nickName || a.userName,
         groups: a.queueName ?? [],
         ...inferred,
         // a state that filled the whole window began at least a window ago
-        ...(inferred.state !== 'other' && inferred.state !== 'offline' ? { inStateAtLeastSec: this.cfg.windowSec } : {}),
+        ...(inferred.state !== 'other' ? { inStateAtLeastSec: this.cfg.windowSec } : {}),
         inferred: true,
         observedAt: now,
-      };
-    });
-    // a complete list (of this shard): an agent it lacks is gone, not unreported
-    return { agents, unreported: [] };
+      });
+    }
+    return { agents, unreported };
   }
 
   close(): Promise<void> {
