@@ -94,8 +94,9 @@ type AgentRecord = z.infer<typeof AgentRecord>;
 
 /**
  * [C] The durations status/info documents (NXCC API agentStatus), seconds per state inside the
- * window, and our state for each; its rest kinds ("Rest - Meeting / Eating / WC") are break. Any
- * other `*Duration` (a login or online time, say) is no state: ignored, never counted as break.
+ * window, and our state for each; its rest kinds ("Rest - Meeting / Eating / WC") are break, and
+ * "more rest kinds may follow" (../shared/vendors.md): any other numeric `*Duration` is one of
+ * those, so break too (stateOfDuration).
  */
 export const NX_DURATION_STATES: ReadonlyMap<string, AgentState> = new Map<string, AgentState>([
   ['busyDuration', 'busy'],
@@ -108,15 +109,21 @@ export const NX_DURATION_STATES: ReadonlyMap<string, AgentState> = new Map<strin
   ['wcDuration', 'break'],
 ]);
 
-/** One status/info record: the documented durations, and the SIP account it names, if any. */
+/** Our state for a `*Duration` field: a documented one's, else break (a rest kind added later); undefined for other fields. */
+export function stateOfDuration(key: string): AgentState | undefined {
+  return NX_DURATION_STATES.get(key) ?? (/^[a-z][A-Za-z]*Duration$/.test(key) ? 'break' : undefined);
+}
+
+/** One status/info record: its durations, and the SIP account it names, if any. */
 const StatusRecord = z.record(z.string(), z.unknown()).transform((obj, ctx) => {
   const durations: Record<string, number> = {};
-  for (const key of NX_DURATION_STATES.keys()) {
-    const v = obj[key];
-    if (v == null) continue;
+  for (const [key, v] of Object.entries(obj)) {
+    if (v == null || !stateOfDuration(key)) continue;
     const n = typeof v === 'string' && /^\d+(\.\d+)?$/.test(v) ? Number(v) : v;
     if (typeof n === 'number' && Number.isFinite(n) && n >= 0) durations[key] = n;
-    else ctx.addIssue({ code: 'custom', path: [key], message: `expected seconds (a number >= 0), got ${JSON.stringify(v)}` });
+    // a documented duration must be seconds; a later rest kind in another shape is left out
+    else if (NX_DURATION_STATES.has(key))
+      ctx.addIssue({ code: 'custom', path: [key], message: `expected seconds (a number >= 0), got ${JSON.stringify(v)}` });
   }
   const sip = obj.sipNumber;
   return { sipNumber: typeof sip === 'string' || typeof sip === 'number' ? String(sip) : undefined, durations };
@@ -151,14 +158,14 @@ export function inferNxState(
   let states = 0;
   let best: { key: string; secs: number } | undefined;
   for (const [key, secs] of Object.entries(durations)) {
-    if (!NX_DURATION_STATES.has(key) || !(secs > 0)) continue;
+    if (!stateOfDuration(key) || !(secs > 0)) continue;
     total += secs;
     states++;
     if (!best || secs > best.secs) best = { key, secs };
   }
   if (!best || total > windowSec + states + 1 || total < windowSec * NX_FULL) return undefined;
   if (best.secs < windowSec * NX_FULL) return { state: 'other', vendorState: 'mixed' };
-  return { state: NX_DURATION_STATES.get(best.key) as AgentState, vendorState: best.key.replace(/Duration$/, '') };
+  return { state: stateOfDuration(best.key) as AgentState, vendorState: best.key.replace(/Duration$/, '') };
 }
 
 /**

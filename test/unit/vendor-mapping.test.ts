@@ -57,10 +57,10 @@ describe('NXCloud state inference', () => {
     expect(inferNxState({ wrapupDuration: 55 }, 60)).toEqual({ state: 'wrapup', vendorState: 'wrapup' });
   });
   it('unknown rest kinds count as break', () => {
-    expect(inferNxState({ prayerDuration: 60 }, 60).state).toBe('break');
+    expect(inferNxState({ prayerDuration: 60 }, 60)?.state).toBe('break');
   });
-  it('no time in any state means not signed in', () => {
-    expect(inferNxState({ idleDuration: 0, busyDuration: 0 }, 60)).toEqual({ state: 'offline', vendorState: 'none' });
+  it('no time in any state is unknown (not signed in, or not yet written): never a made-up offline', () => {
+    expect(inferNxState({ idleDuration: 0, busyDuration: 0 }, 60)).toBeUndefined();
   });
   it('a change inside the window is reported as mixed until the next window', () => {
     expect(inferNxState({ idleDuration: 30, eatingDuration: 30 }, 60)).toEqual({ state: 'other', vendorState: 'mixed' });
