@@ -128,6 +128,15 @@ export function planAgents(input: AgentPlanInput): AgentPlan {
   const kept = new Set<string>();
   for (const prev of input.previous) {
     if (observed.has(prev.agentId)) continue;
+    if (unreported.has(prev.agentId) && prev.state === 'offline' && prev.missed === undefined) {
+      // signed off already, and still not told of: nothing to keep or count, and no change to store
+      // (an NXCloud agent signed off is unreported every tick: its window holds no time)
+      plan.agents.push(prev);
+      plan.byState.offline++;
+      if (prev.episodeId && !input.episodes.get(prev.episodeId)?.resolvedAt) plan.openAlerts++;
+      kept.add(prev.agentId);
+      continue;
+    }
     const missed = (prev.missed ?? 0) + 1;
     if (unreported.has(prev.agentId) && missed < MISSED_READS_BEFORE_REMOVAL) {
       // a partial answer: this agent's snapshot and alert stand as they were

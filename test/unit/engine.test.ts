@@ -202,6 +202,21 @@ describe('partial answers and gaps', () => {
     expect(kinds).toEqual([[], [], ['resolved']]);
   });
 
+  it('an agent taken as signed off and still not reported stays as it is: no change to store, no new count', () => {
+    const inBreak = obs({ state: 'break', vendorState: '8', observedAt: T, inStateForSec: 20 * 60 });
+    let previous = planAgents({ ...base, now: T, observed: [inBreak], previous: [], episodes: new Map() }).agents;
+    for (let i = 1; i <= 3; i++)
+      previous = planAgents({ ...base, now: T + i * MIN, observed: [], unreported: new Set(['a1']), previous, episodes: new Map() }).agents;
+    expect(previous).toMatchObject([{ state: 'offline', vendorState: 'absent' }]);
+    // an NXCloud agent signed off is unreported every tick from then on
+    for (let i = 4; i <= 8; i++) {
+      const plan = planAgents({ ...base, now: T + i * MIN, observed: [], unreported: new Set(['a1']), previous, episodes: new Map() });
+      expect(plan.agents).toEqual(previous);
+      expect([plan.changes, plan.removed, plan.steps, plan.byState.offline]).toEqual([0, [], [], 1]);
+      previous = plan.agents;
+    }
+  });
+
   it('keeps the snapshot in its own order whatever order the vendor answers in', () => {
     const ids = ['c', 'a', 'b'];
     const previous = ids.map((agentId) => ({ ...obs({ agentId }), since: T - MIN }) as AgentSnapshot);
