@@ -57,13 +57,15 @@ export function timeByKey(
   start: number,
   end: number,
   keyOf: (seg: Segment) => string | undefined,
+  /** The first state held before the timeline began (an agent already at work when the vendor is first asked). */
+  heldBefore = false,
 ): Record<string, number> {
   const out: Record<string, number> = {};
   const segs = agent.timeline;
   for (let i = 0; i < segs.length; i++) {
     const seg = segs[i] as Segment;
     const segEnd = i + 1 < segs.length ? (segs[i + 1] as Segment).at : Number.POSITIVE_INFINITY;
-    const from = Math.max(seg.at, start);
+    const from = i === 0 && heldBefore ? start : Math.max(seg.at, start);
     const to = Math.min(segEnd, end);
     const key = keyOf(seg);
     if (to > from && key) out[key] = (out[key] ?? 0) + (to - from) / 1000;

@@ -557,7 +557,7 @@ export class VendorSimulator {
       if (!agent || !Number.isInteger(start) || !Number.isInteger(end) || end < start)
         return fail(1002, 'userName, startDateTime, endDateTime required', 'param');
       const to = this.opts.timelineAt ? this.opts.timelineAt(end * 1000) : end * 1000;
-      const spent = timeByKey(agent, to - (end - start) * 1000, Math.min(to, now), (seg) => NX_KEYS[seg.state]);
+      const spent = timeByKey(agent, to - (end - start) * 1000, Math.min(to, now), (seg) => NX_KEYS[seg.state], true);
       const data: Record<string, number> = {
         busyDuration: 0,
         wrapupDuration: 0,
