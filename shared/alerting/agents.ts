@@ -76,8 +76,8 @@ export interface AgentPlanInput {
   /** What the vendor answered. */
   observed: readonly NormalizedAgent[];
   /**
-   * Ids the vendor was asked about and left out of its answer (Huawei): a partial answer says
-   * nothing about them, so their snapshot stands, until MISSED_READS_BEFORE_REMOVAL in a row.
+   * Agents the answer cannot tell about (AgentRead.unreported): it says nothing about them, so
+   * their snapshot stands, until MISSED_READS_BEFORE_REMOVAL in a row.
    */
   unreported?: ReadonlySet<string>;
   previous: readonly AgentSnapshot[];

@@ -4,8 +4,9 @@ import type { NormalizedAgent } from '#shared/model/agent';
 export interface AgentRead {
   agents: NormalizedAgent[];
   /**
-   * Ids that were asked for but are absent from the answer (Huawei, which is asked by id). Empty
-   * for vendors that list every agent, where absence means the agent is gone.
+   * Agents whose state this answer cannot tell: ids asked for but absent from the answer (Huawei,
+   * asked by id), or listed agents whose answer says too little (NXCloud: a window without enough
+   * time in it). Absence from a vendor's full list still means the agent is gone.
    */
   unreported: string[];
 }
