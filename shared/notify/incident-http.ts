@@ -6,7 +6,7 @@ import type { Notice } from '#shared/model/items';
 import { CONTACT_STATUS, contactCount } from '#shared/model/task';
 import { mapLimit } from '#shared/runtime/concurrency';
 import type { Log } from '#shared/runtime/log';
-import { backoffDelay, cleanVendorText, untilAborted } from '#shared/vendors/http';
+import { backoffDelay, cleanVendorText, retryAfterMs, untilAborted } from '#shared/vendors/http';
 import type { SecretLoader } from '#shared/vendors/readers';
 import { Pool, type ResponseData } from '#shared/vendors/undici';
 import type { Digest } from './digest';
@@ -68,15 +68,6 @@ export type IncidentResult =
 
 /** Statuses retried here, at once: rate limits and the tool's own errors. */
 export const isRetryableStatus = (status: number) => status === 429 || status >= 500;
-
-/** Retry-After as milliseconds (delay-seconds or an HTTP date); undefined when absent or unreadable. */
-export function retryAfterMs(value: string | string[] | undefined, now = Date.now()): number | undefined {
-  const v = Array.isArray(value) ? value[0] : value;
-  if (!v) return undefined;
-  if (/^\s*\d+\s*$/.test(v)) return Number(v) * 1000;
-  const at = Date.parse(v);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
-}
 
 /** POSTs JSON to on-call tools: one keep-alive pool per origin, made on first use and kept. */
 export class IncidentHttp {
