@@ -6,6 +6,7 @@ import type { AgentSnapshot, Episode } from '#shared/model/items';
 import { relaysAcks } from '#shared/notify/targets';
 import { SourceError } from '#shared/vendors/errors';
 import type { SourceConfig } from '#shared/vendors/index';
+import { loadUnitAgents, settleLayout } from './reshard';
 import { runFunctionTick, type SourcePass } from './tick';
 import { type Budget, budgetFor, type CoreDeps, type RunReport } from './types';
 import { inShard, type Shard, unitKey } from './units';
@@ -37,8 +38,21 @@ export function agentPass(source: SourceConfig, config: Config, now: number, dep
   const key = unitKey(source.id, shard);
   const only = shard && shard.count > 1 ? (agentId: string) => inShard(agentId, shard) : undefined;
   const relayAcks = relaysAcks(config.channels);
+  // whether this unit's document was missing or of another shard count (run/reshard.ts)
+  let settle = false;
   return {
-    load: () => store.states.loadAgents(fn, key, Date.now()),
+    load: async () => {
+      const unit = await loadUnitAgents(store.states, fn, source.id, shard, Date.now());
+      settle = unit.settle;
+      if (unit.adoptedFrom !== undefined)
+        log.info('source re-sharded: this shard takes over its agents from the previous shards', {
+          source: key,
+          fromShards: unit.adoptedFrom,
+          agents: unit.state.items.length,
+          openAlerts: unit.state.episodes.size,
+        });
+      return unit.state;
+    },
     plan: async (state, signal, unobservedMs, silences) => {
       const reader = await deps.readers.get(source);
       const { agents: observed, unreported } = await reader.readAgents(now, signal, only);
@@ -102,6 +116,18 @@ export function agentPass(source: SourceConfig, config: Config, now: number, dep
       };
     },
     episodeIds: (a) => (a.episodeId ? [a.episodeId] : []),
-    save: (next) => store.states.saveAgents(fn, key, next, Date.now()),
+    save: async (next) => {
+      const won = await store.states.saveAgents(fn, key, next, Date.now());
+      if (won && settle) {
+        // the last unit of a new count to save records it; a failure here is tried again next tick
+        await settleLayout(store.states, fn, source.id, shard?.count ?? 1, Date.now()).then(
+          (done) => {
+            settle = !done;
+          },
+          (err: Error) => log.warn('shard count not recorded; tried again next run', { source: key, error: err.message }),
+        );
+      }
+      return won;
+    },
   };
 }

@@ -1,3 +1,4 @@
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import {
   AgentItemSchema,
@@ -34,9 +35,12 @@ export interface SourceState<T> {
   outbox: OutboxEntry[];
   /** Read from the per-item layout of earlier versions; those items are removed after the first save. */
   migrated?: { keys: { pk: string; sk: string }[] } | undefined;
+  /** The shard count the document was saved under (agents; undefined: saved before counts were recorded). */
+  layout?: number | undefined;
 }
 
-const MetaSchema = z.object({ lastOkAt: z.number().optional() });
+const MetaSchema = z.object({ lastOkAt: z.number().optional(), layout: z.number().int().positive().optional() });
+const LayoutItemSchema = z.object({ count: z.number().int().positive() });
 type Meta = z.infer<typeof MetaSchema>;
 const EpisodesPart = z.array(EpisodeSchema);
 const OutboxPart = z.array(OutboxEntrySchema);
@@ -150,12 +154,50 @@ export class SourceStates {
       return {
         version: doc.version,
         lastOkAt: doc.meta.lastOkAt,
+        layout: doc.meta.layout,
         items: kind.decode(parts),
         episodes: new Map(episodes.map((e) => [e.episodeId, e])),
         outbox: parts.outbox as OutboxEntry[],
       };
     }
     return this.loadLegacy(kind, source);
+  }
+
+  /**
+   * The shard count whose documents hold a source's agents (run/reshard.ts): written once every
+   * document of a new count was saved, so a source re-sharded again knows where its state is.
+   */
+  async loadLayout(fn: string, source: string): Promise<number | undefined> {
+    const out = await this.t.doc.send(
+      new GetCommand({
+        TableName: this.t.name,
+        Key: { pk: keys.source(source), sk: keys.layout(fn) },
+        ConsistentRead: true,
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+    this.t.track(out, 'read');
+    return out.Item ? parseItem(LayoutItemSchema, out.Item).count : undefined;
+  }
+
+  async saveLayout(fn: string, source: string, count: number): Promise<void> {
+    const out = await this.t.doc.send(
+      new PutCommand({
+        TableName: this.t.name,
+        Item: { pk: keys.source(source), sk: keys.layout(fn), count },
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+    this.t.track(out, 'write');
+  }
+
+  /** The shard count each of these agent documents was saved under: undefined where absent or saved before counts were recorded. */
+  layoutsOf(fn: string, unitKeys: readonly string[], now: number): Promise<(number | undefined)[]> {
+    return Promise.all(
+      unitKeys.map(
+        async (unit) => (await this.docs.load<Meta>(keys.source(unit), keys.state(fn), { meta: MetaSchema, only: [], now }))?.meta.layout,
+      ),
+    );
   }
 
   /** The per-item layout of earlier versions: read once, converted, removed after the first save. */
@@ -177,7 +219,10 @@ export class SourceStates {
   }
 
   private async save<T>(kind: Kind<T>, fn: string, source: string, next: SourceState<T>, now: number): Promise<boolean> {
-    const meta: Meta = next.lastOkAt !== undefined ? { lastOkAt: next.lastOkAt } : {};
+    const meta: Meta = {
+      ...(next.lastOkAt !== undefined ? { lastOkAt: next.lastOkAt } : {}),
+      ...(next.layout !== undefined ? { layout: next.layout } : {}),
+    };
     const parts = { ...kind.encode(next.items), episodes: [...next.episodes.values()], outbox: next.outbox };
     const won = await this.docs.save(keys.source(source), keys.state(fn), next.version, meta, parts, now);
     if (won && next.migrated) {

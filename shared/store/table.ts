@@ -40,6 +40,8 @@ export const keys = {
   health: (fn: string) => `HEALTH#${fn}`,
   /** One state document per function and source: snapshot, open episodes, outbox. */
   state: (fn: string) => `STATE#${fn}`,
+  /** Under the source's own key: the shard count its agent documents were last all saved under. */
+  layout: (fn: string) => `LAYOUT#${fn}`,
   /** The "notified" history of one run for one source: one item per run, by time. */
   history: (source: string) => `HIST#${source}`,
   historySk: (at: number, fn: string) => `${new Date(at).toISOString()}#${fn}#${randomUUID().slice(0, 8)}`,

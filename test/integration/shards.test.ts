@@ -4,6 +4,7 @@ import { FUNCTIONS } from '#shared/run/functions';
 import { runPublishStage, runSourceStage, type SourceResult } from '#shared/run/tick';
 import { budgetFor } from '#shared/run/types';
 import { inShard, stageUnits } from '#shared/run/units';
+import type { SourceConfig } from '#shared/vendors/index';
 import { NX_AGENT_STATUS_PATH } from '#shared/vendors/nxcloud';
 import { type Harness, makeHarness, TOPICS, testSources } from '../support/harness';
 import { population } from '../support/sim';
@@ -104,5 +105,74 @@ describe('a large NXCloud tenant split into shards', () => {
     const page = sent.find((m) => m.topicArn === TOPICS.oncall)?.bodies?.sms;
     expect(page).toMatch(/nx-main:2\/3 DOWN/);
     expect((await h.snapshot('nx-main:2/3')).map((a) => a.agentId)).toEqual(before.map((a) => a.agentId));
+  });
+});
+
+describe("changing a tenant's shard count", () => {
+  let h: Harness;
+  const nxIds = Array.from({ length: 30 }, (_, i) => `nx${i + 1}`);
+  const withShards = (n: number) => ({
+    ...h.config,
+    sources: h.config.sources.map((s) => (s.vendor === 'nxcloud' ? ({ ...s, shards: n } as SourceConfig) : s)),
+  });
+  const heading = (msgs: ReturnType<Harness['take']>, word: string) =>
+    msgs.filter((m) => m.topicArn === TOPICS.supervisors && m.bodies?.email?.includes(word) && m.bodies.email.includes('nx7'));
+  beforeAll(async () => {
+    h = await makeHarness({
+      population: (t0) => population(t0, { nxcloud: nxIds.length }),
+      config: (url) => ({
+        sources: testSources(url).map((s) => (s.vendor === 'nxcloud' ? { ...s, shards: 2 } : s)),
+        agentRules: [{ id: 'long-break', states: ['break'], after: '15m' }],
+      }),
+    });
+  });
+  afterAll(() => h.stop());
+
+  it('carries time in state, open alerts and their episode ids over to the new shards: nothing fires again or is left open', async () => {
+    h.sim.setState('nxcloud', 'nx7', h.clock.now() - 30_000, 'break');
+    for (let k = 0; k <= 16; k++) {
+      await fanOutTick(h);
+      h.clock.advance(MIN);
+    }
+    expect(heading(h.take(), 'FIRING')).toHaveLength(1);
+    const before = (await Promise.all([1, 2].map((i) => h.snapshot(`nx-main:${i}/2`)))).flat();
+    const nx7 = before.find((a) => a.agentId === 'nx7')!;
+    expect(nx7.episodeId).toBeDefined();
+
+    h.config = withShards(3);
+    const { results } = await fanOutTick(h);
+    expect(results.filter((r) => r.source.startsWith('nx-main')).map((r) => r.outcome.status)).toEqual(['ok', 'ok', 'ok']);
+    const after = (await Promise.all([1, 2, 3].map((i) => h.snapshot(`nx-main:${i}/3`)))).flat();
+    expect(after.map((a) => a.agentId).sort()).toEqual([...nxIds].sort());
+    const moved = after.find((a) => a.agentId === 'nx7')!;
+    expect([moved.episodeId, moved.since, moved.run]).toEqual([nx7.episodeId, nx7.since, nx7.run]);
+    expect(await h.store.states.loadLayout(FN.agentStatus, 'nx-main')).toBe(3);
+    h.clock.advance(MIN);
+    await fanOutTick(h);
+    // still in break: the open alert stays open, and nothing fires as new
+    expect(heading(h.take(), 'FIRING')).toEqual([]);
+
+    h.sim.setState('nxcloud', 'nx7', h.clock.now() - 70_000, 'idle');
+    h.clock.advance(MIN);
+    await fanOutTick(h);
+    expect(heading(h.take(), 'RESOLVED')).toHaveLength(1);
+  });
+
+  it('back to one worker: the whole tenant under the source id again, the count recorded', async () => {
+    h.sim.setState('nxcloud', 'nx9', h.clock.now() - 30_000, 'break');
+    for (let k = 0; k <= 16; k++) {
+      await fanOutTick(h);
+      h.clock.advance(MIN);
+    }
+    const fired = h.take().filter((m) => m.topicArn === TOPICS.supervisors && m.bodies?.email?.includes('nx9'));
+    expect(fired).toHaveLength(1);
+    h.config = withShards(1);
+    const { results } = await fanOutTick(h);
+    expect(results.map((r) => r.source)).toContain('nx-main');
+    expect((await h.snapshot('nx-main')).map((a) => a.agentId).sort()).toEqual([...nxIds].sort());
+    expect(await h.store.states.loadLayout(FN.agentStatus, 'nx-main')).toBe(1);
+    h.clock.advance(MIN);
+    await fanOutTick(h);
+    expect(h.take().filter((m) => m.bodies?.email?.includes('nx9'))).toEqual([]);
   });
 });
