@@ -1,10 +1,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { SourceError } from '#shared/vendors/errors';
 import { TEXT_MAX } from '#shared/vendors/http';
 import { HUAWEI_STATUS_PATH, HuaweiClient, HuaweiSourceSchema } from '#shared/vendors/huawei';
 import { ItnioClient, ItnioSourceSchema } from '#shared/vendors/itnio';
 import { NX_AGENT_PAGE_PATH, NX_AGENT_STATUS_PATH, NxClient, NxSourceSchema } from '#shared/vendors/nxcloud';
 import type { VendorSimulator } from '#simulator/server';
+import { sourceError } from '../support/errors';
 import { FAST_HTTP, population, startSim, TEST_CREDS, testClock } from '../support/sim';
 
 const clock = testClock();
@@ -40,15 +40,6 @@ const nx = (creds = TEST_CREDS.nxcloud, http: object = FAST_HTTP) =>
   track(
     new NxClient(NxSourceSchema.parse({ vendor: 'nxcloud', id: 'nx-main', baseUrl: sim.url, secretId: 's', tenantId: 144, http }), creds),
   );
-
-async function sourceError(p: Promise<unknown>): Promise<SourceError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(SourceError);
-  return err as SourceError;
-}
 
 beforeAll(async () => {
   sim = await startSim(population(t0, { itnio: 250, huawei: 250, nxcloud: 450 }), clock.now);

@@ -1,9 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SourceError } from '#shared/vendors/errors';
 import { type HttpSettingsInput, retryAfterMs, VendorHttp } from '#shared/vendors/http';
 import { HUAWEI_STATUS_PATH, HuaweiClient, HuaweiSourceSchema } from '#shared/vendors/huawei';
+import { sourceError } from '../support/errors';
 
 /** A loopback server whose handler sees each request with its arrival time. */
 interface Loopback {
@@ -54,15 +54,6 @@ const get = (h: VendorHttp, signal?: AbortSignal) =>
     signal,
   );
 
-async function failure(p: Promise<unknown>): Promise<SourceError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(SourceError);
-  return err as SourceError;
-}
-
 /** Answers `status` (with these headers) to the first `times` requests, then 200 "ok". */
 const failFirst =
   (times: number, status: number, headers: Record<string, string> = {}): Handler =>
@@ -80,7 +71,7 @@ describe('VendorHttp: 429 and 408 are transient', () => {
 
   it('a 429 on every attempt ends as a transient error after the configured retries', async () => {
     const lb = await loopback(failFirst(99, 429));
-    const err = await failure(get(http(lb.url, { retries: 1 })));
+    const err = await sourceError(get(http(lb.url, { retries: 1 })));
     expect(err.kind).toBe('transient');
     expect(err.message).toMatch(/HTTP 429 from \/q/);
     expect(lb.hits).toHaveLength(2);
@@ -89,7 +80,7 @@ describe('VendorHttp: 429 and 408 are transient', () => {
   it('other 4xx stay request errors and are not retried', async () => {
     for (const status of [400, 404, 422]) {
       const lb = await loopback(failFirst(99, status));
-      const err = await failure(get(http(lb.url)));
+      const err = await sourceError(get(http(lb.url)));
       expect(err.kind).toBe('request');
       expect(lb.hits).toHaveLength(1);
     }
@@ -105,7 +96,7 @@ describe('VendorHttp: 429 and 408 are transient', () => {
   it('a Retry-After longer than http.retryAfterMaxMs fails at once, without a retry', async () => {
     const lb = await loopback(failFirst(99, 429, { 'retry-after': '120' }));
     const started = performance.now();
-    const err = await failure(get(http(lb.url, { retryAfterMaxMs: 5_000 })));
+    const err = await sourceError(get(http(lb.url, { retryAfterMaxMs: 5_000 })));
     expect(performance.now() - started).toBeLessThan(500);
     expect(err.kind).toBe('transient');
     expect(err.message).toMatch(/HTTP 429 .*Retry-After 120000 ms, over http\.retryAfterMaxMs/);
@@ -115,7 +106,7 @@ describe('VendorHttp: 429 and 408 are transient', () => {
   it("a Retry-After wait ends when the run's signal aborts, with a deadline error and no further request", async () => {
     const lb = await loopback(failFirst(99, 429, { 'retry-after': '3' }));
     const started = performance.now();
-    const err = await failure(get(http(lb.url), AbortSignal.timeout(200)));
+    const err = await sourceError(get(http(lb.url), AbortSignal.timeout(200)));
     expect(performance.now() - started).toBeLessThan(1_000);
     expect(err.kind).toBe('deadline');
     expect(lb.hits).toHaveLength(1);

@@ -1,18 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { SourceError } from '#shared/vendors/errors';
 import { ItnioClient, ItnioSourceSchema } from '#shared/vendors/itnio';
 import { type Page, readAllPages } from '#shared/vendors/paging';
-
-async function failure(p: Promise<unknown>): Promise<SourceError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(SourceError);
-  return err as SourceError;
-}
+import { sourceError } from '../support/errors';
 
 const ids = (from: number, n: number) => Array.from({ length: Math.max(0, n) }, (_, i) => from + i);
 
@@ -55,7 +46,7 @@ describe('readAllPages follows the page size page 1 says it served', () => {
 
   it('keeps the maxPages cap whatever page 1 says', async () => {
     let calls = 0;
-    const tiny = await failure(
+    const tiny = await sourceError(
       readAllPages({
         ...base,
         fetchPage: async () => {
@@ -68,7 +59,7 @@ describe('readAllPages follows the page size page 1 says it served', () => {
     expect(tiny.message).toContain(
       'seat/query: vendor reported total 100000 records: 100000 pages of 1, over the cap of 1000 (http.maxPages)',
     );
-    const many = await failure(
+    const many = await sourceError(
       readAllPages({
         ...base,
         fetchPage: async () => {
@@ -84,7 +75,7 @@ describe('readAllPages follows the page size page 1 says it served', () => {
   });
 
   it('still refuses a read whose distinct records fall short of the total', async () => {
-    const err = await failure(
+    const err = await sourceError(
       readAllPages({
         ...base,
         fetchPage: async (p) => ({ items: p === 2 ? [] : ids((p - 1) * 20, Math.min(20, 50 - (p - 1) * 20)), total: 50, size: 20 }),
@@ -101,7 +92,7 @@ describe('readAllPages holds no more than the pages can carry', () => {
   it('refuses page 1 carrying more records than the page size, before asking for page 2', async () => {
     // the reviewer's case: 1,000 pages of 5,000 records against a total of 100,000
     const asked: number[] = [];
-    const err = await failure(
+    const err = await sourceError(
       readAllPages({
         ...base,
         fetchPage: async (p) => {
@@ -118,7 +109,7 @@ describe('readAllPages holds no more than the pages can carry', () => {
 
   it('refuses a later oversized page as it arrives and starts no page after it', async () => {
     const asked: number[] = [];
-    const err = await failure(
+    const err = await sourceError(
       readAllPages({
         ...base,
         fetchPage: async (p) => {
@@ -134,7 +125,7 @@ describe('readAllPages holds no more than the pages can carry', () => {
   it('stops once the distinct records exceed the total', async () => {
     // size unknown, pages 10 for a total of 10: a page may carry up to maxPageSize, yet 100 records on page 1 are too many
     const asked: number[] = [];
-    const err = await failure(
+    const err = await sourceError(
       readAllPages({
         ...base,
         maxPageSize: 100,
@@ -234,7 +225,7 @@ describe('ITNIO adapter paging', () => {
       status: '0',
       data: { total: 100_000, size: 100, current: body.current, pages: 1000, records: ids((body.current - 1) * 5000 + 1, 5000).map(seat) },
     });
-    const err = await failure(itnio().readAgents(Date.now()));
+    const err = await sourceError(itnio().readAgents(Date.now()));
     expect(err.kind).toBe('schema');
     expect(err.message).toContain('[itnio-main] schema error: seat/query page 1: 5000 records, more than the page size of 100');
     expect(requests).toHaveLength(1);
@@ -259,7 +250,7 @@ describe('ITNIO result codes, by their documented meaning', () => {
     ['-99', 'something new', 'schema', 1],
   ])('status %s (%s) is a %s error, sent %i time(s)', async (code, reason, kind, sent) => {
     vendorSays(code, reason);
-    const err = await failure(itnio().readAgents(Date.now()));
+    const err = await sourceError(itnio().readAgents(Date.now()));
     expect([err.kind, err.vendorCode]).toEqual([kind, code]);
     expect(err.message).toContain(reason);
     expect(requests).toHaveLength(sent);
@@ -267,7 +258,7 @@ describe('ITNIO result codes, by their documented meaning', () => {
 
   it('a data cap on a task count is not a request error, so it never reads as "the vendor rejects task id N"', async () => {
     vendorSays('-23', 'Data caps');
-    const err = await failure(itnio().countTaskContacts(123, 7));
+    const err = await sourceError(itnio().countTaskContacts(123, 7));
     expect(err.kind).not.toBe('request');
     expect(err.retryable).toBe(true);
   });
