@@ -1,6 +1,7 @@
 import type { AgentRule, EscalationPolicy, Silence } from '#shared/config/schema';
 import type { AgentState, NormalizedAgent } from '#shared/model/agent';
 import type { AgentSnapshot, Episode } from '#shared/model/items';
+import { reached } from './due';
 import { episodeIdFor } from './episode-id';
 import { escalationReason, levelSeverity, policyOf, reachedChannels } from './escalation';
 import { continueEpisode, type EpisodeStep, openEpisode, resolveEpisode } from './lifecycle';
@@ -202,9 +203,9 @@ export function planAgents(input: AgentPlanInput): AgentPlan {
       const forSec = (now - run.since) / 1000;
       const detail = { subjectName: obs.name, agent, forSec };
       const p = policyOf(rule, policies);
-      if (!episode && forSec >= rule.after && !suppressed) {
+      if (!episode && reached(now - run.since, rule.after) && !suppressed) {
         // a policy starts at its first level; without one, a rule may fire straight into its escalation
-        const escalated = !p && rule.escalateAfter !== undefined && forSec >= rule.escalateAfter;
+        const escalated = !p && rule.escalateAfter !== undefined && reached(now - run.since, rule.escalateAfter);
         const step = openEpisode(
           {
             episodeId: episodeIdFor(source, 'agent', obs.agentId, rule.id, run.since),

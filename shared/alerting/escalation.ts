@@ -2,6 +2,7 @@ import type { EscalationPolicy } from '#shared/config/schema';
 import { formatDuration } from '#shared/model/duration';
 import type { Episode } from '#shared/model/items';
 import type { Severity } from '#shared/model/severity';
+import { reached } from './due';
 
 /** Why an escalation is due, in the words an email gives ("not acknowledged within 10m"); undefined when it is not. */
 export function escalationReason(
@@ -11,9 +12,10 @@ export function escalationReason(
   now: number,
 ): string | undefined {
   if (episode.tier >= 2) return undefined;
-  if (rule.escalateAfter !== undefined && forSec >= rule.escalateAfter) return `still so after ${formatDuration(rule.escalateAfter)}`;
+  if (rule.escalateAfter !== undefined && reached(forSec * 1000, rule.escalateAfter))
+    return `still so after ${formatDuration(rule.escalateAfter)}`;
   const unackedSince = Math.max(episode.firedAt, episode.snoozeUntil ?? 0);
-  if (rule.escalateIfNotAckedAfter !== undefined && now - unackedSince >= rule.escalateIfNotAckedAfter * 1000)
+  if (rule.escalateIfNotAckedAfter !== undefined && reached(now - unackedSince, rule.escalateIfNotAckedAfter))
     return `not acknowledged within ${formatDuration(rule.escalateIfNotAckedAfter)}${episode.snoozeUntil ? ' of the snooze ending' : ''}`;
   return undefined;
 }
@@ -59,7 +61,7 @@ export function nextLevel(p: PolicyRule, episode: Episode, now: number): LevelCh
   } else return undefined;
   const reachedAt = episode.levelAt ?? episode.firedAt;
   const since = Math.max(reachedAt, episode.snoozeUntil ?? 0);
-  if (now - since < delaySec * 1000) return undefined;
+  if (!reached(now - since, delaySec)) return undefined;
   const waited = `not acknowledged within ${formatDuration(delaySec)}${since > reachedAt ? ' of the snooze ending' : ''}`;
   const why =
     to === 0

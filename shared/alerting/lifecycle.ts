@@ -1,5 +1,6 @@
 import { type Episode, isQuiet, type Notice, type NoticeStatus } from '#shared/model/items';
 import type { Severity } from '#shared/model/severity';
+import { reached } from './due';
 import { levelChannels, nextLevel, type PolicyRule, reachedChannels } from './escalation';
 
 /**
@@ -199,7 +200,7 @@ export function continueEpisode(
     if (up) return levelUpEpisode(e, now, up, { ...detail, why: up.why });
     const why = p ? undefined : o.escalationWhy();
     if (why) return escalateEpisode(e, now, rule.escalateSeverity, { ...detail, why });
-    if (rule.repeatEvery !== undefined && now - e.lastNotifiedAt >= rule.repeatEvery * 1000)
+    if (rule.repeatEvery !== undefined && reached(now - e.lastNotifiedAt, rule.repeatEvery))
       return repeatEpisode(e, now, detail, p && levelChannels(p, e));
   }
   if (!o.relayAcks || e.ackedAt === undefined || e.ackRelayed === e.ackedAt) return undefined;

@@ -71,6 +71,27 @@ describe('time in state', () => {
   });
 });
 
+describe('ticks that start a little early', () => {
+  it('on a 5-minute schedule, "15m", "repeat every 10m" and "escalate after 25m" come on the tick they are due, not the next', () => {
+    // each tick starts up to 300 ms before its minute; the one that saw the break started on time
+    const r = rule({ id: 'long-break', states: ['break'], after: '15m', repeatEvery: '10m', escalateAfter: '25m' });
+    const steps = [0, 5, 10, 15, 20, 25, 30].map((m) => ({
+      at: T + m * MIN - (m ? 300 : 0),
+      agent: { state: 'break' as const, vendorState: '5' },
+    }));
+    const { notices } = simulate([r], steps);
+    expect(notices.map((n) => [Math.round(n.at), n.status])).toEqual([
+      [15, 'firing'],
+      [25, 'escalated'],
+    ]);
+    const repeated = simulate([rule({ id: 'long-break', states: ['break'], after: '15m', repeatEvery: '10m' })], steps).notices;
+    expect(repeated.map((n) => [Math.round(n.at), n.status])).toEqual([
+      [15, 'firing'],
+      [25, 'repeat'],
+    ]);
+  });
+});
+
 describe('rule choice', () => {
   const rules = [
     rule({ id: 'any-break', states: ['break'], after: '15m' }),
