@@ -134,17 +134,22 @@ export type NxStatusRecord = z.infer<typeof StatusRecord>;
 const AgentPage = z.object({ data: z.array(AgentRecord), total: LooseInt });
 const StatusAnswer = z.object({ data: StatusRecord });
 
-/** Share of the window a state must fill to be the state; and the reported time must cover. */
+/** Share of the reported time one state must fill to be the state. */
 const NX_FULL = 0.8;
+/** Share of the window the reported time must cover for the window to tell anything. */
+const NX_REPORTED = 0.5;
 
 /**
- * [I] NXCloud offers no live state, only seconds per state within a window. The state that
- * filled (nearly) the whole window is the state the agent was in throughout it; a window fully
- * reported but split between states is a change within it, "other" ("mixed") until the next
- * window settles it. Undefined (unknown: the agent is unreported) when:
- * - the reported time covers less than NX_FULL of the window: nothing documented says "not
+ * [I] NXCloud offers no live state, only seconds per state within a window. Durations are added
+ * up by our state (eating then wc is one break; ringing then calling one busy). The state that
+ * filled (nearly) all the reported time is the state the agent was in throughout it (its largest
+ * field names the vendor state); time split between states is a change within the window,
+ * "other" ("mixed") until the next window settles it. Undefined (unknown: the agent is
+ * unreported) when:
+ * - the reported time covers less than NX_REPORTED of the window: nothing documented says "not
  *   signed in" (no login or online time; `enableStatusLog` is undocumented), and statistics not
- *   yet written for the latest seconds look the same, so an empty window is no proof of offline;
+ *   yet written look the same, so an empty window is no proof of offline. Judging by the time
+ *   reported (not the whole window) lets statistics that lag by seconds still tell the state;
  * - the durations add up to more than the window (beyond a second of rounding per state and one
  *   for an inclusive end): the vendor did not clip them to it, so they cannot tell which state
  *   filled it. Refused rather than clipped: clipping would pick a state the agent left in the
@@ -155,17 +160,22 @@ export function inferNxState(
   windowSec: number,
 ): { state: AgentState; vendorState: string } | undefined {
   let total = 0;
-  let states = 0;
-  let best: { key: string; secs: number } | undefined;
+  let fields = 0;
+  const byState = new Map<AgentState, { secs: number; key: string; keySecs: number }>();
   for (const [key, secs] of Object.entries(durations)) {
-    if (!stateOfDuration(key) || !(secs > 0)) continue;
+    const state = stateOfDuration(key);
+    if (!state || !(secs > 0)) continue;
     total += secs;
-    states++;
-    if (!best || secs > best.secs) best = { key, secs };
+    fields++;
+    const s = byState.get(state) ?? { secs: 0, key, keySecs: 0 };
+    s.secs += secs;
+    if (secs > s.keySecs) Object.assign(s, { key, keySecs: secs });
+    byState.set(state, s);
   }
-  if (!best || total > windowSec + states + 1 || total < windowSec * NX_FULL) return undefined;
-  if (best.secs < windowSec * NX_FULL) return { state: 'other', vendorState: 'mixed' };
-  return { state: stateOfDuration(best.key) as AgentState, vendorState: best.key.replace(/Duration$/, '') };
+  if (!byState.size || total > windowSec + fields + 1 || total < windowSec * NX_REPORTED) return undefined;
+  const [state, best] = [...byState].reduce((a, b) => (b[1].secs > a[1].secs ? b : a));
+  if (best.secs < total * NX_FULL) return { state: 'other', vendorState: 'mixed' };
+  return { state, vendorState: best.key.replace(/Duration$/, '') };
 }
 
 /**

@@ -67,8 +67,18 @@ describe('status/info: what an (almost) empty or over-full window means', () => 
   it('no time reported in the window is unknown, not offline: nothing documented says "not signed in"', () => {
     expect(inferNxState({ eatingDuration: 0, idleDuration: 0, busyDuration: 0 }, 60)).toBeUndefined();
     expect(inferNxState({}, 60)).toBeUndefined();
-    // a window only partly written (statistics lagging) says nothing about its last seconds either
+    // a window less than half written says too little
     expect(inferNxState({ eatingDuration: 20 }, 60)).toBeUndefined();
+  });
+
+  it('statistics lagging by seconds still tell the state: judged by the time reported', () => {
+    expect(inferNxState({ eatingDuration: 45 }, 60)).toEqual({ state: 'break', vendorState: 'eating' });
+    expect(inferNxState({ eatingDuration: 30, idleDuration: 15 }, 60)).toEqual({ state: 'other', vendorState: 'mixed' });
+  });
+
+  it('durations of one state add up: a break that moves from eating to wc stays a break, ringing then calling stays busy', () => {
+    expect(inferNxState({ eatingDuration: 30, wcDuration: 30 }, 60)).toMatchObject({ state: 'break' });
+    expect(inferNxState({ ringingDuration: 15, callingDuration: 45 }, 60)).toEqual({ state: 'busy', vendorState: 'calling' });
   });
 
   it('a meal break whose latest window is not written yet keeps its alert open (adapter + planner)', async () => {
