@@ -232,9 +232,12 @@ export async function runSourceStage<T>(
   if (state) {
     const readStart = performance.now();
     const signal = AbortSignal.timeout(Math.max(0, budget.readsEndAt - Date.now()));
-    // time not observed (failed or not configured runs) counts toward no rule that has not fired
-    const unread = health?.consecutiveFailures || health?.notConfigured;
-    const gap = unread && state.lastOkAt ? now - state.lastOkAt - config.schedule.every * 1000 : 0;
+    // time not observed counts toward no rule that has not fired: failed or not configured runs,
+    // and with businessHoursOnly the closed hours no tick ran (time in state restarts at opening)
+    const every = config.schedule.every * 1000;
+    const sinceOk = state.lastOkAt !== undefined ? now - state.lastOkAt - every : 0;
+    const unread = health?.consecutiveFailures || health?.notConfigured || (config.schedule.businessHoursOnly && sinceOk >= every);
+    const gap = unread ? sinceOk : 0;
     let planned: Planned<T> | undefined;
     try {
       planned = await pass.plan(state, signal, Math.max(0, gap), await silencesRead);

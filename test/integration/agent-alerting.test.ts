@@ -201,4 +201,39 @@ describe('business hours and silences', () => {
     await h.run();
     expect(who(h.take(), TOPICS.supervisors, 'FIRING')).toEqual(['Agent 4 (4)']);
   });
+
+  it('run only in business hours, the closed night counts toward no rule: the break seen before closing goes on after opening', async () => {
+    await h.stop();
+    h = await makeHarness({
+      config: (url) => ({
+        schedule: { businessHoursOnly: true },
+        agentRules: [{ ...BREAK_RULE, repeatEvery: undefined }],
+        sources: [{ id: 'itnio-main', vendor: 'itnio', baseUrl: url, secretId: 'test/itnio' }],
+      }),
+    });
+    // in break at the last ticks of the day, and (unseen, no tick runs) again at the first of the next
+    h.sim.setState('itnio', '1', h.clock.start, 'break');
+    for (const min of [0, 1, 2]) {
+      h.clock.set(h.clock.start + min * MIN);
+      await h.run();
+    }
+    const opening = h.clock.start + 14 * 60 * MIN;
+    let fired: { minute: number; email: string } | undefined;
+    for (let k = 0; k <= 15 && !fired; k++) {
+      h.clock.set(opening + k * MIN);
+      await h.run();
+      const sent = h.take();
+      expect(
+        sent.some((m) => m.topicArn === TOPICS.oncall),
+        `minute ${k}: nothing escalated`,
+      ).toBe(false);
+      const mail = sent.find((m) => m.topicArn === TOPICS.supervisors)?.bodies?.email;
+      if (mail) fired = { minute: k, email: mail };
+    }
+    // 15 minutes of break seen: the few before closing and the rest after opening, not the night
+    expect(fired?.minute).toBeGreaterThanOrEqual(11);
+    expect(fired?.minute).toBeLessThanOrEqual(13);
+    expect(fired?.email).toMatch(/Agent 1 \(1\)/);
+    expect(fired?.email).toMatch(/On break for 15m/);
+  });
 });
