@@ -1,6 +1,7 @@
 import type { TaskRule } from '#shared/config/schema';
 import type { Episode, TaskNoticeDetail, TaskSnapshot } from '#shared/model/items';
 import { CONTACT_STATUS, contactCount, TASK_STATUS } from '#shared/model/task';
+import { reached } from './due';
 import { episodeIdFor } from './episode-id';
 import { escalationReason, levelSeverity, type PolicyRule, reachedChannels } from './escalation';
 import { continueEpisode, type EpisodeStep, openEpisode, resolveEpisode } from './lifecycle';
@@ -165,7 +166,11 @@ export function planTask(input: TaskPlanInput): TaskPlan {
     configEpisode = undefined;
   }
 
-  if (obs.kind !== 'rejected') {
+  // an open alert whose thresholds stopped holding on a running task is held for resolveAfter:
+  // a task hovering at a threshold would otherwise page at every crossing
+  const unmetSince = episode && obs.kind === 'running' && !cond.holds ? (prev?.unmetSince ?? now) : undefined;
+  const holding = unmetSince !== undefined && !reached(now - unmetSince, rule.resolveAfter);
+  if (obs.kind !== 'rejected' && !holding) {
     const holds = obs.kind === 'running' && cond.holds;
     if (episode && !holds) {
       const note = obs.kind === 'ended' ? obs.note : 'thresholds no longer met';
@@ -239,6 +244,7 @@ export function planTask(input: TaskPlanInput): TaskPlan {
           : {}),
     ...(episode ? { episodeId: episode.episodeId } : {}),
     ...(configEpisode ? { configEpisodeId: configEpisode.episodeId } : {}),
+    ...(holding ? { unmetSince } : {}),
   };
   return { item, changed: !prev || !sameTask(prev, item), steps };
 }

@@ -64,6 +64,11 @@ export const TaskRuleSchema = z
     escalation: z.string().min(1).optional(),
     repeatEvery: DurationSchema.optional(),
     notifyResolved: z.boolean().default(true),
+    /**
+     * How long the thresholds must stay unmet before an open alert resolves ("0m": at once), so a
+     * task hovering at a threshold pages once, not at every crossing. A task that ends resolves at once.
+     */
+    resolveAfter: DelaySchema.default(300),
     severity: SeveritySchema.default('warning'),
     escalateSeverity: SeveritySchema.default('critical'),
     /** Newest abnormal contacts read to name reasons and show examples (one request). */

@@ -130,6 +130,8 @@ export const TaskItemSchema = z.object({
   ring: z.array(z.tuple([z.number(), z.number().int().nonnegative()])),
   /** The task is no longer running (finished, cancelled, suspended) or no longer listed. */
   ended: z.boolean().optional(),
+  /** Its open alert's thresholds stopped holding at this time: it resolves once they stay so for the rule's resolveAfter. */
+  unmetSince: z.number().optional(),
   taskStatus: z.number().int().optional(),
   episodeId: z.string().optional(),
   /** Open "this task id is rejected" config alert. */
