@@ -88,6 +88,8 @@ export interface TaskPlanInput {
   policy?: PolicyRule | undefined;
   /** Pass acknowledgments on to PagerDuty / Opsgenie / chat (some channel has one). */
   relayAcks?: boolean;
+  /** Time before this read that no read observed (failed runs): growth is measured from this read on. */
+  unobservedMs?: number;
 }
 
 export interface TaskPlan {
@@ -114,9 +116,16 @@ export function planTask(input: TaskPlanInput): TaskPlan {
   let episode = input.episode && !input.episode.resolvedAt ? input.episode : undefined;
   let configEpisode = input.configEpisode && !input.configEpisode.resolvedAt ? input.configEpisode : undefined;
   const counts = obs.kind === 'running' ? obs.counts : (prev?.counts ?? {});
+  // after time nobody observed, the growth window starts again here: a count that grew over an
+  // outage is not growth "within" the window
   const ring =
     obs.kind === 'running'
-      ? nextRing(prev?.ring ?? [], now, contactCount(counts, CONTACT_STATUS.abnormal), rule.growth?.within)
+      ? nextRing(
+          (input.unobservedMs ?? 0) > 0 ? [] : (prev?.ring ?? []),
+          now,
+          contactCount(counts, CONTACT_STATUS.abnormal),
+          rule.growth?.within,
+        )
       : (prev?.ring ?? []);
   const cond = evaluateTask(rule, counts, ring, now);
   const detail = (note?: string): TaskNoticeDetail => ({

@@ -113,7 +113,7 @@ export function taskPass(source: SourceConfig, config: Config, now: number, deps
   const relayAcks = relaysAcks(config.channels);
   return {
     load: () => store.states.loadTasks(fn, source.id, Date.now()),
-    plan: async (state, signal, _unobservedMs, silences) => {
+    plan: async (state, signal, unobservedMs, silences) => {
       const client = await deps.readers.taskClient(source);
       const running = new Map((await client.listPreviewTasks({ taskStatus: [TASK_STATUS.calling] }, signal)).map((t) => [t.taskId, t]));
       const previous = state.items;
@@ -157,6 +157,7 @@ export function taskPass(source: SourceConfig, config: Config, now: number, deps
           silenced: isSilenced(silences, now, source.id, String(w.taskId), [], w.rule.id),
           policy: policyOf(w.rule, config.escalationPolicies),
           relayAcks,
+          unobservedMs,
         });
         if (plan.item.episodeId || plan.item.configEpisodeId) openAlerts++;
         if (plan.changed) changes++;

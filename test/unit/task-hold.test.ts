@@ -83,3 +83,28 @@ describe('a task hovering at a threshold', () => {
     expect(said).toEqual(['0:fired', '2:resolved']);
   });
 });
+
+describe('growth after an outage', () => {
+  it('a count that grew while no read succeeded is not growth within the window', () => {
+    const r = TaskRuleSchema.parse({ id: 'growth', source: 'itnio-main', taskIds: [700], growth: { by: 5, within: '15m' } });
+    const run = (prev: TaskSnapshot | undefined, m: number, abnormal: number, unobservedMs = 0) =>
+      planTask({
+        now: T + m * MIN,
+        source: 'itnio-main',
+        rule: r,
+        taskId: 700,
+        prev,
+        episode: undefined,
+        configEpisode: undefined,
+        observation: { kind: 'running', counts: { '7': abnormal, '9': 100 } },
+        silenced: false,
+        unobservedMs,
+      });
+    const before = run(undefined, 0, 10).item;
+    // an hour of failed reads, then +13: the outage's growth, not a burst
+    const after = run(before, 61, 23, 60 * MIN);
+    expect(after.steps).toEqual([]);
+    // growth from there on still counts
+    expect(run(after.item, 66, 29).steps.map((s) => s.kind)).toEqual(['fired']);
+  });
+});
