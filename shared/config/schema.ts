@@ -251,7 +251,8 @@ export const ConfigSchema = z
         /**
          * Run only inside the sources' business hours (cron schedules in their timezone) instead of
          * around the clock. Costs: the no-successful-run alarm cannot tell closed hours from a dead
-         * watcher, and time in state restarts when the floor opens (ITNIO, NX).
+         * watcher. The closed hours no tick ran count toward no rule: a state seen at closing goes on
+         * counting from the opening (ITNIO, NX; Huawei tells the time in state itself).
          */
         businessHoursOnly: z.boolean().default(false),
       })
