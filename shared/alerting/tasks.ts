@@ -179,7 +179,10 @@ export function planTask(input: TaskPlanInput): TaskPlan {
   // a task hovering at a threshold would otherwise page at every crossing
   const unmetSince = episode && obs.kind === 'running' && !cond.holds ? (prev?.unmetSince ?? now) : undefined;
   const holding = unmetSince !== undefined && !reached(now - unmetSince, rule.resolveAfter);
-  if (obs.kind !== 'rejected' && !holding) {
+  // a suspended task may resume with the same contacts: its open alert waits (no repeats), and
+  // resolves only when the task completes or is cancelled (preview-tasks keeps asking)
+  const paused = episode !== undefined && obs.kind === 'ended' && obs.taskStatus === TASK_STATUS.suspended;
+  if (obs.kind !== 'rejected' && !holding && !paused) {
     const holds = obs.kind === 'running' && cond.holds;
     if (episode && !holds) {
       const note = obs.kind === 'ended' ? obs.note : 'thresholds no longer met';

@@ -24,6 +24,9 @@ export const COUNTED_STATUSES = [
 ] as const;
 const EXAMPLES = 5;
 
+/** A suspended task whose alert is open: it may resume, or end for good. */
+const waitsOnResume = (p: TaskSnapshot) => p.taskStatus === TASK_STATUS.suspended && p.episodeId !== undefined;
+
 async function observe(
   client: ItnioClient,
   taskId: number,
@@ -45,8 +48,9 @@ async function observe(
       throw err;
     }
   }
-  // not running: nothing can change while it stays ended, so ask only once
-  if (prev?.ended) return undefined;
+  // not running: nothing can change while it stays ended, so ask only once; a suspended task with
+  // an open alert is asked every run, so the alert resolves when the task completes or is cancelled
+  if (prev?.ended && !waitsOnResume(prev)) return undefined;
   const [found] = await client.listPreviewTasks({ taskId }, signal);
   if (found) {
     const status = found.taskStatus ?? undefined;
@@ -122,7 +126,7 @@ export function taskPass(source: SourceConfig, config: Config, now: number, deps
         const ids = new Set([
           ...rule.taskIds,
           ...(rule.discoverRunning ? running.keys() : []),
-          ...previous.filter((p) => p.ruleId === rule.id && !p.ended).map((p) => p.taskId),
+          ...previous.filter((p) => p.ruleId === rule.id && (!p.ended || waitsOnResume(p))).map((p) => p.taskId),
         ]);
         return [...ids].map((taskId) => ({ rule, taskId, prev: prevOf.get(`${rule.id}#${taskId}`) }));
       });

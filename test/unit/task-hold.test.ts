@@ -108,3 +108,40 @@ describe('growth after an outage', () => {
     expect(run(after.item, 66, 29).steps.map((s) => s.kind)).toEqual(['fired']);
   });
 });
+
+describe('a suspended task', () => {
+  it('keeps its open alert (no repeat) until it resumes or ends for good: no new page on resume', () => {
+    const r = TaskRuleSchema.parse({ id: 'count', source: 'itnio-main', taskIds: [700], abnormalCount: 40, repeatEvery: '10m' });
+    let prev: TaskSnapshot | undefined;
+    let episode: Episode | undefined;
+    const said: string[] = [];
+    const ids = new Set<string>();
+    const step = (m: number, observation: TaskObservation) => {
+      const plan = planTask({
+        now: T + m * MIN,
+        source: 'itnio-main',
+        rule: r,
+        taskId: 700,
+        prev,
+        episode,
+        configEpisode: undefined,
+        observation,
+        silenced: false,
+      });
+      for (const s of plan.steps) {
+        said.push(`${m}:${s.kind}`);
+        ids.add(s.next.episodeId);
+        episode = s.next;
+      }
+      prev = plan.item;
+    };
+    const running = { kind: 'running' as const, counts: { '7': 45, '9': 100 } };
+    step(0, running);
+    for (const m of [5, 10, 15, 20]) step(m, { kind: 'ended', taskStatus: 15, note: 'task is suspended' });
+    expect(prev).toMatchObject({ ended: true, taskStatus: 15, episodeId: [...ids][0] });
+    step(21, running);
+    step(30, { kind: 'ended', taskStatus: 12, note: 'task is completed' });
+    expect(said).toEqual(['0:fired', '21:repeat', '30:resolved']);
+    expect(ids.size).toBe(1);
+  });
+});
