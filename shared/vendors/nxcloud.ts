@@ -27,8 +27,8 @@ export const NX_PAGE_MAX = 200;
 export const NxSourceSchema = SourceBaseSchema.extend({
   vendor: z.literal('nxcloud'),
   tenantId: z.number().int().positive(),
-  /** Seconds of history each status/info query covers; match the poll interval. */
-  windowSec: z.number().int().min(30).max(3600).default(60),
+  /** Seconds of history each status/info query covers; default: the poll interval (schedule.every, filled in by parseConfig). */
+  windowSec: z.number().int().min(30).max(3600).optional(),
   /**
    * Workers the tenant's agents are split across (by a hash of the agent id), each reading and
    * storing its share in a source stage of its own: one status request per agent makes a large
@@ -134,18 +134,19 @@ export type NxStatusRecord = z.infer<typeof StatusRecord>;
 const AgentPage = z.object({ data: z.array(AgentRecord), total: LooseInt });
 const StatusAnswer = z.object({ data: StatusRecord });
 
-/** Share of the reported time one state must fill to be the state. */
-const NX_FULL = 0.8;
+/** Share of the reported time one state must pass to be the state: a majority. */
+const NX_MAJORITY = 0.5;
 /** Share of the window the reported time must cover for the window to tell anything. */
 const NX_REPORTED = 0.5;
 
 /**
  * [I] NXCloud offers no live state, only seconds per state within a window. Durations are added
  * up by our state (eating then wc is one break; ringing then calling one busy). The state that
- * filled (nearly) all the reported time is the state the agent was in throughout it (its largest
- * field names the vendor state); time split between states is a change within the window,
- * "other" ("mixed") until the next window settles it. Undefined (unknown: the agent is
- * unreported) when:
+ * filled most of the reported time is the state (its largest field names the vendor state), taken
+ * to have begun one window ago: a change inside the window shows at once, and a switch between
+ * two states one rule covers (calling, then wrap-up) never passes through a state that would end
+ * the rule's episode. A window with no majority (an even or three-way split) is "other"
+ * ("mixed") until the next window settles it. Undefined (unknown: the agent is unreported) when:
  * - the reported time covers less than NX_REPORTED of the window: nothing documented says "not
  *   signed in" (no login or online time; `enableStatusLog` is undocumented), and statistics not
  *   yet written look the same, so an empty window is no proof of offline. Judging by the time
@@ -174,7 +175,7 @@ export function inferNxState(
   }
   if (!byState.size || total > windowSec + fields + 1 || total < windowSec * NX_REPORTED) return undefined;
   const [state, best] = [...byState].reduce((a, b) => (b[1].secs > a[1].secs ? b : a));
-  if (best.secs < total * NX_FULL) return { state: 'other', vendorState: 'mixed' };
+  if (best.secs <= total * NX_MAJORITY) return { state: 'other', vendorState: 'mixed' };
   return { state, vendorState: best.key.replace(/Duration$/, '') };
 }
 
@@ -208,9 +209,13 @@ export function nxRecordOf(
   return only && !shared && (!only.sipNumber || !sipNumber) ? only : undefined;
 }
 
+/** The status window of a source built without parseConfig (which makes it the poll interval). */
+export const NX_WINDOW_SEC = 60;
+
 export class NxClient implements AgentReader {
   readonly source: string;
   private readonly http: VendorHttp;
+  private readonly windowSec: number;
 
   constructor(
     private readonly cfg: NxSource,
@@ -220,6 +225,7 @@ export class NxClient implements AgentReader {
     caBundle?: readonly string[],
   ) {
     this.source = cfg.id;
+    this.windowSec = cfg.windowSec ?? NX_WINDOW_SEC;
     this.http = new VendorHttp(cfg.id, cfg.baseUrl, cfg.http, caBundle);
   }
 
@@ -292,7 +298,7 @@ export class NxClient implements AgentReader {
     const end = Math.floor(now / 1000);
     const env = await this.post(
       NX_AGENT_STATUS_PATH,
-      { tenantId: this.cfg.tenantId, userName, startDateTime: end - this.cfg.windowSec, endDateTime: end },
+      { tenantId: this.cfg.tenantId, userName, startDateTime: end - this.windowSec, endDateTime: end },
       what,
       signal,
     );
@@ -322,7 +328,7 @@ export class NxClient implements AgentReader {
       const records = await this.statusInfo(userName, now, signal);
       return members.map(({ a, id }) => {
         const record = nxRecordOf(records, a.sipNumber, shared.has(userName));
-        return { a, id, inferred: record && inferNxState(record.durations, this.cfg.windowSec) };
+        return { a, id, inferred: record && inferNxState(record.durations, this.windowSec) };
       });
     });
     const agents: NormalizedAgent[] = [];
@@ -339,7 +345,7 @@ export class NxClient implements AgentReader {
         groups: a.queueName ?? [],
         ...inferred,
         // a state that filled the whole window began at least a window ago
-        ...(inferred.state !== 'other' ? { inStateAtLeastSec: this.cfg.windowSec } : {}),
+        ...(inferred.state !== 'other' ? { inStateAtLeastSec: this.windowSec } : {}),
         inferred: true,
         observedAt: now,
       });

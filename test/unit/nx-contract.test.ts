@@ -73,10 +73,17 @@ describe('status/info: what an (almost) empty or over-full window means', () => 
 
   it('statistics lagging by seconds still tell the state: judged by the time reported', () => {
     expect(inferNxState({ eatingDuration: 45 }, 60)).toEqual({ state: 'break', vendorState: 'eating' });
-    expect(inferNxState({ eatingDuration: 30, idleDuration: 15 }, 60)).toEqual({ state: 'other', vendorState: 'mixed' });
+    expect(inferNxState({ eatingDuration: 30, idleDuration: 15 }, 60)).toEqual({ state: 'break', vendorState: 'eating' });
+    expect(inferNxState({ eatingDuration: 22, idleDuration: 23 }, 60)).toEqual({ state: 'idle', vendorState: 'idle' });
   });
 
   it('durations of one state add up: a break that moves from eating to wc stays a break, ringing then calling stays busy', () => {
+    // the majority decides: a switch from calling to wrap-up is busy, then wrap-up, never "mixed"
+    expect(inferNxState({ callingDuration: 33, wrapupDuration: 27 }, 60)).toEqual({ state: 'busy', vendorState: 'calling' });
+    expect(inferNxState({ callingDuration: 20, wrapupDuration: 20, idleDuration: 20 }, 60)).toEqual({
+      state: 'other',
+      vendorState: 'mixed',
+    });
     expect(inferNxState({ eatingDuration: 30, wcDuration: 30 }, 60)).toMatchObject({ state: 'break' });
     expect(inferNxState({ ringingDuration: 15, callingDuration: 45 }, 60)).toEqual({ state: 'busy', vendorState: 'calling' });
   });
@@ -118,7 +125,7 @@ describe('status/info: what an (almost) empty or over-full window means', () => 
     expect(inferNxState({ idleDuration: 2400, eatingDuration: 50 }, 60)).toBeUndefined();
     expect(inferNxState({ eatingDuration: 2400 }, 60)).toBeUndefined();
     // a second of rounding per state is no overflow
-    expect(inferNxState({ idleDuration: 31, eatingDuration: 30 }, 60)).toEqual({ state: 'other', vendorState: 'mixed' });
+    expect(inferNxState({ idleDuration: 31, eatingDuration: 30 }, 60)).toEqual({ state: 'idle', vendorState: 'idle' });
     expect(inferNxState({ eatingDuration: 61 }, 60)).toEqual({ state: 'break', vendorState: 'eating' });
   });
 

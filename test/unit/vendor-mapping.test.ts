@@ -62,7 +62,7 @@ describe('NXCloud state inference', () => {
   it('no time in any state is unknown (not signed in, or not yet written): never a made-up offline', () => {
     expect(inferNxState({ idleDuration: 0, busyDuration: 0 }, 60)).toBeUndefined();
   });
-  it('a change inside the window is reported as mixed until the next window', () => {
+  it('a window split evenly is reported as mixed until the next window', () => {
     expect(inferNxState({ idleDuration: 30, eatingDuration: 30 }, 60)).toEqual({ state: 'other', vendorState: 'mixed' });
   });
 });
