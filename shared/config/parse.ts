@@ -83,7 +83,20 @@ export function parseConfig(raw: unknown, origin = 'config'): Config {
     },
   });
   if (!result.success) throw new ConfigError(origin, configIssues(result.error, unknown));
-  return result.data;
+  return withDerivedDefaults(result.data);
+}
+
+/**
+ * Defaults that depend on other settings: an NXCloud source's status window is the poll interval
+ * unless set, so each read covers the time since the last (a 60 s window on a 5-minute schedule
+ * would see only the last minute of each five).
+ */
+function withDerivedDefaults(cfg: Config): Config {
+  const every = cfg.schedule.every;
+  return {
+    ...cfg,
+    sources: cfg.sources.map((s) => (s.vendor === 'nxcloud' && s.windowSec === undefined ? { ...s, windowSec: every } : s)),
+  };
 }
 
 /** formatIssues' lines, an unknown-key issue as its lines per key. */

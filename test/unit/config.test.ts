@@ -25,6 +25,14 @@ describe('config validation', () => {
     expect(cfg.sources[0]).toMatchObject({ timezone: 'UTC', http: { retries: 2, concurrency: 4 } });
   });
 
+  it("an NXCloud source's status window is the poll interval unless set", () => {
+    const nx = { id: 'nx', vendor: 'nxcloud', baseUrl: 'https://api.nxcloud.com', secretId: 'ccwatch/nx', tenantId: 144 };
+    const windowOf = (raw: object) => (parseConfig(raw).sources[0] as { windowSec?: number }).windowSec;
+    expect(windowOf({ ...base, sources: [nx] })).toBe(60);
+    expect(windowOf({ ...base, sources: [nx], schedule: { every: '5m' } })).toBe(300);
+    expect(windowOf({ ...base, sources: [{ ...nx, windowSec: 120 }], schedule: { every: '5m' } })).toBe(120);
+  });
+
   it('names the path of a bad duration', () => {
     expect(
       problems({
