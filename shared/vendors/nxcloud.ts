@@ -143,7 +143,7 @@ const NX_REPORTED = 0.5;
  * [I] NXCloud offers no live state, only seconds per state within a window. Durations are added
  * up by our state (eating then wc is one break; ringing then calling one busy). The state that
  * filled most of the reported time is the state (its largest field names the vendor state), taken
- * to have begun one window ago: a change inside the window shows at once, and a switch between
+ * to have begun as long ago as it lasted in the window: a change inside the window shows at once, and a switch between
  * two states one rule covers (calling, then wrap-up) never passes through a state that would end
  * the rule's episode. A window with no majority (an even or three-way split) is "other"
  * ("mixed") until the next window settles it. Undefined (unknown: the agent is unreported) when:
@@ -159,7 +159,7 @@ const NX_REPORTED = 0.5;
 export function inferNxState(
   durations: Readonly<Record<string, number>>,
   windowSec: number,
-): { state: AgentState; vendorState: string } | undefined {
+): { state: AgentState; vendorState: string; secs: number } | undefined {
   let total = 0;
   let fields = 0;
   const byState = new Map<AgentState, { secs: number; key: string; keySecs: number }>();
@@ -175,8 +175,9 @@ export function inferNxState(
   }
   if (!byState.size || total > windowSec + fields + 1 || total < windowSec * NX_REPORTED) return undefined;
   const [state, best] = [...byState].reduce((a, b) => (b[1].secs > a[1].secs ? b : a));
-  if (best.secs <= total * NX_MAJORITY) return { state: 'other', vendorState: 'mixed' };
-  return { state, vendorState: best.key.replace(/Duration$/, '') };
+  if (best.secs <= total * NX_MAJORITY) return { state: 'other', vendorState: 'mixed', secs: 0 };
+  // the seconds the state lasted in the window, at most the window
+  return { state, vendorState: best.key.replace(/Duration$/, ''), secs: Math.min(windowSec, Math.round(best.secs)) };
 }
 
 /**
@@ -343,9 +344,10 @@ export class NxClient implements AgentReader {
         agentId: id,
         name: a.nickName || a.userName,
         groups: a.queueName ?? [],
-        ...inferred,
-        // a state that filled the whole window began at least a window ago
-        ...(inferred.state !== 'other' ? { inStateAtLeastSec: this.windowSec } : {}),
+        state: inferred.state,
+        vendorState: inferred.vendorState,
+        // a new state began at least as long ago as the window says it lasted
+        ...(inferred.state !== 'other' ? { inStateAtLeastSec: inferred.secs } : {}),
         inferred: true,
         observedAt: now,
       });

@@ -52,9 +52,9 @@ describe('Huawei CTI states', () => {
 
 describe('NXCloud state inference', () => {
   it('the state that filled the window is the state', () => {
-    expect(inferNxState({ idleDuration: 2, eatingDuration: 58 }, 60)).toEqual({ state: 'break', vendorState: 'eating' });
-    expect(inferNxState({ callingDuration: 60 }, 60)).toEqual({ state: 'busy', vendorState: 'calling' });
-    expect(inferNxState({ wrapupDuration: 55 }, 60)).toEqual({ state: 'wrapup', vendorState: 'wrapup' });
+    expect(inferNxState({ idleDuration: 2, eatingDuration: 58 }, 60)).toMatchObject({ state: 'break', vendorState: 'eating' });
+    expect(inferNxState({ callingDuration: 60 }, 60)).toMatchObject({ state: 'busy', vendorState: 'calling' });
+    expect(inferNxState({ wrapupDuration: 55 }, 60)).toMatchObject({ state: 'wrapup', vendorState: 'wrapup' });
   });
   it('unknown rest kinds count as break', () => {
     expect(inferNxState({ prayerDuration: 60 }, 60)?.state).toBe('break');
@@ -63,7 +63,7 @@ describe('NXCloud state inference', () => {
     expect(inferNxState({ idleDuration: 0, busyDuration: 0 }, 60)).toBeUndefined();
   });
   it('a window split evenly is reported as mixed until the next window', () => {
-    expect(inferNxState({ idleDuration: 30, eatingDuration: 30 }, 60)).toEqual({ state: 'other', vendorState: 'mixed' });
+    expect(inferNxState({ idleDuration: 30, eatingDuration: 30 }, 60)).toMatchObject({ state: 'other', vendorState: 'mixed' });
   });
 });
 
