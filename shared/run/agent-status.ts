@@ -38,11 +38,11 @@ export function agentPass(source: SourceConfig, config: Config, now: number, dep
   const key = unitKey(source.id, shard);
   const only = shard && shard.count > 1 ? (agentId: string) => inShard(agentId, shard) : undefined;
   const relayAcks = relaysAcks(config.channels);
-  // whether this unit's document was missing or of another shard count (run/reshard.ts)
+  // whether the source's shard count is still to be recorded after this unit's save (run/reshard.ts)
   let settle = false;
   return {
     load: async () => {
-      const unit = await loadUnitAgents(store.states, fn, source.id, shard, Date.now());
+      const unit = await loadUnitAgents(store.states, fn, source.id, shard, Date.now(), config.schedule.every * 1000);
       settle = unit.settle;
       if (unit.adoptedFrom !== undefined)
         log.info('source re-sharded: this shard takes over its agents from the previous shards', {
@@ -120,11 +120,8 @@ export function agentPass(source: SourceConfig, config: Config, now: number, dep
       const won = await store.states.saveAgents(fn, key, next, Date.now());
       if (won && settle) {
         // the last unit of a new count to save records it; a failure here is tried again next tick
-        await settleLayout(store.states, fn, source.id, shard?.count ?? 1, Date.now()).then(
-          (done) => {
-            settle = !done;
-          },
-          (err: Error) => log.warn('shard count not recorded; tried again next run', { source: key, error: err.message }),
+        await settleLayout(store.states, fn, source.id, shard?.count ?? 1, Date.now()).catch((err: Error) =>
+          log.warn('shard count not recorded; tried again next run', { source: key, error: err.message }),
         );
       }
       return won;

@@ -2,12 +2,19 @@ import type { AgentSnapshot } from '#shared/model/items';
 import type { SourceState, SourceStates } from '#shared/store/source-state';
 import { inShard, type Shard, unitKey } from './units';
 
+/** A document saved this long past two intervals ago is not trusted without the recorded count. */
+const STALE_SLACK_MS = 60_000;
+
 /** A stage unit's agent state, and whether the source's recorded shard count is to be checked after its save. */
 export interface UnitState {
   state: SourceState<AgentSnapshot>;
   /** Its agents were taken over from the documents of another shard count (how many documents). */
   adoptedFrom?: number;
-  /** After saving, see whether every unit of this count has its document, and record the count (settleLayout). */
+  /**
+   * After saving, see whether every unit of this count has its document, and record the count
+   * (settleLayout). Until a load finds it recorded (and the document says so: `settled`), every
+   * tick of this unit tries again.
+   */
   settle: boolean;
 }
 
@@ -18,10 +25,12 @@ export function unitKeysOf(sourceId: string, count: number): string[] {
 
 /**
  * One unit's agents, open episodes and owed steps. When the source's `shards` changed, the unit has
- * no document of its count yet: it takes over its own agents from the documents of the previous
- * count (recorded by settleLayout), so time in state, open alerts and their steps carry on under
- * the same episode ids: no alert fires again, none is left open with nobody to resolve it. The
- * old documents are only read; nobody saves them again, and they expire (state-doc TTL).
+ * no document of its count yet: it takes over its own agents from the documents of the recorded
+ * count (settleLayout), so time in state, open alerts and their steps carry on under the same
+ * episode ids: no alert fires again, none is left open with nobody to resolve it. The old documents
+ * are only read; nobody saves them again, and they expire (state-doc TTL). A document of this count
+ * not saved for a while may be one an earlier period of this count left (n -> m -> n within the
+ * TTL): it counts only if the recorded count is still this one.
  */
 export async function loadUnitAgents(
   states: SourceStates,
@@ -29,20 +38,28 @@ export async function loadUnitAgents(
   sourceId: string,
   shard: Shard | undefined,
   now: number,
+  everyMs: number,
 ): Promise<UnitState> {
   const count = shard?.count ?? 1;
   const own = await states.loadAgents(fn, unitKey(sourceId, shard), now);
-  if (own.version !== undefined && own.layout === count) return { state: own, settle: false };
-  // saved before counts were recorded: its own count's (record it once)
-  if (own.version !== undefined && own.layout === undefined) return { state: { ...own, layout: count }, settle: true };
-  // none of this count yet (or one another count left under the same key): from the recorded count;
-  // none recorded: a source sharded before counts were, whose whole-source document is the best guess
-  const from = (await states.loadLayout(fn, sourceId)) ?? (count > 1 ? 1 : undefined);
-  // nothing (or a per-item state of old versions) under this key, or a stale document to replace
+  // saved under this count (or before counts were recorded)
+  const ofThisCount = own.version !== undefined && (own.layout === count || own.layout === undefined);
+  const recent = own.lastOkAt !== undefined && now - own.lastOkAt <= 2 * everyMs + STALE_SLACK_MS;
+  // steady state: the count is recorded and the document current; nothing more is read
+  if (ofThisCount && own.settled && recent) return { state: own, settle: false };
+  const recorded = await states.loadLayout(fn, sourceId);
+  if (ofThisCount && (recorded === undefined || recorded === count)) {
+    const settled = recorded === count;
+    return { state: { ...own, layout: count, settled }, settle: !settled };
+  }
+  // none of this count, one another count left under this key, or a stale one: from the recorded
+  // count; none recorded: a source sharded before counts were, whose whole-source document is the
+  // best guess
+  const from = recorded ?? (count > 1 ? 1 : undefined);
   const empty: SourceState<AgentSnapshot> =
     own.version === undefined
-      ? { ...own, layout: count }
-      : { version: own.version, lastOkAt: undefined, items: [], episodes: new Map(), outbox: [], layout: count };
+      ? { ...own, layout: count, settled: false }
+      : { version: own.version, lastOkAt: undefined, items: [], episodes: new Map(), outbox: [], layout: count, settled: false };
   if (from === undefined || from === count) return { state: empty, settle: true };
   const olds = (await Promise.all(unitKeysOf(sourceId, from).map((key) => states.loadAgents(fn, key, now)))).filter(
     (s) => s.version !== undefined,
@@ -60,6 +77,7 @@ export async function loadUnitAgents(
       episodes: new Map(olds.flatMap((s) => [...s.episodes]).filter(([, e]) => mine(e.subjectId))),
       outbox: olds.flatMap((s) => s.outbox).filter((e) => mine(e.episode.subjectId)),
       layout: count,
+      settled: false,
     },
     adoptedFrom: from,
     settle: true,

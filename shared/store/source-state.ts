@@ -37,9 +37,15 @@ export interface SourceState<T> {
   migrated?: { keys: { pk: string; sk: string }[] } | undefined;
   /** The shard count the document was saved under (agents; undefined: saved before counts were recorded). */
   layout?: number | undefined;
+  /** That count was found recorded for the source (run/reshard.ts). */
+  settled?: boolean | undefined;
 }
 
-const MetaSchema = z.object({ lastOkAt: z.number().optional(), layout: z.number().int().positive().optional() });
+const MetaSchema = z.object({
+  lastOkAt: z.number().optional(),
+  layout: z.number().int().positive().optional(),
+  settled: z.boolean().optional(),
+});
 const LayoutItemSchema = z.object({ count: z.number().int().positive() });
 type Meta = z.infer<typeof MetaSchema>;
 const EpisodesPart = z.array(EpisodeSchema);
@@ -155,6 +161,7 @@ export class SourceStates {
         version: doc.version,
         lastOkAt: doc.meta.lastOkAt,
         layout: doc.meta.layout,
+        settled: doc.meta.settled,
         items: kind.decode(parts),
         episodes: new Map(episodes.map((e) => [e.episodeId, e])),
         outbox: parts.outbox as OutboxEntry[],
@@ -222,6 +229,7 @@ export class SourceStates {
     const meta: Meta = {
       ...(next.lastOkAt !== undefined ? { lastOkAt: next.lastOkAt } : {}),
       ...(next.layout !== undefined ? { layout: next.layout } : {}),
+      ...(next.settled ? { settled: true } : {}),
     };
     const parts = { ...kind.encode(next.items), episodes: [...next.episodes.values()], outbox: next.outbox };
     const won = await this.docs.save(keys.source(source), keys.state(fn), next.version, meta, parts, now);

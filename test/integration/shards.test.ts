@@ -175,4 +175,38 @@ describe("changing a tenant's shard count", () => {
     await fanOutTick(h);
     expect(h.take().filter((m) => m.bodies?.email?.includes('nx9'))).toEqual([]);
   });
+
+  it('back to a count used before: its old documents are stale, the state comes from the count in use', async () => {
+    // under one worker: nx9 (which fired under 3 shards) resolves, nx11 goes on break and fires
+    const says = (word: string, who: string) =>
+      h.take().filter((m) => m.topicArn === TOPICS.supervisors && m.bodies?.email?.includes(word) && m.bodies.email.includes(`(${who})`));
+    h.sim.setState('nxcloud', 'nx9', h.clock.now() - 70_000, 'idle');
+    h.sim.setState('nxcloud', 'nx11', h.clock.now() - 30_000, 'break');
+    let resolved9 = 0;
+    let fired11 = 0;
+    for (let k = 0; k <= 17; k++) {
+      h.clock.advance(MIN);
+      await fanOutTick(h);
+      const sent = h.take().filter((m) => m.topicArn === TOPICS.supervisors);
+      resolved9 += sent.filter((m) => /RESOLVED/.test(m.bodies?.email ?? '') && m.bodies!.email!.includes('(nx9)')).length;
+      fired11 += sent.filter((m) => /FIRING/.test(m.bodies?.email ?? '') && m.bodies!.email!.includes('(nx11)')).length;
+    }
+    expect([resolved9, fired11]).toEqual([1, 1]);
+    // back to 3: the 3-shard documents still there say nx9 is open and know nothing of nx11
+    h.config = withShards(3);
+    h.clock.advance(MIN);
+    await fanOutTick(h);
+    expect(says('RESOLVED', 'nx9')).toEqual([]);
+    const now3 = (await Promise.all([1, 2, 3].map((i) => h.snapshot(`nx-main:${i}/3`)))).flat();
+    expect(now3.find((a) => a.agentId === 'nx11')?.episodeId).toBeDefined();
+    expect(now3.find((a) => a.agentId === 'nx9')?.episodeId).toBeUndefined();
+    expect(await h.store.states.loadLayout(FN.agentStatus, 'nx-main')).toBe(3);
+    h.clock.advance(MIN);
+    await fanOutTick(h);
+    expect(says('FIRING', 'nx11')).toEqual([]);
+    h.sim.setState('nxcloud', 'nx11', h.clock.now() - 70_000, 'idle');
+    h.clock.advance(MIN);
+    await fanOutTick(h);
+    expect(says('RESOLVED', 'nx11')).toHaveLength(1);
+  });
 });
