@@ -117,15 +117,12 @@ export function planTask(input: TaskPlanInput): TaskPlan {
   let configEpisode = input.configEpisode && !input.configEpisode.resolvedAt ? input.configEpisode : undefined;
   const counts = obs.kind === 'running' ? obs.counts : (prev?.counts ?? {});
   // after time nobody observed, the growth window starts again here: a count that grew over an
-  // outage is not growth "within" the window
+  // outage is not growth "within" the window. Not under an open alert: an empty window would read
+  // as "no growth" and resolve it, to fire again once the window refills
+  const restart = (input.unobservedMs ?? 0) > 0 && !episode;
   const ring =
     obs.kind === 'running'
-      ? nextRing(
-          (input.unobservedMs ?? 0) > 0 ? [] : (prev?.ring ?? []),
-          now,
-          contactCount(counts, CONTACT_STATUS.abnormal),
-          rule.growth?.within,
-        )
+      ? nextRing(restart ? [] : (prev?.ring ?? []), now, contactCount(counts, CONTACT_STATUS.abnormal), rule.growth?.within)
       : (prev?.ring ?? []);
   const cond = evaluateTask(rule, counts, ring, now);
   const detail = (note?: string): TaskNoticeDetail => ({

@@ -107,6 +107,40 @@ describe('growth after an outage', () => {
     // growth from there on still counts
     expect(run(after.item, 66, 29).steps.map((s) => s.kind)).toEqual(['fired']);
   });
+
+  it('an open growth alert is not resolved by the window starting again after failed reads', () => {
+    const r = TaskRuleSchema.parse({ id: 'growth', source: 'itnio-main', taskIds: [700], growth: { by: 5, within: '15m' } });
+    const counts = (abnormal: number) => ({ kind: 'running' as const, counts: { '7': abnormal, '9': 100 } });
+    let prev: TaskSnapshot | undefined;
+    let episode: Episode | undefined;
+    const said: string[] = [];
+    for (const [m, abnormal, unobservedMs] of [
+      [0, 10, 0],
+      [5, 16, 0],
+      [20, 22, 10 * MIN],
+      [21, 22, 0],
+      [22, 22, 0],
+    ] as const) {
+      const plan = planTask({
+        now: T + m * MIN,
+        source: 'itnio-main',
+        rule: r,
+        taskId: 700,
+        prev,
+        episode,
+        configEpisode: undefined,
+        observation: counts(abnormal),
+        silenced: false,
+        unobservedMs,
+      });
+      for (const st of plan.steps) {
+        said.push(`${m}:${st.kind}`);
+        episode = st.next;
+      }
+      prev = plan.item;
+    }
+    expect(said).toEqual(['5:fired']);
+  });
 });
 
 describe('a suspended task', () => {
