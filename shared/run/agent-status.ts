@@ -56,13 +56,15 @@ export function agentPass(source: SourceConfig, config: Config, now: number, dep
     plan: async (state, signal, unobservedMs, silences) => {
       const reader = await deps.readers.get(source);
       const { agents: observed, unreported } = await reader.readAgents(now, signal, only);
-      // "success" with an empty roster, where the last read had agents, is a vendor in trouble, not
-      // everyone deleted at once: taken as absent, every agent would go offline and its alert resolve
-      if (observed.length === 0 && unreported.length === 0 && state.items.length > 0) {
+      // "success" with an empty roster, where the last read had agents signed in, is a vendor in
+      // trouble, not everyone deleted at once: taken as absent, every agent would go offline and its
+      // alert resolve
+      const signedIn = state.items.filter((a) => a.state !== 'offline').length;
+      if (observed.length === 0 && unreported.length === 0 && signedIn > 0) {
         throw new SourceError(
           key,
           'incomplete',
-          `the vendor answered with no agents at all, where the last complete read had ${state.items.length}`,
+          `the vendor answered with no agents at all, where the last complete read had ${signedIn} signed in (if the roster is empty indeed, the source has nobody to watch: remove it)`,
         );
       }
       const base = {
