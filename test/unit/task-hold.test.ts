@@ -119,7 +119,9 @@ describe('growth after an outage', () => {
       [5, 16, 0],
       [20, 22, 10 * MIN],
       [21, 22, 0],
-      [22, 22, 0],
+      [23, 22, 0],
+      [25, 22, 0],
+      [27, 22, 0],
     ] as const) {
       const plan = planTask({
         now: T + m * MIN,
