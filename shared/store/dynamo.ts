@@ -2,6 +2,7 @@ import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/c
 import {
   BatchWriteCommand,
   DynamoDBDocumentClient,
+  GetCommand,
   type NativeAttributeValue,
   PutCommand,
   type PutCommandInput,
@@ -88,6 +89,21 @@ export class Table {
       start = out.LastEvaluatedKey;
     } while (start);
     return items;
+  }
+
+  /** One item by key, checked against its schema; strongly consistent unless said. */
+  async getItem<S extends z.ZodType>(schema: S, key: { pk: string; sk: string }, consistent = true): Promise<z.output<S> | undefined> {
+    const out = await this.doc.send(
+      new GetCommand({ TableName: this.name, Key: key, ConsistentRead: consistent, ReturnConsumedCapacity: 'TOTAL' }),
+    );
+    this.track(out, 'read');
+    return out.Item ? parseItem(schema, out.Item) : undefined;
+  }
+
+  /** An unconditional put. */
+  async put(item: Item): Promise<void> {
+    const out = await this.doc.send(new PutCommand({ TableName: this.name, Item: item, ReturnConsumedCapacity: 'TOTAL' }));
+    this.track(out, 'write');
   }
 
   /** A put that may lose to another run: false when its condition fails, other errors thrown. */

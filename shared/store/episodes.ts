@@ -1,5 +1,5 @@
 import { brotliCompressSync, brotliDecompressSync } from 'node:zlib';
-import { BatchGetCommand, GetCommand, type NativeAttributeValue, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, type NativeAttributeValue, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { stepOf } from '#shared/alerting/lifecycle';
 import {
@@ -52,16 +52,8 @@ export class Episodes {
     return out;
   }
 
-  async getEpisode(source: string, id: string): Promise<Episode | undefined> {
-    const out = await this.t.doc.send(
-      new GetCommand({
-        TableName: this.t.name,
-        Key: { pk: keys.episodePk, sk: keys.episodeSk(id, source) },
-        ReturnConsumedCapacity: 'TOTAL',
-      }),
-    );
-    this.t.track(out, 'read');
-    return out.Item ? parseItem(EpisodeSchema, out.Item) : undefined;
+  getEpisode(source: string, id: string): Promise<Episode | undefined> {
+    return this.t.getItem(EpisodeSchema, { pk: keys.episodePk, sk: keys.episodeSk(id, source) }, false);
   }
 
   /**

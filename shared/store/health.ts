@@ -1,6 +1,5 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { type StoredHealth, StoredHealthSchema } from '#shared/model/items';
-import { parseItem, type Table } from './dynamo';
+import type { Table } from './dynamo';
 import type { Settle } from './source-state';
 import { keys } from './table';
 
@@ -12,17 +11,8 @@ import { keys } from './table';
 export class Health {
   constructor(private readonly t: Table) {}
 
-  async load(fn: string, source: string): Promise<StoredHealth | undefined> {
-    const out = await this.t.doc.send(
-      new GetCommand({
-        TableName: this.t.name,
-        Key: { pk: keys.source(source), sk: keys.health(fn) },
-        ConsistentRead: true,
-        ReturnConsumedCapacity: 'TOTAL',
-      }),
-    );
-    this.t.track(out, 'read');
-    return out.Item ? parseItem(StoredHealthSchema, out.Item) : undefined;
+  load(fn: string, source: string): Promise<StoredHealth | undefined> {
+    return this.t.getItem(StoredHealthSchema, { pk: keys.source(source), sk: keys.health(fn) });
   }
 
   /** Guarded by the version read; false when another run moved it first. */

@@ -1,4 +1,3 @@
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import {
   AgentItemSchema,
@@ -175,27 +174,11 @@ export class SourceStates {
    * document of a new count was saved, so a source re-sharded again knows where its state is.
    */
   async loadLayout(fn: string, source: string): Promise<number | undefined> {
-    const out = await this.t.doc.send(
-      new GetCommand({
-        TableName: this.t.name,
-        Key: { pk: keys.source(source), sk: keys.layout(fn) },
-        ConsistentRead: true,
-        ReturnConsumedCapacity: 'TOTAL',
-      }),
-    );
-    this.t.track(out, 'read');
-    return out.Item ? parseItem(LayoutItemSchema, out.Item).count : undefined;
+    return (await this.t.getItem(LayoutItemSchema, { pk: keys.source(source), sk: keys.layout(fn) }))?.count;
   }
 
-  async saveLayout(fn: string, source: string, count: number): Promise<void> {
-    const out = await this.t.doc.send(
-      new PutCommand({
-        TableName: this.t.name,
-        Item: { pk: keys.source(source), sk: keys.layout(fn), count },
-        ReturnConsumedCapacity: 'TOTAL',
-      }),
-    );
-    this.t.track(out, 'write');
+  saveLayout(fn: string, source: string, count: number): Promise<void> {
+    return this.t.put({ pk: keys.source(source), sk: keys.layout(fn), count });
   }
 
   /** The shard count each of these agent documents was saved under: undefined where absent or saved before counts were recorded. */
