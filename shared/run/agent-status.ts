@@ -59,8 +59,8 @@ export function agentPass(source: SourceConfig, config: Config, now: number, dep
       // "success" with an empty roster, where the last read had agents signed in, is a vendor in
       // trouble, not everyone deleted at once: taken as absent, every agent would go offline and its
       // alert resolve
-      const signedIn = state.items.filter((a) => a.state !== 'offline').length;
-      if (observed.length === 0 && unreported.length === 0 && signedIn > 0) {
+      const signedIn = observed.length === 0 && unreported.length === 0 ? state.items.filter((a) => a.state !== 'offline').length : 0;
+      if (signedIn > 0) {
         throw new SourceError(
           key,
           'incomplete',
