@@ -69,7 +69,7 @@ export type IncidentResult =
 /** Statuses retried here, at once: rate limits and the tool's own errors. */
 export const isRetryableStatus = (status: number) => status === 429 || status >= 500;
 
-/** POSTs JSON to on-call tools: one keep-alive pool per origin, made on first use and kept. */
+/** Sends JSON to on-call tools (POST, or PUT where asked): one keep-alive pool per origin, made on first use and kept. */
 export class IncidentHttp {
   readonly settings: IncidentHttpSettings;
   private readonly pools = new Map<string, Pool>();
@@ -95,7 +95,7 @@ export class IncidentHttp {
   }
 
   /** Sends one request, retrying 429, 5xx and network errors (at most `attempts` in all); never other 4xx. */
-  async post(req: IncidentRequest, signal?: AbortSignal): Promise<IncidentResult> {
+  async send(req: IncidentRequest, signal?: AbortSignal): Promise<IncidentResult> {
     const url = new URL(req.base);
     const path = `${url.pathname.replace(/\/+$/, '')}${req.path}`;
     const pool = this.pool(url.origin);

@@ -144,7 +144,7 @@ export class OpsgeniePublisher implements Publisher {
       // in order, and a step counts as delivered only when all of its requests were
       let result: IncidentResult | undefined;
       for (const req of opsgenieRequests(n, digest)) {
-        result = await this.http.post({ base, headers, ...req }, signal);
+        result = await this.http.send({ base, headers, ...req }, signal);
         if (!result.ok) break;
       }
       return result!;

@@ -129,7 +129,7 @@ export class PagerDutyPublisher implements Publisher {
     const base = pagerDutyBase(target);
     const now = this.now();
     const results = await this.http.each(digest.notices, (n) =>
-      this.http.post({ base, path: '/v2/enqueue', headers: {}, body: JSON.stringify(pagerDutyEvent(n, key, digest, now)) }, signal),
+      this.http.send({ base, path: '/v2/enqueue', headers: {}, body: JSON.stringify(pagerDutyEvent(n, key, digest, now)) }, signal),
     );
     return { failed: failedSteps(this.deps.log, 'PagerDuty', digest, results) };
   }
