@@ -190,7 +190,6 @@ export class CcwatchStack extends Stack {
           'AWSLambdaVPCAccessExecutionRole is the standard policy for a function in a VPC: logs and the network-interface calls Lambda makes for it, which EC2 does not scope by resource.',
       });
     for (const f of functions) {
-      Validations.of(f.dlq).acknowledge({ id: 'AwsSolutions-SQS3', reason: 'This queue is the dead-letter queue of the schedule.' });
       Validations.of(f.fn).acknowledge({
         id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
         reason: "Publishing to a KMS-encrypted SNS topic needs kms:GenerateDataKey*; it is granted on the topics' own key only.",

@@ -6,7 +6,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { ContextAttribute, Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
 import { StepFunctionsStartExecution } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { DefinitionBody, Map as EachOf, LogLevel, Pass, StateMachine, StateMachineType, TaskInput } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
@@ -15,6 +15,7 @@ import { configDefine } from '../bundling';
 import type { CronSchedule } from '../schedule';
 import { CcwatchFunction } from './function';
 import type { FunctionPlacement } from './network';
+import { ALARM_PERIOD, deadLetterQueue, pageOnAny } from './paging';
 
 export interface ScheduledFunctionProps {
   /** Folder under functions/ and the Powertools service name. */
@@ -72,11 +73,7 @@ export class ScheduledFunction extends Construct {
     }).fn;
     this.stateMachine = this.tickMachine(props, Duration.seconds(tickSeconds));
 
-    this.dlq = new Queue(this, 'DeadLetters', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
+    this.dlq = deadLetterQueue(this, 'DeadLetters', `the ${props.name} schedule`);
     const target = new StepFunctionsStartExecution(this.stateMachine, {
       // the schedule's own time identifies the tick and stays the same on retries
       input: ScheduleTargetInput.fromObject({ scheduledTime: ContextAttribute.scheduledTime }),
@@ -102,51 +99,22 @@ export class ScheduledFunction extends Construct {
       for (const t of props.alarmTopics) alarm.addAlarmAction(new SnsAction(t));
       this.alarms.push(alarm);
     };
-    const fiveMin = Duration.minutes(5);
-    page(
-      this.stateMachine.metricFailed({ period: fiveMin }).createAlarm(this, 'TickFailed', {
-        alarmDescription: `ccwatch ${props.name}: a tick failed (its publish step did not finish)`,
-        threshold: 1,
-        evaluationPeriods: 1,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-      }),
-    );
-    page(
-      this.stateMachine.metricTimedOut({ period: fiveMin }).createAlarm(this, 'TickTimedOut', {
-        alarmDescription: `ccwatch ${props.name}: a tick ran past its interval`,
-        threshold: 1,
-        evaluationPeriods: 1,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-      }),
-    );
-    page(
-      this.fn.metricErrors({ period: fiveMin }).createAlarm(this, 'Errors', {
-        alarmDescription: `ccwatch ${props.name}: the function failed`,
-        threshold: 1,
-        evaluationPeriods: 1,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-      }),
-    );
-    page(
-      this.fn.metricThrottles({ period: fiveMin }).createAlarm(this, 'Throttles', {
-        alarmDescription: `ccwatch ${props.name}: runs were throttled (a run took longer than the interval?)`,
-        threshold: 1,
-        evaluationPeriods: 1,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-      }),
-    );
-    page(
-      this.dlq.metricApproximateNumberOfMessagesVisible({ period: fiveMin }).createAlarm(this, 'DeadLetterMessages', {
-        alarmDescription: `ccwatch ${props.name}: scheduled runs were dropped into the dead-letter queue`,
-        threshold: 1,
-        evaluationPeriods: 1,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-      }),
+    const onAny = (id: string, metric: Metric, what: string) =>
+      this.alarms.push(pageOnAny(this, id, metric, `ccwatch ${props.name}: ${what}`, props.alarmTopics));
+    const period = ALARM_PERIOD;
+    onAny('TickFailed', this.stateMachine.metricFailed({ period }), 'a tick failed (its publish step did not finish)');
+    onAny('TickTimedOut', this.stateMachine.metricTimedOut({ period }), 'a tick ran past its interval');
+    onAny('Errors', this.fn.metricErrors({ period }), 'the function failed');
+    onAny('Throttles', this.fn.metricThrottles({ period }), 'runs were throttled (a run took longer than the interval?)');
+    onAny(
+      'DeadLetterMessages',
+      this.dlq.metricApproximateNumberOfMessagesVisible({ period }),
+      'scheduled runs were dropped into the dead-letter queue',
     );
     // a watcher that stops watching must page someone: no successful source read for K intervals.
     // A source still waiting for its credentials (placeholder secret) counts as watched: a fresh
     // deploy must not page before anyone could put the credentials in.
-    const period = Duration.seconds(props.everySeconds * props.staleAfterRuns);
+    const stalePeriod = Duration.seconds(props.everySeconds * props.staleAfterRuns);
     const count = (metricName: string) =>
       new Metric({
         namespace: METRICS_NAMESPACE,
@@ -154,13 +122,13 @@ export class ScheduledFunction extends Construct {
         // the functions add their stack's name (ENV.stack), so another stack's runs cannot count here
         dimensionsMap: { service: props.name, stack: Stack.of(this).stackName },
         statistic: 'Sum',
-        period,
+        period: stalePeriod,
       });
     const watched = new MathExpression({
       expression: 'FILL(ok, 0) + FILL(waiting, 0)',
       usingMetrics: { ok: count(METRIC.sourcesOk), waiting: count(METRIC.sourcesNotConfigured) },
       label: 'sources read, or waiting for credentials',
-      period,
+      period: stalePeriod,
     });
     page(
       watched.createAlarm(this, 'NoSuccessfulRun', {

@@ -1,18 +1,18 @@
 import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
-import { type Alarm, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
-import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { type ITopic, Topic } from 'aws-cdk-lib/aws-sns';
 import { LambdaSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV, FN } from '#shared/contracts/names';
 import { configDefine } from '../bundling';
 import { grantAcknowledging } from './episode-access';
 import { CcwatchFunction } from './function';
+import { ALARM_PERIOD, deadLetterQueue, pageOnAny } from './paging';
 
 /** The End User Messaging SMS service principal: it publishes a number's inbound messages. */
 export const SMS_VOICE_PRINCIPAL = 'sms-voice.amazonaws.com';
@@ -76,15 +76,7 @@ export class SmsInbound extends Construct {
       }),
     );
 
-    this.dlq = new Queue(this, 'DeadLetters', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    Validations.of(this.dlq).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason: 'This queue is the dead-letter queue of the sms-reply function.',
-    });
+    this.dlq = deadLetterQueue(this, 'DeadLetters', 'the sms-reply function');
     const { fn } = new CcwatchFunction(this, 'Fn', {
       name: FN.smsReply,
       environment: { [ENV.table]: props.table.tableName },
@@ -96,25 +88,23 @@ export class SmsInbound extends Construct {
     });
     this.fn = fn;
     // a reply that fails is an on-call person's ack that did not land: page, as for the scheduled functions
-    const fiveMin = Duration.minutes(5);
-    const alarms = [
-      fn.metricErrors({ period: fiveMin }).createAlarm(this, 'Errors', {
-        alarmDescription: 'ccwatch sms-reply: handling an SMS reply failed (Lambda retries it twice)',
-        threshold: 1,
-        evaluationPeriods: 1,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-      }),
-      this.dlq.metricApproximateNumberOfMessagesVisible({ period: fiveMin }).createAlarm(this, 'DeadLetterMessages', {
-        alarmDescription: 'ccwatch sms-reply: SMS replies were given up on (dead-letter queue): their acks or snoozes did not land',
-        threshold: 1,
-        evaluationPeriods: 1,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-      }),
-    ];
-    for (const alarm of alarms) {
-      for (const t of props.alarmTopics) alarm.addAlarmAction(new SnsAction(t));
-      this.alarms.push(alarm);
-    }
+    const period = ALARM_PERIOD;
+    this.alarms.push(
+      pageOnAny(
+        this,
+        'Errors',
+        fn.metricErrors({ period }),
+        'ccwatch sms-reply: handling an SMS reply failed (Lambda retries it twice)',
+        props.alarmTopics,
+      ),
+      pageOnAny(
+        this,
+        'DeadLetterMessages',
+        this.dlq.metricApproximateNumberOfMessagesVisible({ period }),
+        'ccwatch sms-reply: SMS replies were given up on (dead-letter queue): their acks or snoozes did not land',
+        props.alarmTopics,
+      ),
+    );
     this.topic.addSubscription(new LambdaSubscription(fn));
 
     // the alert-episode partition and the notified history, nothing else of the table
