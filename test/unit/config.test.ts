@@ -1,22 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { isOpen } from '#shared/alerting/business-hours';
-import { ConfigError, parseConfig, parseConfigText } from '#shared/config/parse';
+import { parseConfig, parseConfigText } from '#shared/config/parse';
 import { parseDuration } from '#shared/model/duration';
+import { problems } from '../support/config';
 
 const base = {
   sources: [{ id: 'itn', vendor: 'itnio', baseUrl: 'https://api.itniotech.com', secretId: 'ccwatch/itnio' }],
   channels: [{ id: 'sup', severities: ['warning', 'critical'], emails: ['lead@acme.example'] }],
 };
-
-function problems(raw: unknown): string[] {
-  try {
-    parseConfig(raw, 'ccwatch.json');
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as ConfigError).problems;
-  }
-  throw new Error('config was accepted');
-}
 
 describe('config validation', () => {
   it('accepts a minimal config and fills defaults', () => {

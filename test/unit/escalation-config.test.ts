@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from '#shared/config/parse';
+import { parseConfig } from '#shared/config/parse';
+import { problems } from '../support/config';
 
 const base = {
   sources: [{ id: 'itn', vendor: 'itnio', baseUrl: 'https://api.itniotech.com', secretId: 'ccwatch/itnio' }],
@@ -15,16 +16,6 @@ const ladder = {
     { after: '10m', channels: ['pd'] },
   ],
 };
-
-function problems(raw: unknown): string[] {
-  try {
-    parseConfig(raw, 'ccwatch.json');
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as ConfigError).problems;
-  }
-  throw new Error('config was accepted');
-}
 
 describe('escalation policies and on-call targets in the config', () => {
   it('accepts a policy named by rules, with delays in seconds', () => {
