@@ -6,17 +6,19 @@ import { type Page, readAllPages } from '#shared/vendors/paging';
 import { sourceError } from '../support/errors';
 
 const ids = (from: number, n: number) => Array.from({ length: Math.max(0, n) }, (_, i) => from + i);
+const base = { source: 'src', what: 'seat/query', pageSize: 100, concurrency: 1, maxPages: 1000, idOf: (n: number) => String(n) };
+/** fetchPage answering `page(p)`, noting each page asked for in `asked`. */
+const noting =
+  (asked: number[], page: (p: number) => Page<number>) =>
+  async (p: number): Promise<Page<number>> => {
+    asked.push(p);
+    return page(p);
+  };
 
 describe('readAllPages follows the page size page 1 says it served', () => {
-  const base = { source: 'src', what: 'seat/query', pageSize: 100, concurrency: 1, maxPages: 1000, idOf: (n: number) => String(n) };
-
   /** A server that serves `served` records a page whatever was asked, and says so as `say` describes. */
-  const serving = (total: number, served: number, say: Partial<Page<number>>, asked: number[] = []) => {
-    return async (page: number): Promise<Page<number>> => {
-      asked.push(page);
-      return { items: ids((page - 1) * served, Math.min(served, total - (page - 1) * served)), total, ...say };
-    };
-  };
+  const serving = (total: number, served: number, say: Partial<Page<number>>, asked: number[] = []) =>
+    noting(asked, (page) => ({ items: ids((page - 1) * served, Math.min(served, total - (page - 1) * served)), total, ...say }));
 
   it('reads 50 records served 20 a page when 100 were asked for (size 20)', async () => {
     const asked: number[] = [];
@@ -87,18 +89,13 @@ describe('readAllPages follows the page size page 1 says it served', () => {
 });
 
 describe('readAllPages holds no more than the pages can carry', () => {
-  const base = { source: 'src', what: 'seat/query', pageSize: 100, concurrency: 1, maxPages: 1000, idOf: (n: number) => String(n) };
-
   it('refuses page 1 carrying more records than the page size, before asking for page 2', async () => {
     // the reviewer's case: 1,000 pages of 5,000 records against a total of 100,000
     const asked: number[] = [];
     const err = await sourceError(
       readAllPages({
         ...base,
-        fetchPage: async (p) => {
-          asked.push(p);
-          return { items: ids((p - 1) * 5000, 5000), total: 100_000 };
-        },
+        fetchPage: noting(asked, (p) => ({ items: ids((p - 1) * 5000, 5000), total: 100_000 })),
       }),
     );
     expect(err.kind).toBe('schema');
@@ -112,10 +109,7 @@ describe('readAllPages holds no more than the pages can carry', () => {
     const err = await sourceError(
       readAllPages({
         ...base,
-        fetchPage: async (p) => {
-          asked.push(p);
-          return { items: ids((p - 1) * 100, p === 2 ? 101 : 100), total: 500, size: 100 };
-        },
+        fetchPage: noting(asked, (p) => ({ items: ids((p - 1) * 100, p === 2 ? 101 : 100), total: 500, size: 100 })),
       }),
     );
     expect(err.message).toContain('seat/query page 2: 101 records, more than the page size of 100');
@@ -129,10 +123,7 @@ describe('readAllPages holds no more than the pages can carry', () => {
       readAllPages({
         ...base,
         maxPageSize: 100,
-        fetchPage: async (p) => {
-          asked.push(p);
-          return { items: ids((p - 1) * 100, 100), total: 10, pages: 10 };
-        },
+        fetchPage: noting(asked, (p) => ({ items: ids((p - 1) * 100, 100), total: 10, pages: 10 })),
       }),
     );
     expect(err.kind).toBe('incomplete');
