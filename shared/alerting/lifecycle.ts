@@ -30,6 +30,11 @@ export interface EpisodeStep {
    * notice's own (an acknowledgment goes to the tools told at the warning tier too).
    */
   severities?: Severity[];
+  /**
+   * A resolve nobody is to be told of (silenced, notifyResolved false, its rule or agent gone):
+   * still sent to the tools whose open incident would otherwise keep paging (PagerDuty, Opsgenie).
+   */
+  incidentsOnly?: true;
 }
 
 /** What the planner says about the subject; the lifecycle adds who, which episode and which step. */
@@ -162,14 +167,18 @@ export function toldSeverities(rule: { severity: Severity; escalateSeverity: Sev
   return e.tier >= 2 ? [rule.severity, rule.escalateSeverity] : [rule.severity];
 }
 
-/** `detail` undefined: the resolve is recorded but nobody is told (silenced, or notifyResolved false). */
+/**
+ * `detail` undefined: nobody is told (silenced, or notifyResolved false), but an incident opened
+ * in PagerDuty or Opsgenie is closed there (`incidentsOnly`), or it would page on for ever.
+ */
 export function resolveEpisode(e: Episode, now: number, detail: NoticeDetail | undefined, channels?: string[]): EpisodeStep {
   const next: Episode = { ...e, resolvedAt: now, step: stepOf(e) + 1, version: e.version + 1 };
   return {
     kind: 'resolved',
     prev: e,
     next,
-    ...(detail ? { notice: noticeFor(next, 'resolved', now, detail) } : {}),
+    notice: noticeFor(next, 'resolved', now, detail ?? {}),
+    ...(detail ? {} : { incidentsOnly: true as const }),
     ...(channels ? { channels } : {}),
   };
 }

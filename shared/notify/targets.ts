@@ -12,6 +12,9 @@ export type TargetKind = (typeof TARGET_KINDS)[number];
 /** Tools that keep an incident of their own, told of acknowledgments so that theirs matches. */
 export const INCIDENT_TARGETS: readonly TargetKind[] = ['pagerduty', 'opsgenie', 'chat'];
 
+/** Tools whose open incident keeps paging until it is resolved: told of every resolve, even one nobody else hears of. */
+export const PAGING_TARGETS: readonly TargetKind[] = ['pagerduty', 'opsgenie'];
+
 /** The outbox key of a channel's target: the channel id for its SNS topic (as stored before targets), `id:kind` for the rest. */
 export function targetKey(channelId: string, kind: TargetKind): string {
   return kind === 'sns' ? channelId : `${channelId}:${kind}`;

@@ -2,7 +2,7 @@ import { type EpisodeStep, stepId, stepOf } from '#shared/alerting/lifecycle';
 import type { Channel } from '#shared/config/schema';
 import type { OutboxEntry } from '#shared/model/items';
 import { channelTakes } from '#shared/notify/digest';
-import { INCIDENT_TARGETS, targetKey, targetsOf } from '#shared/notify/targets';
+import { INCIDENT_TARGETS, PAGING_TARGETS, targetKey, targetsOf } from '#shared/notify/targets';
 import { mapLimit } from '#shared/runtime/concurrency';
 import type { Log } from '#shared/runtime/log';
 import type { Settle } from '#shared/store/source-state';
@@ -26,7 +26,8 @@ export interface Holder {
 /**
  * The targets a step's notice goes to: those of the channels its escalation policy level names,
  * else of the channels that take it by severity and filters. An acknowledgment goes only to the
- * tools that keep an incident of their own (PagerDuty, Opsgenie, chat), never as email or SMS.
+ * tools that keep an incident of their own (PagerDuty, Opsgenie, chat), never as email or SMS; a
+ * resolve nobody is to hear of, only to PagerDuty and Opsgenie, whose incidents would page on.
  */
 export function routeStep(s: EpisodeStep, channels: readonly Channel[]): string[] {
   if (!s.notice) return [];
@@ -35,9 +36,10 @@ export function routeStep(s: EpisodeStep, channels: readonly Channel[]): string[
   const chosen = named
     ? channels.filter((c) => named.includes(c.id))
     : channels.filter((c) => severities.some((severity) => channelTakes(c, { ...s.notice!, severity })));
+  const only = s.incidentsOnly ? PAGING_TARGETS : s.kind === 'acknowledged' ? INCIDENT_TARGETS : undefined;
   return chosen.flatMap((c) =>
     targetsOf(c)
-      .filter((k) => s.kind !== 'acknowledged' || INCIDENT_TARGETS.includes(k))
+      .filter((k) => !only || only.includes(k))
       .map((k) => targetKey(c.id, k)),
   );
 }

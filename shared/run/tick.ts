@@ -1,5 +1,5 @@
 import { planHealth } from '#shared/alerting/health';
-import type { EpisodeStep } from '#shared/alerting/lifecycle';
+import { type EpisodeStep, resolveEpisode } from '#shared/alerting/lifecycle';
 import { isSilenced } from '#shared/alerting/scope';
 import type { Config, Silence } from '#shared/config/schema';
 import type { Episode, OutboxEntry, StoredHealth } from '#shared/model/items';
@@ -361,11 +361,7 @@ function sweep<T>(state: SourceState<T>, planned: Planned<T>, pass: SourcePass<T
   const referenced = new Set(planned.items.flatMap((i) => pass.episodeIds(i)));
   const stepped = new Set(planned.steps.map((s) => s.next.episodeId));
   const orphans = [...state.episodes.values()].filter((e) => !referenced.has(e.episodeId) && !stepped.has(e.episodeId) && !e.resolvedAt);
-  return orphans.map((e) => ({
-    kind: 'resolved' as const,
-    prev: e,
-    next: { ...e, resolvedAt: now, step: (e.step ?? e.version) + 1, version: e.version + 1 },
-  }));
+  return orphans.map((e) => resolveEpisode(e, now, undefined));
 }
 
 /** Source down after K failed runs (vendor or store), up again on the first stored answer. Returns the health item's version as left (-1: another run moved it). */

@@ -157,4 +157,25 @@ describe('PagerDuty in the on-call loop', () => {
     expect(at40.email).toEqual(['floor: 1001 resolved', 'oncall: 1001 resolved']);
     expect(at40.pd.filter((l) => l.endsWith(a.episodeId))).toEqual([`resolve ${a.episodeId}`]);
   });
+
+  it('a resolve nobody is to hear of (the agent silenced meanwhile) emails nobody, yet closes the PagerDuty incident', async () => {
+    const b = await episodeOf('1002');
+    const t = h.clock.start + 41 * MIN;
+    await h.store.silences.add(
+      {
+        scope: { sources: [], groups: [], agents: ['hw:1002'] },
+        rules: [],
+        startsAt: t,
+        endsAt: t + 60 * MIN,
+        createdBy: 'ann',
+        comment: 'coaching',
+      },
+      t,
+    );
+    h.sim.setState('huawei', '1002', t, 'idle');
+    const at42 = await runAt(42);
+    expect(at42.email.filter((l) => l.includes('1002'))).toEqual([]);
+    expect(at42.pd.filter((l) => l.endsWith(b.episodeId))).toEqual([`resolve ${b.episodeId}`]);
+    expect(await h.store.episodes.openEpisodes()).not.toContainEqual(expect.objectContaining({ subjectId: '1002' }));
+  });
 });
