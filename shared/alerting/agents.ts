@@ -208,7 +208,9 @@ export function planAgents(input: AgentPlanInput): AgentPlan {
         const escalated = !p && rule.escalateAfter !== undefined && reached(now - run.since, rule.escalateAfter);
         const step = openEpisode(
           {
-            episodeId: episodeIdFor(source, 'agent', obs.agentId, rule.id, run.since),
+            // with the time it fires: an agent whose alert was closed without its state ending (its
+            // source left the configuration and came back) gets a new alert, not the closed one's id
+            episodeId: episodeIdFor(source, 'agent', obs.agentId, rule.id, run.since, now),
             source,
             kind: 'agent',
             subjectId: obs.agentId,

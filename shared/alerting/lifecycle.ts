@@ -45,6 +45,8 @@ export interface NoticeDetail {
   task?: Notice['task'];
   detail?: string;
   why?: string;
+  /** A resolve that is no end of the condition: why the alert is closed (Notice.closed). */
+  closed?: string;
 }
 
 /** Episodes stored before steps were counted moved their version once per step. */

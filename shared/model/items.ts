@@ -114,7 +114,11 @@ export const HealthItemSchema = z.object({
 });
 
 /** The health item as stored: with the source-down steps still being delivered. */
-export const StoredHealthSchema = HealthItemSchema.extend({ outbox: z.array(z.lazy(() => OutboxEntrySchema)).default([]) });
+export const StoredHealthSchema = HealthItemSchema.extend({
+  outbox: z.array(z.lazy(() => OutboxEntrySchema)).default([]),
+  /** When a tick last saved it (a failing source is saved every tick): someone still reads the source. */
+  savedAt: z.number().optional(),
+});
 export type StoredHealth = z.infer<typeof StoredHealthSchema>;
 export type HealthItem = z.infer<typeof HealthItemSchema>;
 
@@ -187,6 +191,11 @@ export const NoticeSchema = z.object({
     .optional(),
   task: TaskNoticeDetailSchema.optional(),
   detail: z.string().optional(),
+  /**
+   * A resolve that is no end of the condition: why the alert was closed instead ("the source was
+   * removed from the configuration"). Said in place of the state it ended in.
+   */
+  closed: z.string().optional(),
   /** Why an escalation happened, in words ("not acknowledged within 10m"). */
   why: z.string().optional(),
   /** Who acknowledged (status acknowledged). */

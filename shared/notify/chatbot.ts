@@ -119,6 +119,7 @@ function who(n: Notice): string {
 /** What is wrong (or no longer), in words: "on break: Meal for 1h 15m". */
 function condition(n: Notice): string {
   const held = formatDuration(n.forSec);
+  if (n.status === 'resolved' && n.closed) return `closed after ${held}: ${chatSafe(n.closed, 160)}`;
   if (n.kind === 'source') {
     if (n.status === 'resolved') return `answering again, after ${held} down`;
     return `not answering${n.forSec > 0 ? ` for ${held}` : ''}${n.detail ? `: ${chatSafe(n.detail, 160)}` : ''}`;

@@ -105,6 +105,10 @@ function renderBlock(n: Notice, ctx: RenderContext): string[] {
   const rule = `Rule ${n.ruleId}${sev}${n.why ? `: escalated, ${n.why}` : ''}`;
   const ack = n.status !== 'resolved' ? ctx.ackLink?.(n) : undefined;
   const alert = ack ? `Alert ${n.episodeId}, acknowledge or snooze: ${ack}` : `Alert ${n.episodeId}`;
+  if (n.status === 'resolved' && n.closed) {
+    const subject = n.kind === 'source' ? n.subjectName : `${n.kind === 'task' ? 'Task ' : ''}${who(n)} · ${n.source}`;
+    return [subject, `  Closed after ${formatDuration(n.forSec)}: ${n.closed}`, `  Rule ${n.ruleId}`, `  ${alert}`];
+  }
   if (n.kind === 'source') {
     return [
       n.subjectName,

@@ -202,6 +202,7 @@ export const noticeStep = (n: Notice): string => stepId(n.episodeId, n.step);
 
 /** The notice's state in words ("on break: Meal", "42 abnormal contacts", "not answering"). */
 export function stateOf(n: Notice): string {
+  if (n.status === 'resolved' && n.closed) return `closed: ${n.closed}`;
   if (n.kind === 'source') return n.status === 'resolved' ? 'answering again' : `not answering${n.detail ? `: ${n.detail}` : ''}`;
   if (n.kind === 'task' && n.task) return taskInWords(n.task, false);
   const state = stateInWords(n, false);

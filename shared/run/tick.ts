@@ -10,6 +10,7 @@ import type { SourceState } from '#shared/store/source-state';
 import type { SourceConfig } from '#shared/vendors/index';
 import { applyEntries, type Holder, toEntries } from './outbox';
 import { publish } from './publish';
+import { retireUnwatched } from './retire';
 import type { Budget, CoreDeps, RunReport, SourceOutcome } from './types';
 import { type Shard, stageUnits, unitKey } from './units';
 
@@ -134,7 +135,17 @@ export async function runPublishStage(opts: {
   const { fn, config, now, deps } = opts;
   const bySource = new Map(opts.results.map((r) => [r.source, r]));
   const units = stageUnits(opts.sources);
-  const holders = (await Promise.all(units.map((u) => storedHolders(fn, u.key, bySource.get(u.key), now, deps)))).flat();
+  // sources and shards no longer read: what they left open is closed, and goes out with the rest
+  const retired = await retireUnwatched({ fn, config, now, deps, units }).catch((err: Error) => {
+    deps.log.error('sources no longer read could not be checked; tried again next run', { fn, error: err.message });
+    return [];
+  });
+  const holders = (
+    await Promise.all([
+      ...units.map((u) => storedHolders(fn, u.key, bySource.get(u.key), now, deps)),
+      ...retired.map((r) => storedHolders(fn, r.source, r, now, deps)),
+    ])
+  ).flat();
   // the first run after an upgrade also delivers what the earlier version had left unsent
   if (opts.results.some((r) => r.migrated)) {
     const legacy = await legacyHolder(fn, config, deps).catch((err: Error) => {
@@ -395,7 +406,7 @@ async function moveHealth(
   });
   if (!hp.changed) return prev?.version;
   const entries = toEntries(hp.steps, config.channels, now);
-  if (!(await store.health.save(fn, { ...hp.health, outbox: [...leftovers, ...entries] }, hp.prevVersion))) return -1;
+  if (!(await store.health.save(fn, { ...hp.health, outbox: [...leftovers, ...entries], savedAt: now }, hp.prevVersion))) return -1;
   await apply(entries);
   return hp.health.version;
 }

@@ -6,6 +6,7 @@ import { Health } from './health';
 import { LegacyOutbox } from './legacy-outbox';
 import { Silences } from './silences';
 import { SourceStates } from './source-state';
+import { Watched } from './watched';
 
 export { StoreError } from './dynamo';
 
@@ -24,6 +25,8 @@ export class Store {
   readonly legacyOutbox: LegacyOutbox;
   /** Silences made at runtime (CLI, open-alerts page). */
   readonly silences: Silences;
+  /** What each function's ticks watch, to close what sources and shards left behind. */
+  readonly watched: Watched;
 
   constructor(client: DynamoDBClient, tableName: string, log: Log = silentLog) {
     this.table = new Table(client, tableName);
@@ -32,6 +35,7 @@ export class Store {
     this.health = new Health(this.table);
     this.legacyOutbox = new LegacyOutbox(this.table);
     this.silences = new Silences(this.table);
+    this.watched = new Watched(this.table);
   }
 
   get tableName(): string {

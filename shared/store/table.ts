@@ -42,6 +42,9 @@ export const keys = {
   state: (fn: string) => `STATE#${fn}`,
   /** Under the source's own key: the shard count its agent documents were last all saved under. */
   layout: (fn: string) => `LAYOUT#${fn}`,
+  /** Per function: the stage units its last tick watched, and those it stopped watching still to close (run/retire.ts). */
+  watched: (fn: string) => `WATCHED#${fn}`,
+  watchedSk: 'UNITS',
   /** The "notified" history of one run for one source: one item per run, by time. */
   history: (source: string) => `HIST#${source}`,
   historySk: (at: number, fn: string) => `${new Date(at).toISOString()}#${fn}#${randomUUID().slice(0, 8)}`,

@@ -106,6 +106,27 @@ describe('a large NXCloud tenant split into shards', () => {
     expect(page).toMatch(/nx-main:2\/3 DOWN/);
     expect((await h.snapshot('nx-main:2/3')).map((a) => a.agentId)).toEqual(before.map((a) => a.agentId));
   });
+
+  it("re-sharded while a shard is down: the old shard's down alert is closed, saying why, once nothing reads it", async () => {
+    const down = await h.store.health.load(def.fn, 'nx-main:2/3');
+    expect(down?.episodeId).toBeDefined();
+    h.config = { ...h.config, sources: h.config.sources.map((s) => (s.vendor === 'nxcloud' ? ({ ...s, shards: 2 } as SourceConfig) : s)) };
+    const mails: string[] = [];
+    for (let k = 0; k < 5; k++) {
+      h.clock.advance(MIN);
+      await fanOutTick(h);
+      mails.push(...h.take().flatMap((m) => (m.topicArn === TOPICS.supervisors ? [m.bodies!.email!] : [])));
+    }
+    const closed = mails.filter((m) => m.includes(down!.episodeId!));
+    expect(closed).toHaveLength(1);
+    expect(closed[0]).toMatch(
+      /nx-main:2\/3 \(agent-status\)\n {2}Closed after \d+m: nx-main:2\/3 is no longer a shard of its own: the source is read in 2 shards now/,
+    );
+    expect(await h.store.episodes.getEpisode('nx-main', down!.episodeId!)).toMatchObject({ resolvedAt: expect.any(Number) });
+    expect(await h.store.health.load(def.fn, 'nx-main:2/3')).toMatchObject({ consecutiveFailures: 0, outbox: [] });
+    // the agents' state went to the new shards as before (run/reshard.ts): nobody was closed
+    expect(mails.filter((m) => m.includes('RESOLVED') && !m.includes(down!.episodeId!))).toEqual([]);
+  });
 });
 
 describe("changing a tenant's shard count", () => {

@@ -1,0 +1,197 @@
+import { policyOf, reachedChannels } from '#shared/alerting/escalation';
+import { type EpisodeStep, resolveEpisode } from '#shared/alerting/lifecycle';
+import { type Config, ruleOf } from '#shared/config/schema';
+import { FN } from '#shared/contracts/names';
+import type { Episode, OutboxEntry } from '#shared/model/items';
+import { mapLimit } from '#shared/runtime/concurrency';
+import type { SourceState } from '#shared/store/source-state';
+import type { WatchedUnit } from '#shared/store/watched';
+import { applyEntries, toEntries } from './outbox';
+import { unitKeysOf } from './reshard';
+import type { SourceResult } from './tick';
+import type { CoreDeps } from './types';
+import type { StageUnit } from './units';
+
+/** A unit saved within two intervals and this is taken as still read (by a run of another config on the same table, say). */
+const LIVE_SLACK_MS = 60_000;
+/** Units closed per tick, at most: the publish stage must keep its time for publishing. */
+const RETIRE_PER_TICK = 25;
+
+/**
+ * Sources (and shards) a function no longer reads leave their open alerts behind: nobody would
+ * resolve them, and a PagerDuty incident among them would page on. Each tick compares what it
+ * watches with what the last one watched (one small item per function). A unit that left is
+ * closed once nothing has read it for two intervals: its open alerts resolve ("closed: ..."), its
+ * owed steps go out, its failure count and "source down" end; a removed source's snapshot is
+ * emptied, so were it added back it would start afresh. A unit left by a change of `shards` keeps
+ * its agent state for the new shards to take over (run/reshard.ts); only its health is closed.
+ * Returns what the publish stage is to deliver for them, as source stages report it.
+ */
+export async function retireUnwatched(opts: {
+  fn: string;
+  config: Config;
+  now: number;
+  deps: CoreDeps;
+  units: readonly StageUnit[];
+}): Promise<SourceResult[]> {
+  const { fn, config, now, deps } = opts;
+  const { store } = deps;
+  const watched: WatchedUnit[] = opts.units.map((u) => ({ key: u.key, source: u.source.id }));
+  const current = new Set(watched.map((u) => u.key));
+  const prev = await store.watched.load(fn);
+  if (!prev) {
+    // the first tick that keeps the list: what earlier versions stopped reading is known by the
+    // alerts it left open; closed from the next tick on
+    const retiring = await formerUnits(fn, store, current, new Set(watched.map((u) => u.source)));
+    await store.watched.save(fn, { units: watched, retiring, version: 1 }, undefined);
+    return [];
+  }
+  const left = new Map<string, WatchedUnit>();
+  for (const u of [...prev.retiring, ...prev.units]) if (!current.has(u.key) && !left.has(u.key)) left.set(u.key, u);
+  const sources = new Set(watched.map((u) => u.source));
+  const batch = [...left.values()].slice(0, RETIRE_PER_TICK);
+  const closed = await mapLimit(batch, 8, (u) =>
+    retireUnit(fn, config, now, deps, u, !sources.has(u.source)).catch((err: Error) => {
+      deps.log.error('a source no longer read could not be closed; tried again next run', { fn, unit: u.key, error: err.message });
+      return { done: false, result: undefined };
+    }),
+  );
+  const done = new Set(batch.filter((_, i) => closed[i]!.done).map((u) => u.key));
+  const retiring = [...left.values()].filter((u) => !done.has(u.key));
+  if (done.size) deps.log.info('sources or shards no longer read are closed', { fn, units: [...done] });
+  const same = (a: readonly WatchedUnit[], b: readonly WatchedUnit[]) => a.map((u) => u.key).join('\n') === b.map((u) => u.key).join('\n');
+  if (!same(prev.units, watched) || !same(prev.retiring, retiring))
+    await store.watched.save(fn, { units: watched, retiring, version: prev.version + 1 }, prev.version);
+  return closed.flatMap((c) => (c.result ? [c.result] : []));
+}
+
+/**
+ * Units no longer read that left alerts open, as far as the open alerts tell (once, before the
+ * list was kept): the shards a source's recorded count names, and any shard whose "down" is open.
+ */
+async function formerUnits(
+  fn: string,
+  store: CoreDeps['store'],
+  current: ReadonlySet<string>,
+  sources: ReadonlySet<string>,
+): Promise<WatchedUnit[]> {
+  const kind = fn === FN.agentStatus ? 'agent' : 'task';
+  const out = new Map<string, WatchedUnit>();
+  const gone = new Set<string>();
+  for (const e of await store.episodes.openEpisodes()) {
+    if (e.kind === 'source' && !current.has(e.subjectId)) out.set(e.subjectId, { key: e.subjectId, source: e.source });
+    if (e.kind !== kind || sources.has(e.source) || gone.has(e.source)) continue;
+    gone.add(e.source);
+    const count = kind === 'agent' ? ((await store.states.loadLayout(fn, e.source)) ?? 1) : 1;
+    for (const key of unitKeysOf(e.source, count)) out.set(key, { key, source: e.source });
+  }
+  return [...out.values()];
+}
+
+/** Why a unit's alerts are closed, in words for the resolve notice. */
+function whyClosed(fn: string, config: Config, u: WatchedUnit, sourceGone: boolean): string {
+  if (!sourceGone) {
+    const source = config.sources.find((s) => s.id === u.source);
+    const count = source && 'shards' in source ? source.shards : 1;
+    return `${u.key} is no longer a shard of its own: the source is read ${count === 1 ? 'whole' : `in ${count} shards`} now`;
+  }
+  return config.sources.some((s) => s.id === u.source)
+    ? `no ${fn === FN.previewTasks ? 'task rule' : 'rule'} reads source ${u.source} any more`
+    : `source ${u.source} was removed from the configuration`;
+}
+
+/**
+ * One unit no longer watched: its owed steps moved, what is open closed. `done` once nothing is
+ * open or owed (then it leaves the list); `result` while the publish stage has something to send.
+ */
+async function retireUnit(
+  fn: string,
+  config: Config,
+  now: number,
+  deps: CoreDeps,
+  u: WatchedUnit,
+  sourceGone: boolean,
+): Promise<{ done: boolean; result: SourceResult | undefined }> {
+  const { store, log } = deps;
+  const everyMs = config.schedule.every * 1000;
+  const recent = (t: number | undefined) => t !== undefined && now - t <= 2 * everyMs + LIVE_SLACK_MS;
+  const health = await store.health.load(fn, u.key);
+  const agents = fn === FN.agentStatus;
+  const state: SourceState<unknown> | undefined = sourceGone
+    ? await (agents ? store.states.loadAgents(fn, u.key, now) : store.states.loadTasks(fn, u.key, now))
+    : undefined;
+  // read a moment ago, or by someone else: not ours to close (yet)
+  if (recent(health?.savedAt) || recent(state?.lastOkAt)) return { done: false, result: undefined };
+
+  const why = whyClosed(fn, config, u, sourceGone);
+  const seen = new Set<string>();
+  const applied = new Set<string>();
+  const apply = async (entries: readonly OutboxEntry[]) => {
+    for (const e of entries) seen.add(e.id);
+    for (const id of await applyEntries(store, entries, log)) applied.add(id);
+  };
+  let owes = false;
+  let stateVersion: number | undefined;
+  let healthVersion: number | undefined;
+
+  if (state?.version !== undefined) {
+    stateVersion = state.version;
+    await apply(state.outbox);
+    const open = [...state.episodes.values()].filter((e) => e.resolvedAt === undefined);
+    if (open.length || state.items.length) {
+      const entries = toEntries(
+        open.map((e) => closeStep(config, e, now, why)),
+        config.channels,
+        now,
+      );
+      const next = { ...state, items: [], episodes: new Map(), outbox: [...state.outbox, ...entries], lastOkAt: undefined };
+      const saved = await (agents
+        ? store.states.saveAgents(fn, u.key, next as never, now)
+        : store.states.saveTasks(fn, u.key, next as never, now));
+      if (!saved) return { done: false, result: undefined };
+      stateVersion = state.version + 1;
+      await apply(entries);
+      if (open.length) log.info('alerts of a source no longer read are closed', { fn, unit: u.key, alerts: open.length, why });
+      owes = true;
+    } else owes = state.outbox.length > 0;
+  }
+
+  if (health) {
+    healthVersion = health.version;
+    await apply(health.outbox);
+    const episode = health.episodeId ? await store.episodes.getEpisode(u.source, health.episodeId) : undefined;
+    const open = episode && episode.resolvedAt === undefined ? episode : undefined;
+    if (open || health.consecutiveFailures > 0 || health.episodeId) {
+      const entries = open
+        ? toEntries([resolveEpisode(open, now, { subjectName: `${u.key} (${fn})`, closed: why })], config.channels, now)
+        : [];
+      const next = { source: health.source, consecutiveFailures: 0, outbox: [...health.outbox, ...entries], version: health.version + 1 };
+      if (!(await store.health.save(fn, next, health.version))) return { done: false, result: undefined };
+      healthVersion = next.version;
+      await apply(entries);
+      owes = true;
+    } else owes ||= health.outbox.length > 0;
+  }
+
+  const pending = [...seen].filter((id) => !applied.has(id));
+  if (!owes && !pending.length) return { done: true, result: undefined };
+  return {
+    done: false,
+    result: {
+      source: u.key,
+      outcome: { source: u.key, status: 'ok' },
+      complete: true,
+      pending,
+      migrated: false,
+      stateVersion,
+      healthVersion,
+    },
+  };
+}
+
+/** The resolve of an alert whose source is no longer read: told as its rule tells resolves, to the levels its policy reached. */
+function closeStep(config: Config, e: Episode, now: number, why: string): EpisodeStep {
+  const rule = ruleOf(config, e.ruleId);
+  const p = rule && policyOf(rule, config.escalationPolicies);
+  return resolveEpisode(e, now, rule?.notifyResolved === false ? undefined : { closed: why }, p && reachedChannels(p, e));
+}

@@ -1,0 +1,97 @@
+import { DeleteItemCommand } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FN } from '#shared/contracts/names';
+import { keys } from '#shared/store/table';
+import { type Harness, makeHarness, TOPICS, whoIn } from '../support/harness';
+
+const MIN = 60_000;
+
+/**
+ * A source taken out of the configuration leaves its open alerts behind, with nobody to resolve
+ * them (a PagerDuty incident among them would page on). ccwatch closes them once nothing reads
+ * the source any more, and says why.
+ */
+describe('a source taken out of the configuration', () => {
+  let h: Harness;
+  let closedId = '';
+  const hwOpen = async () => (await h.store.episodes.openEpisodes()).filter((e) => e.source === 'hw-main');
+  const without = () => ({ ...h.config, sources: h.config.sources.filter((s) => s.id !== 'hw-main') });
+  const tick = async (config = h.config) => {
+    h.clock.advance(MIN);
+    await h.run({ config });
+    return h.take();
+  };
+  beforeAll(async () => {
+    h = await makeHarness({ config: () => ({ agentRules: [{ id: 'long-break', states: ['break'], after: '15m' }] }) });
+    h.sim.setState('huawei', '1001', h.clock.now() - 20 * MIN, 'break');
+    await h.run();
+    expect(whoIn(h.take())).toEqual(['1001']);
+  });
+  afterAll(() => h.stop());
+
+  it('a table shared with a run that still reads the source closes nothing', async () => {
+    // two configs on one table, one with hw-main and one without, ticking in turn
+    for (let k = 0; k < 6; k++) expect(whoIn(await tick(k % 2 ? h.config : without()), 'RESOLVED')).toEqual([]);
+    expect(await hwOpen()).toHaveLength(1);
+  });
+
+  it('closes its open alerts once nothing has read it for two intervals, says why, then sends nothing more', async () => {
+    const [open] = await hwOpen();
+    closedId = open!.episodeId;
+    const sent: string[] = [];
+    let closedAt = 0;
+    for (let k = 1; k <= 5 && !closedAt; k++) {
+      const mail = (await tick(without())).filter((m) => m.topicArn === TOPICS.supervisors).map((m) => m.bodies!.email!);
+      sent.push(...mail);
+      if (mail.length) closedAt = k;
+    }
+    // its state was saved a moment ago: not at the first tick without it, within the fourth
+    expect(closedAt).toBeGreaterThan(1);
+    expect(closedAt).toBeLessThanOrEqual(4);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatch(/RESOLVED \(1\)/);
+    expect(sent[0]).toMatch(/1001 · hw-main\n {2}Closed after \d+m: source hw-main was removed from the configuration/);
+    expect(sent[0]).toContain(`Alert ${open!.episodeId}`);
+    expect(await hwOpen()).toEqual([]);
+    expect((await h.store.episodes.getEpisode('hw-main', open!.episodeId))?.resolvedAt).toBe(h.clock.now());
+    expect(await h.snapshot('hw-main')).toEqual([]);
+    // the other sources go on as before; nothing more about hw-main, and it leaves the list
+    expect(await tick(without())).toEqual([]);
+    expect(await tick(without())).toEqual([]);
+    expect((await h.store.watched.load(FN.agentStatus))?.retiring).toEqual([]);
+  });
+
+  it('added back, it starts afresh: an agent still on break fires as a new alert, open in the store (not the closed one come back)', async () => {
+    const sent = await tick(h.config);
+    expect(whoIn(sent)).toEqual(['1001']);
+    const [reopened] = await hwOpen();
+    expect(reopened).toBeDefined();
+    expect(reopened!.episodeId).not.toBe(closedId);
+    expect(sent.find((m) => m.topicArn === TOPICS.supervisors)?.bodies?.email).toContain(`Alert ${reopened!.episodeId}`);
+  });
+});
+
+describe('a source removed in the same deploy that brings this version', () => {
+  let h: Harness;
+  afterAll(() => h.stop());
+
+  it('is known as removed by the alerts it left open, and they are closed', async () => {
+    h = await makeHarness({ config: () => ({ agentRules: [{ id: 'long-break', states: ['break'], after: '15m' }] }) });
+    h.sim.setState('huawei', '1002', h.clock.now() - 20 * MIN, 'break');
+    await h.run();
+    expect(whoIn(h.take())).toEqual(['1002']);
+    // the earlier version kept no list of what it watched
+    await h.client.send(
+      new DeleteItemCommand({ TableName: h.store.tableName, Key: { pk: { S: keys.watched(FN.agentStatus) }, sk: { S: keys.watchedSk } } }),
+    );
+    const config = { ...h.config, sources: h.config.sources.filter((s) => s.id !== 'hw-main') };
+    const resolved: string[] = [];
+    for (let k = 0; k < 5; k++) {
+      h.clock.advance(MIN);
+      await h.run({ config });
+      resolved.push(...whoIn(h.take(), 'RESOLVED'));
+    }
+    expect(resolved).toEqual(['1002']);
+    expect((await h.store.episodes.openEpisodes()).filter((e) => e.source === 'hw-main')).toEqual([]);
+  });
+});
