@@ -17,6 +17,8 @@ export const BUNDLING = {
   // undici carries llhttp twice: a SIMD build and a fallback for CPUs without WebAssembly SIMD.
   // Lambda's CPUs (arm64 and x86_64) all have it, so the 72 KB fallback stays out too; were it ever
   // needed, the first request would fail with "Cannot find module ../llhttp/llhttp-wasm.js".
+  // undici also reaches its fetch body code (44 KB: FormData, WebIDL, data: URLs) for one thing
+  // only, a FormData request body, which ccwatch never sends (every request body it sends is a string).
   externalModules: [
     '@aws-sdk/credential-provider-http',
     '@aws-sdk/credential-provider-ini',
@@ -25,6 +27,7 @@ export const BUNDLING = {
     '@aws-sdk/credential-provider-web-identity',
     '@smithy/credential-provider-imds',
     '*/llhttp-wasm.js',
+    '*/web/fetch/body.js',
   ],
   // some dependencies still call require(); give ESM bundles one
   banner: "import { createRequire as __ccwatchRequire } from 'node:module'; const require = __ccwatchRequire(import.meta.url);",
