@@ -75,6 +75,19 @@ export function levelChannels(p: PolicyRule, episode: Episode): string[] {
   return [...p.policy.levels[Math.min(episode.level ?? 0, p.policy.levels.length - 1)]!.channels];
 }
 
+/**
+ * Where the resolve of an episode goes when no planner decides it (swept, or closed): every level
+ * its rule's policy reached; undefined (by severity) for a rule without a policy, or one removed.
+ */
+export function resolveChannels(
+  rule: { escalation?: string | undefined; severity: Severity; escalateSeverity: Severity } | undefined,
+  policies: readonly EscalationPolicy[],
+  episode: Episode,
+): string[] | undefined {
+  const p = rule && policyOf(rule, policies);
+  return p && reachedChannels(p, episode);
+}
+
 /** Every channel of the levels an episode reached: a resolve, and an acknowledgment, tell them all. */
 export function reachedChannels(p: PolicyRule, episode: Episode): string[] {
   const { levels } = p.policy;

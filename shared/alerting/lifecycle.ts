@@ -35,6 +35,11 @@ export interface EpisodeStep {
    * still sent to the tools whose open incident would otherwise keep paging (PagerDuty, Opsgenie).
    */
   incidentsOnly?: true;
+  /**
+   * A close of an alert whose source left the config: PagerDuty and Opsgenie are told whatever a
+   * channel's `sources` filter now says (the source had to leave the filter with the config).
+   */
+  anySource?: true;
 }
 
 /** What the planner says about the subject; the lifecycle adds who, which episode and which step. */

@@ -6,6 +6,7 @@ import { sortNotices } from './format';
 import { fitsOneSegment } from './sms-length';
 
 function smsItem(n: Notice): string {
+  if (n.status === 'resolved' && n.closed) return `${n.kind === 'source' ? n.subjectId : n.subjectName} closed [${n.episodeId}]`;
   if (n.kind === 'task' && n.task)
     return `task ${n.subjectId} ${contactCount(n.task.counts, CONTACT_STATUS.abnormal)} abn${n.task.growth ? ` +${n.task.growth.by}/${formatDuration(n.task.growth.withinSec)}` : ''} [${n.episodeId}]`;
   // the subject is the source, or the shard of it that is down

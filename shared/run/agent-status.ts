@@ -122,7 +122,7 @@ export function agentPass(source: SourceConfig, config: Config, now: number, dep
       const won = await store.states.saveAgents(fn, key, next, Date.now());
       if (won && settle) {
         // the last unit of a new count to save records it; a failure here is tried again next tick
-        await settleLayout(store.states, fn, source.id, shard?.count ?? 1, Date.now()).catch((err: Error) =>
+        await settleLayout(store.states, fn, source.id, shard?.count ?? 1, now, config.schedule.every * 1000).catch((err: Error) =>
           log.warn('shard count not recorded; tried again next run', { source: key, error: err.message }),
         );
       }

@@ -37,11 +37,21 @@ export function routeStep(s: EpisodeStep, channels: readonly Channel[]): string[
     ? channels.filter((c) => named.includes(c.id))
     : channels.filter((c) => severities.some((severity) => channelTakes(c, { ...s.notice!, severity })));
   const only = s.incidentsOnly ? PAGING_TARGETS : s.kind === 'acknowledged' ? INCIDENT_TARGETS : undefined;
-  return chosen.flatMap((c) =>
+  const keys = chosen.flatMap((c) =>
     targetsOf(c)
       .filter((k) => !only || only.includes(k))
       .map((k) => targetKey(c.id, k)),
   );
+  if (!s.anySource || named) return keys;
+  // the paging tools of channels that took the source before it left their filter
+  const paging = channels
+    .filter((c) => c.sources.length && severities.some((severity) => channelTakes({ ...c, sources: [] }, { ...s.notice!, severity })))
+    .flatMap((c) =>
+      targetsOf(c)
+        .filter((k) => PAGING_TARGETS.includes(k))
+        .map((k) => targetKey(c.id, k)),
+    );
+  return [...new Set([...keys, ...paging])];
 }
 
 /** One entry per step, addressed to every target its notice goes to (none for a silent step). */

@@ -84,10 +84,25 @@ export async function loadUnitAgents(
   };
 }
 
-/** Records `count` as the source's shard count once every unit of it has saved its document. */
-export async function settleLayout(states: SourceStates, fn: string, sourceId: string, count: number, now: number): Promise<boolean> {
-  const layouts = await states.layoutsOf(fn, unitKeysOf(sourceId, count), now);
-  if (!layouts.every((l) => l === count)) return false;
+/**
+ * Records `count` as the source's shard count once every unit of it has saved its document in
+ * this period of the count. A document an earlier period left (n -> m -> n within the TTL) does
+ * not count: recorded on its word, the unit that owns it would take its stale state for current,
+ * and leave its agents' open alerts and owed steps behind in the other count's documents.
+ */
+export async function settleLayout(
+  states: SourceStates,
+  fn: string,
+  sourceId: string,
+  count: number,
+  now: number,
+  everyMs: number,
+): Promise<boolean> {
+  // `now` is the tick's (as lastOkAt is); documents expire by the wall clock they were saved by
+  const metas = await states.layoutsOf(fn, unitKeysOf(sourceId, count), Date.now());
+  const current = (m: { layout?: number; lastOkAt?: number } | undefined) =>
+    m?.layout === count && m.lastOkAt !== undefined && now - m.lastOkAt <= 2 * everyMs + STALE_SLACK_MS;
+  if (!metas.every(current)) return false;
   await states.saveLayout(fn, sourceId, count);
   return true;
 }

@@ -1,6 +1,7 @@
-import { policyOf, reachedChannels } from '#shared/alerting/escalation';
+import { resolveChannels } from '#shared/alerting/escalation';
 import { type EpisodeStep, resolveEpisode } from '#shared/alerting/lifecycle';
-import { type Config, ruleOf } from '#shared/config/schema';
+import { isSilenced } from '#shared/alerting/scope';
+import { type Config, ruleOf, type Silence } from '#shared/config/schema';
 import { FN } from '#shared/contracts/names';
 import type { Episode, OutboxEntry } from '#shared/model/items';
 import { mapLimit } from '#shared/runtime/concurrency';
@@ -46,12 +47,15 @@ export async function retireUnwatched(opts: {
     await store.watched.save(fn, { units: watched, retiring, version: 1 }, undefined);
     return [];
   }
-  const left = new Map<string, WatchedUnit>();
-  for (const u of [...prev.retiring, ...prev.units]) if (!current.has(u.key) && !left.has(u.key)) left.set(u.key, u);
   const sources = new Set(watched.map((u) => u.source));
+  const left = new Map<string, WatchedUnit>();
+  for (const u of prev.retiring) if (!current.has(u.key)) left.set(u.key, u);
+  for (const u of prev.units)
+    if (!current.has(u.key) && !left.has(u.key)) left.set(u.key, sources.has(u.source) ? { ...u, healthOnly: true } : u);
   const batch = [...left.values()].slice(0, RETIRE_PER_TICK);
+  const silences = batch.length ? await silencesNow(config, now, deps) : [];
   const closed = await mapLimit(batch, 8, (u) =>
-    retireUnit(fn, config, now, deps, u, !sources.has(u.source)).catch((err: Error) => {
+    retireUnit(fn, config, now, deps, u, silences).catch((err: Error) => {
       deps.log.error('a source no longer read could not be closed; tried again next run', { fn, unit: u.key, error: err.message });
       return { done: false, result: undefined };
     }),
@@ -79,7 +83,8 @@ async function formerUnits(
   const out = new Map<string, WatchedUnit>();
   const gone = new Set<string>();
   for (const e of await store.episodes.openEpisodes()) {
-    if (e.kind === 'source' && !current.has(e.subjectId)) out.set(e.subjectId, { key: e.subjectId, source: e.source });
+    if (e.kind === 'source' && !current.has(e.subjectId))
+      out.set(e.subjectId, { key: e.subjectId, source: e.source, ...(sources.has(e.source) ? { healthOnly: true } : {}) });
     if (e.kind !== kind || sources.has(e.source) || gone.has(e.source)) continue;
     gone.add(e.source);
     const count = kind === 'agent' ? ((await store.states.loadLayout(fn, e.source)) ?? 1) : 1;
@@ -88,9 +93,18 @@ async function formerUnits(
   return [...out.values()];
 }
 
+/** The config's silences and those made at runtime (left out, logged, if they cannot be read). */
+async function silencesNow(config: Config, now: number, deps: CoreDeps): Promise<Silence[]> {
+  const runtime = await deps.store.silences.active(now).catch((err: Error) => {
+    deps.log.error('runtime silences could not be read; closing alerts under the config silences only', { error: err.message });
+    return [];
+  });
+  return [...config.silences, ...runtime];
+}
+
 /** Why a unit's alerts are closed, in words for the resolve notice. */
-function whyClosed(fn: string, config: Config, u: WatchedUnit, sourceGone: boolean): string {
-  if (!sourceGone) {
+function whyClosed(fn: string, config: Config, u: WatchedUnit): string {
+  if (u.healthOnly) {
     const source = config.sources.find((s) => s.id === u.source);
     const count = source && 'shards' in source ? source.shards : 1;
     return `${u.key} is no longer a shard of its own: the source is read ${count === 1 ? 'whole' : `in ${count} shards`} now`;
@@ -110,20 +124,20 @@ async function retireUnit(
   now: number,
   deps: CoreDeps,
   u: WatchedUnit,
-  sourceGone: boolean,
+  silences: readonly Silence[],
 ): Promise<{ done: boolean; result: SourceResult | undefined }> {
   const { store, log } = deps;
   const everyMs = config.schedule.every * 1000;
   const recent = (t: number | undefined) => t !== undefined && now - t <= 2 * everyMs + LIVE_SLACK_MS;
   const health = await store.health.load(fn, u.key);
   const agents = fn === FN.agentStatus;
-  const state: SourceState<unknown> | undefined = sourceGone
+  const state: SourceState<unknown> | undefined = !u.healthOnly
     ? await (agents ? store.states.loadAgents(fn, u.key, now) : store.states.loadTasks(fn, u.key, now))
     : undefined;
   // read a moment ago, or by someone else: not ours to close (yet)
   if (recent(health?.savedAt) || recent(state?.lastOkAt)) return { done: false, result: undefined };
 
-  const why = whyClosed(fn, config, u, sourceGone);
+  const why = whyClosed(fn, config, u);
   const seen = new Set<string>();
   const applied = new Set<string>();
   const apply = async (entries: readonly OutboxEntry[]) => {
@@ -131,7 +145,8 @@ async function retireUnit(
     for (const id of await applyEntries(store, entries, log)) applied.add(id);
   };
   let owes = false;
-  let stateVersion: number | undefined;
+  // a shard's document left for the new shards to take over is neither read nor delivered here
+  let stateVersion: number | undefined = u.healthOnly ? -1 : undefined;
   let healthVersion: number | undefined;
 
   if (state?.version !== undefined) {
@@ -139,8 +154,10 @@ async function retireUnit(
     await apply(state.outbox);
     const open = [...state.episodes.values()].filter((e) => e.resolvedAt === undefined);
     if (open.length || state.items.length) {
+      const groups = new Map((state.items as { agentId?: string; groups?: string[] }[]).map((i) => [i.agentId, i.groups ?? []]));
+      const heard = (e: Episode) => !isSilenced(silences, now, u.source, e.subjectId, groups.get(e.subjectId) ?? [], e.ruleId);
       const entries = toEntries(
-        open.map((e) => closeStep(config, e, now, why)),
+        open.map((e) => closeStep(config, e, now, heard(e) ? why : undefined)),
         config.channels,
         now,
       );
@@ -162,9 +179,10 @@ async function retireUnit(
     const episode = health.episodeId ? await store.episodes.getEpisode(u.source, health.episodeId) : undefined;
     const open = episode && episode.resolvedAt === undefined ? episode : undefined;
     if (open || health.consecutiveFailures > 0 || health.episodeId) {
-      const entries = open
-        ? toEntries([resolveEpisode(open, now, { subjectName: `${u.key} (${fn})`, closed: why })], config.channels, now)
-        : [];
+      const heard = !isSilenced(silences, now, u.source, u.source, [], 'source-down');
+      const detail = heard ? { subjectName: `${u.key} (${fn})`, closed: why } : undefined;
+      const step = open && { ...resolveEpisode(open, now, detail), ...(u.healthOnly ? {} : { anySource: true as const }) };
+      const entries = step ? toEntries([step], config.channels, now) : [];
       const next = { source: health.source, consecutiveFailures: 0, outbox: [...health.outbox, ...entries], version: health.version + 1 };
       if (!(await store.health.save(fn, next, health.version))) return { done: false, result: undefined };
       healthVersion = next.version;
@@ -189,9 +207,13 @@ async function retireUnit(
   };
 }
 
-/** The resolve of an alert whose source is no longer read: told as its rule tells resolves, to the levels its policy reached. */
-function closeStep(config: Config, e: Episode, now: number, why: string): EpisodeStep {
+/**
+ * The resolve of an alert whose source left the config: told as its rule tells resolves (to the
+ * levels its policy reached), silently where it is silenced; PagerDuty and Opsgenie are told in
+ * any case, whatever a channel's source filter now says, so no incident is left paging.
+ */
+function closeStep(config: Config, e: Episode, now: number, why: string | undefined): EpisodeStep {
   const rule = ruleOf(config, e.ruleId);
-  const p = rule && policyOf(rule, config.escalationPolicies);
-  return resolveEpisode(e, now, rule?.notifyResolved === false ? undefined : { closed: why }, p && reachedChannels(p, e));
+  const detail = why === undefined || rule?.notifyResolved === false ? undefined : { closed: why };
+  return { ...resolveEpisode(e, now, detail, resolveChannels(rule, config.escalationPolicies, e)), anySource: true };
 }

@@ -1,7 +1,8 @@
+import { resolveChannels } from '#shared/alerting/escalation';
 import { planHealth } from '#shared/alerting/health';
 import { type EpisodeStep, resolveEpisode } from '#shared/alerting/lifecycle';
 import { isSilenced } from '#shared/alerting/scope';
-import type { Config, Silence } from '#shared/config/schema';
+import { type Config, ruleOf, type Silence } from '#shared/config/schema';
 import type { Episode, OutboxEntry, StoredHealth } from '#shared/model/items';
 import type { Digest } from '#shared/notify/digest';
 import { relaysAcks } from '#shared/notify/targets';
@@ -281,7 +282,7 @@ export async function runSourceStage<T>(
     if (planned) {
       const storeStart = performance.now();
       try {
-        const steps = [...planned.steps, ...sweep(state, planned, pass, now)];
+        const steps = [...planned.steps, ...sweep(state, planned, pass, now, config)];
         const entries = toEntries(steps, config.channels, now);
         const next: SourceState<T> = {
           ...state,
@@ -368,11 +369,11 @@ function nextEpisodes(prev: ReadonlyMap<string, Episode>, steps: readonly Episod
  * An open episode the next snapshot no longer points to (its rule or its agent left the config)
  * is resolved here, so no alert stays open with nothing to end it.
  */
-function sweep<T>(state: SourceState<T>, planned: Planned<T>, pass: SourcePass<T>, now: number): EpisodeStep[] {
+function sweep<T>(state: SourceState<T>, planned: Planned<T>, pass: SourcePass<T>, now: number, config: Config): EpisodeStep[] {
   const referenced = new Set(planned.items.flatMap((i) => pass.episodeIds(i)));
   const stepped = new Set(planned.steps.map((s) => s.next.episodeId));
   const orphans = [...state.episodes.values()].filter((e) => !referenced.has(e.episodeId) && !stepped.has(e.episodeId) && !e.resolvedAt);
-  return orphans.map((e) => resolveEpisode(e, now, undefined));
+  return orphans.map((e) => resolveEpisode(e, now, undefined, resolveChannels(ruleOf(config, e.ruleId), config.escalationPolicies, e)));
 }
 
 /** Source down after K failed runs (vendor or store), up again on the first stored answer. Returns the health item's version as left (-1: another run moved it). */

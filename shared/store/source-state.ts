@@ -181,11 +181,11 @@ export class SourceStates {
     return this.t.put({ pk: keys.source(source), sk: keys.layout(fn), count });
   }
 
-  /** The shard count each of these agent documents was saved under: undefined where absent or saved before counts were recorded. */
-  layoutsOf(fn: string, unitKeys: readonly string[], now: number): Promise<(number | undefined)[]> {
+  /** The shard count each of these agent documents was saved under, and when: undefined where absent. */
+  layoutsOf(fn: string, unitKeys: readonly string[], now: number): Promise<({ layout?: number; lastOkAt?: number } | undefined)[]> {
     return Promise.all(
       unitKeys.map(
-        async (unit) => (await this.docs.load<Meta>(keys.source(unit), keys.state(fn), { meta: MetaSchema, only: [], now }))?.meta.layout,
+        async (unit) => (await this.docs.load<Meta>(keys.source(unit), keys.state(fn), { meta: MetaSchema, only: [], now }))?.meta,
       ),
     );
   }

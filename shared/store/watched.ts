@@ -2,7 +2,15 @@ import * as z from 'zod';
 import type { Table } from './dynamo';
 import { keys } from './table';
 
-const WatchedUnitSchema = z.object({ key: z.string().min(1), source: z.string().min(1) });
+const WatchedUnitSchema = z.object({
+  key: z.string().min(1),
+  source: z.string().min(1),
+  /**
+   * Left while its source was still read (a `shards` change): only its health is closed, its agent
+   * document being the new shards' to take over, whatever becomes of the source later.
+   */
+  healthOnly: z.boolean().optional(),
+});
 export type WatchedUnit = z.infer<typeof WatchedUnitSchema>;
 
 const WatchedItemSchema = z.object({

@@ -1,7 +1,13 @@
 import { DeleteItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '#shared/config/parse';
 import { FN } from '#shared/contracts/names';
+import { IncidentHttp } from '#shared/notify/incident-http';
+import { PagerDutyPublisher } from '#shared/notify/pagerduty';
+import { CollectingPublisher, TargetPublisher } from '#shared/notify/publishers';
+import { runAgentStatus } from '#shared/run/agent-status';
 import { keys } from '#shared/store/table';
+import { PagerDutyEndpoint } from '../../local/pagerduty-endpoint';
 import { type Harness, makeHarness, TOPICS, whoIn } from '../support/harness';
 
 const MIN = 60_000;
@@ -93,5 +99,86 @@ describe('a source removed in the same deploy that brings this version', () => {
     }
     expect(resolved).toEqual(['1002']);
     expect((await h.store.episodes.openEpisodes()).filter((e) => e.source === 'hw-main')).toEqual([]);
+  });
+});
+
+describe("a removed source's alerts in PagerDuty, and silenced ones", () => {
+  let h: Harness;
+  let pd: PagerDutyEndpoint;
+  let http: IncidentHttp;
+  const email = new CollectingPublisher();
+  const channels = (pdSources: string[]) => [
+    { id: 'floor', severities: ['warning', 'critical'], emails: ['floor@acme.example'] },
+    { id: 'pd', severities: ['warning'], sources: pdSources, pagerduty: { routingKeySecretId: 'ccwatch/pd', url: pd.url } },
+  ];
+  const tick = async (config = h.config) => {
+    h.clock.advance(MIN);
+    email.sent.length = 0;
+    pd.events.length = 0;
+    const publisher = new TargetPublisher({
+      sns: email,
+      pagerduty: new PagerDutyPublisher({
+        loadSecret: async () => 'R0UT1NGKEY0123456789abcdef012345',
+        log: h.log,
+        http,
+        now: () => h.clock.now(),
+      }),
+    });
+    await runAgentStatus(config, `t${h.clock.now()}`, h.clock.now(), { store: h.store, publisher, readers: h.readers, log: h.log });
+    return {
+      email: email.sent
+        .flatMap((d) => d.notices.map((n) => `${d.channel.id}: ${n.subjectId} ${n.status}${n.closed ? ' (closed)' : ''}`))
+        .sort(),
+      pd: pd.events.map((e) => `${e.event.event_action} ${e.event.dedup_key}`).sort(),
+    };
+  };
+  beforeAll(async () => {
+    pd = await new PagerDutyEndpoint().start();
+    http = new IncidentHttp({ backoffBaseMs: 1, backoffMaxMs: 5 });
+    h = await makeHarness({
+      config: () => ({ channels: channels(['hw-main']), agentRules: [{ id: 'long-break', states: ['break'], after: '15m' }] }),
+    });
+  });
+  afterAll(async () => {
+    await h.stop();
+    await http.close();
+    await pd.stop();
+  });
+
+  it('closes the PagerDuty incident though the channel no longer names the source, and tells nobody of a silenced one', async () => {
+    for (const a of ['1001', '1002']) h.sim.setState('huawei', a, h.clock.now() - 20 * MIN, 'break');
+    const fired = await tick();
+    expect(fired.email).toEqual(['floor: 1001 firing', 'floor: 1002 firing']);
+    const ids = (await h.store.episodes.openEpisodes()).filter((e) => e.source === 'hw-main').map((e) => e.episodeId);
+    expect(fired.pd).toEqual(ids.map((id) => `trigger ${id}`).sort());
+    const t = h.clock.now();
+    await h.store.silences.add(
+      {
+        scope: { sources: [], groups: [], agents: ['hw-main:1002'] },
+        rules: [],
+        startsAt: t,
+        endsAt: t + 2 * 60 * MIN,
+        createdBy: 'ann',
+        comment: 'coaching',
+      },
+      t,
+    );
+    // hw-main leaves the config, and with it the PagerDuty channel's source filter (it must name known sources)
+    const removed = parseConfig(
+      {
+        sources: h.config.sources.filter((s) => s.id !== 'hw-main'),
+        channels: channels(['itnio-main']),
+        agentRules: [{ id: 'long-break', states: ['break'], after: '15m' }],
+      },
+      'test',
+    );
+    const seen = { email: [] as string[], pd: [] as string[] };
+    for (let k = 0; k < 5; k++) {
+      const out = await tick(removed);
+      seen.email.push(...out.email);
+      seen.pd.push(...out.pd);
+    }
+    expect(seen.email).toEqual(['floor: 1001 resolved (closed)']);
+    expect(seen.pd.sort()).toEqual(ids.map((id) => `resolve ${id}`).sort());
   });
 });

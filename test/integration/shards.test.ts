@@ -230,4 +230,73 @@ describe("changing a tenant's shard count", () => {
     await fanOutTick(h);
     expect(says('RESOLVED', 'nx11')).toHaveLength(1);
   });
+
+  it('back to a count whose stale documents are still there, with a step owed: the agent, its alert and the step carry over, sent once', async () => {
+    const firing13 = () =>
+      h
+        .take()
+        .filter((m) => m.topicArn === TOPICS.supervisors && /FIRING/.test(m.bodies?.email ?? '') && m.bodies!.email!.includes('(nx13)'))
+        .length;
+    const shard = { index: [0, 1, 2].find((i) => inShard('nx13', { index: i, count: 3 }))!, count: 3 };
+    h.sim.setState('nxcloud', 'nx13', h.clock.now() - 30_000, 'break');
+    // it fires while SNS is down: the step stays owed in its shard's document
+    h.sns.failTopic = () => true;
+    for (let k = 0; k <= 16; k++) {
+      h.clock.advance(MIN);
+      await fanOutTick(h);
+    }
+    console.log(
+      h.sns.published.length,
+      JSON.stringify((await h.store.episodes.openEpisodes()).map((e) => [e.subjectId, e.episodeId])),
+      JSON.stringify(
+        await Promise.all(
+          [1, 2, 3].map(async (i) =>
+            (await h.store.states.loadAgents(FN.agentStatus, `nx-main:${i}/3`, Date.now())).outbox.map((o) => o.id),
+          ),
+        ),
+      ),
+    );
+    expect(firing13()).toBe(0);
+    // its shard then fails a read (its health item saved), still with nothing delivered
+    h.sim.addFault({ path: NX_AGENT_STATUS_PATH, kind: 'http', status: 500, match: (b) => inShard(b.userName, shard) });
+    h.clock.advance(MIN);
+    await fanOutTick(h);
+    h.sim.clearFaults();
+    h.sns.failTopic = undefined;
+    // the 2-shard documents of this suite's start are still there, stale: they must not be taken
+    // for current, nor the old shard's own document delivered again
+    h.config = withShards(2);
+    let fired = 0;
+    for (let k = 0; k < 5; k++) {
+      h.clock.advance(MIN);
+      const r = await fanOutTick(h);
+      console.log(
+        k,
+        h.sns.published.length,
+        JSON.stringify(r.results.map((x) => [x.source, x.outcome.status, x.outcome.error])),
+        JSON.stringify(
+          await Promise.all(
+            [1, 2].map(async (i) =>
+              (await h.store.states.loadAgents(FN.agentStatus, `nx-main:${i}/2`, Date.now())).outbox.map((o) => o.id),
+            ),
+          ),
+        ),
+      );
+      if (k === 0)
+        console.log(
+          await h.store.states.loadLayout(FN.agentStatus, 'nx-main'),
+          JSON.stringify((await Promise.all([1, 2].map((i) => h.snapshot(`nx-main:${i}/2`)))).flat().filter((a) => a.agentId === 'nx13')),
+          JSON.stringify(
+            await Promise.all(
+              [1, 2].map(async (i) => {
+                const d = await h.store.states.loadAgents(FN.agentStatus, `nx-main:${i}/2`, Date.now());
+                return [d.version, d.layout, d.settled, d.lastOkAt, [...d.episodes.keys()]];
+              }),
+            ),
+          ),
+        );
+      fired += firing13();
+    }
+    expect(fired).toBe(1);
+  });
 });

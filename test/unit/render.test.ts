@@ -48,6 +48,10 @@ describe('SMS digest', () => {
 
   it('counts resolved separately', () => {
     expect(renderSms([notice(1, { status: 'resolved' })], channel)).toBe('OK 1 resolved: Agent 1 break 21m [E0001]');
+    // closed rather than ended (its source left the config): said so, not a state it is not in
+    expect(renderSms([notice(1, { status: 'resolved', closed: 'source hw-main was removed from the configuration' })], channel)).toBe(
+      'OK 1 resolved: Agent 1 closed [E0001]',
+    );
   });
 });
 
