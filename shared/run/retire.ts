@@ -1,7 +1,7 @@
 import { resolveChannels } from '#shared/alerting/escalation';
 import { type EpisodeStep, resolveEpisode } from '#shared/alerting/lifecycle';
 import { isSilenced } from '#shared/alerting/scope';
-import { type Config, ruleOf, type Silence } from '#shared/config/schema';
+import { type Config, ruleOf, type Silence, taskSources } from '#shared/config/schema';
 import { FN } from '#shared/contracts/names';
 import type { Episode, OutboxEntry } from '#shared/model/items';
 import { mapLimit } from '#shared/runtime/concurrency';
@@ -19,6 +19,23 @@ const LIVE_SLACK_MS = 60_000;
 const RETIRE_PER_TICK = 25;
 
 /**
+ * What the function's publish stage closes: its own units no longer read, and, from agent-status,
+ * preview-tasks' once no task rule is left (that function is then neither deployed nor run).
+ */
+export async function retireLeftovers(opts: {
+  fn: string;
+  config: Config;
+  now: number;
+  deps: CoreDeps;
+  units: readonly StageUnit[];
+}): Promise<{ fn: string; result: SourceResult }[]> {
+  const own = (await retireUnwatched(opts)).map((result) => ({ fn: opts.fn, result }));
+  if (opts.fn !== FN.agentStatus || taskSources(opts.config).length) return own;
+  const tasks = await retireUnwatched({ ...opts, fn: FN.previewTasks, units: [] });
+  return [...own, ...tasks.map((result) => ({ fn: FN.previewTasks, result }))];
+}
+
+/**
  * Sources (and shards) a function no longer reads leave their open alerts behind: nobody would
  * resolve them, and a PagerDuty incident among them would page on. Each tick compares what it
  * watches with what the last one watched (one small item per function). A unit that left is
@@ -28,7 +45,7 @@ const RETIRE_PER_TICK = 25;
  * its agent state for the new shards to take over (run/reshard.ts); only its health is closed.
  * Returns what the publish stage is to deliver for them, as source stages report it.
  */
-export async function retireUnwatched(opts: {
+async function retireUnwatched(opts: {
   fn: string;
   config: Config;
   now: number;

@@ -11,7 +11,7 @@ import type { SourceState } from '#shared/store/source-state';
 import type { SourceConfig } from '#shared/vendors/index';
 import { applyEntries, type Holder, toEntries } from './outbox';
 import { publish } from './publish';
-import { retireUnwatched } from './retire';
+import { retireLeftovers } from './retire';
 import type { Budget, CoreDeps, RunReport, SourceOutcome } from './types';
 import { type Shard, stageUnits, unitKey } from './units';
 
@@ -137,14 +137,14 @@ export async function runPublishStage(opts: {
   const bySource = new Map(opts.results.map((r) => [r.source, r]));
   const units = stageUnits(opts.sources);
   // sources and shards no longer read: what they left open is closed, and goes out with the rest
-  const retired = await retireUnwatched({ fn, config, now, deps, units }).catch((err: Error) => {
+  const retired = await retireLeftovers({ fn, config, now, deps, units }).catch((err: Error) => {
     deps.log.error('sources no longer read could not be checked; tried again next run', { fn, error: err.message });
     return [];
   });
   const holders = (
     await Promise.all([
       ...units.map((u) => storedHolders(fn, u.key, bySource.get(u.key), now, deps)),
-      ...retired.map((r) => storedHolders(fn, r.source, r, now, deps)),
+      ...retired.map((r) => storedHolders(r.fn, r.result.source, r.result, now, deps)),
     ])
   ).flat();
   // the first run after an upgrade also delivers what the earlier version had left unsent

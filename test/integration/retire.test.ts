@@ -6,9 +6,12 @@ import { IncidentHttp } from '#shared/notify/incident-http';
 import { PagerDutyPublisher } from '#shared/notify/pagerduty';
 import { CollectingPublisher, TargetPublisher } from '#shared/notify/publishers';
 import { runAgentStatus } from '#shared/run/agent-status';
+import { runPreviewTasks } from '#shared/run/preview-tasks';
 import { keys } from '#shared/store/table';
+import { dialerTask } from '#simulator/population';
 import { PagerDutyEndpoint } from '../../local/pagerduty-endpoint';
 import { type Harness, makeHarness, TOPICS, whoIn } from '../support/harness';
+import { population } from '../support/sim';
 
 const MIN = 60_000;
 
@@ -180,5 +183,39 @@ describe("a removed source's alerts in PagerDuty, and silenced ones", () => {
     }
     expect(seen.email).toEqual(['floor: 1001 resolved (closed)']);
     expect(seen.pd.sort()).toEqual(ids.map((id) => `resolve ${id}`).sort());
+  });
+});
+
+describe('the last task rule taken out of the config', () => {
+  let h: Harness;
+  afterAll(() => h.stop());
+
+  it('closes the task alerts it left open, though the preview-tasks function no longer runs', async () => {
+    h = await makeHarness({
+      population: (t0) => {
+        const pop = population(t0);
+        pop.itnio!.tasks = [
+          dialerTask({ taskId: 700, name: 'Win-back', t0: t0 - 30 * MIN, contacts: 200, dialEverySec: 30, abnormal: (i) => i % 4 !== 0 }),
+        ];
+        return pop;
+      },
+      config: () => ({ taskRules: [{ id: 'winback', source: 'itnio-main', taskIds: [700], abnormalCount: 10 }] }),
+    });
+    const deps = { store: h.store, publisher: h.publisher, readers: h.readers, log: h.log };
+    await runPreviewTasks(h.config, 't0', h.clock.now(), deps);
+    const [open] = (await h.store.episodes.openEpisodes()).filter((e) => e.kind === 'task');
+    expect(open?.subjectId).toBe('700');
+    h.take();
+    // no task rule left: only agent-status runs (the CLI runs nothing else; CDK deploys nothing else)
+    const config = { ...h.config, taskRules: [] };
+    const mail: string[] = [];
+    for (let k = 0; k < 5; k++) {
+      h.clock.advance(MIN);
+      await h.run({ config });
+      mail.push(...h.take().flatMap((m) => (m.bodies?.email?.includes(open!.episodeId) ? [m.bodies.email] : [])));
+    }
+    expect(mail).toHaveLength(1);
+    expect(mail[0]).toMatch(/Task Win-back \(700\) · itnio-main\n {2}Closed after \d+m: no task rule reads source itnio-main any more/);
+    expect((await h.store.episodes.openEpisodes()).filter((e) => e.kind === 'task')).toEqual([]);
   });
 });
