@@ -29,10 +29,11 @@ export async function retireLeftovers(opts: {
   deps: CoreDeps;
   units: readonly StageUnit[];
 }): Promise<{ fn: string; result: SourceResult }[]> {
-  const own = (await retireUnwatched(opts)).map((result) => ({ fn: opts.fn, result }));
-  if (opts.fn !== FN.agentStatus || taskSources(opts.config).length) return own;
-  const tasks = await retireUnwatched({ ...opts, fn: FN.previewTasks, units: [] });
-  return [...own, ...tasks.map((result) => ({ fn: FN.previewTasks, result }))];
+  const own = await retireUnwatched(opts);
+  const results = own.results.map((result) => ({ fn: opts.fn, result }));
+  if (opts.fn !== FN.agentStatus || taskSources(opts.config).length || !own.sameConfig) return results;
+  const tasks = await retireUnwatched({ ...opts, fn: FN.previewTasks, units: [], sameConfig: true });
+  return [...results, ...tasks.results.map((result) => ({ fn: FN.previewTasks, result }))];
 }
 
 /**
@@ -43,7 +44,10 @@ export async function retireLeftovers(opts: {
  * owed steps go out, its failure count and "source down" end; a removed source's snapshot is
  * emptied, so were it added back it would start afresh. A unit left by a change of `shards` keeps
  * its agent state for the new shards to take over (run/reshard.ts); only its health is closed.
- * Returns what the publish stage is to deliver for them, as source stages report it.
+ * A config none of whose sources the last tick read is another config on the same table (two
+ * `ccwatch run` in one folder, one after the other), not an edit of this one: nothing of the other's
+ * is closed (`sameConfig` false). Returns what the publish stage is to deliver for the units closed,
+ * as source stages report it.
  */
 async function retireUnwatched(opts: {
   fn: string;
@@ -51,7 +55,9 @@ async function retireUnwatched(opts: {
   now: number;
   deps: CoreDeps;
   units: readonly StageUnit[];
-}): Promise<SourceResult[]> {
+  /** Decided by the caller (the function of the units has none left to compare). */
+  sameConfig?: boolean;
+}): Promise<{ results: SourceResult[]; sameConfig: boolean }> {
   const { fn, config, now, deps } = opts;
   const { store } = deps;
   const watched: WatchedUnit[] = opts.units.map((u) => ({ key: u.key, source: u.source.id }));
@@ -62,9 +68,18 @@ async function retireUnwatched(opts: {
     // alerts it left open; closed from the next tick on
     const retiring = await formerUnits(fn, store, current, new Set(watched.map((u) => u.source)));
     await store.watched.save(fn, { units: watched, retiring, version: 1 }, undefined);
-    return [];
+    return { results: [], sameConfig: true };
   }
   const sources = new Set(watched.map((u) => u.source));
+  const sameConfig = opts.sameConfig ?? (!prev.units.length || prev.units.some((u) => sources.has(u.source)));
+  if (!sameConfig) {
+    deps.log.warn('the last tick on this table read none of these sources: another config, whose sources are left alone', {
+      fn,
+      theirs: prev.units.map((u) => u.key),
+    });
+    await store.watched.save(fn, { units: watched, retiring: [], version: prev.version + 1 }, prev.version);
+    return { results: [], sameConfig };
+  }
   const left = new Map<string, WatchedUnit>();
   for (const u of prev.retiring) if (!current.has(u.key)) left.set(u.key, u);
   for (const u of prev.units)
@@ -83,7 +98,7 @@ async function retireUnwatched(opts: {
   const same = (a: readonly WatchedUnit[], b: readonly WatchedUnit[]) => a.map((u) => u.key).join('\n') === b.map((u) => u.key).join('\n');
   if (!same(prev.units, watched) || !same(prev.retiring, retiring))
     await store.watched.save(fn, { units: watched, retiring, version: prev.version + 1 }, prev.version);
-  return closed.flatMap((c) => (c.result ? [c.result] : []));
+  return { results: closed.flatMap((c) => (c.result ? [c.result] : [])), sameConfig };
 }
 
 /**
@@ -99,6 +114,10 @@ async function formerUnits(
   const kind = fn === FN.agentStatus ? 'agent' : 'task';
   const out = new Map<string, WatchedUnit>();
   const gone = new Set<string>();
+  // only on a table this config has been running on (a source of it has a health item): on one
+  // another config ran, the alerts left open are that config's, not this one's to close
+  const mine = await Promise.all([...current].slice(0, 5).map((key) => store.health.load(fn, key)));
+  if (!mine.some((h) => h !== undefined)) return [];
   for (const e of await store.episodes.openEpisodes()) {
     if (e.kind === 'source' && !current.has(e.subjectId))
       out.set(e.subjectId, { key: e.subjectId, source: e.source, ...(sources.has(e.source) ? { healthOnly: true } : {}) });

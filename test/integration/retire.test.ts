@@ -219,3 +219,22 @@ describe('the last task rule taken out of the config', () => {
     expect((await h.store.episodes.openEpisodes()).filter((e) => e.kind === 'task')).toEqual([]);
   });
 });
+
+describe('another config run on the same table (two ccwatch run in one folder, one after the other)', () => {
+  let h: Harness;
+  afterAll(() => h.stop());
+
+  it("sharing no source with the last tick's, it closes nothing of the other's", async () => {
+    h = await makeHarness({ config: () => ({ agentRules: [{ id: 'long-break', states: ['break'], after: '15m' }] }) });
+    const only = (id: string) => ({ ...h.config, sources: h.config.sources.filter((s) => s.id === id) });
+    h.sim.setState('huawei', '1003', h.clock.now() - 20 * MIN, 'break');
+    await h.run({ config: only('hw-main') });
+    expect(whoIn(h.take())).toEqual(['1003']);
+    for (let k = 0; k < 6; k++) {
+      h.clock.advance(MIN);
+      await h.run({ config: only('itnio-main') });
+      expect(whoIn(h.take(), 'RESOLVED')).toEqual([]);
+    }
+    expect((await h.store.episodes.openEpisodes()).map((e) => e.subjectId)).toEqual(['1003']);
+  });
+});
