@@ -167,8 +167,10 @@ async function retireUnit(
   const recent = (t: number | undefined) => t !== undefined && now - t <= 2 * everyMs + LIVE_SLACK_MS;
   const health = await store.health.load(fn, u.key);
   const agents = fn === FN.agentStatus;
+  // documents expire by the wall clock, as every stage saves them; `now` (the tick's) times the rest
+  const wall = Date.now();
   const state: SourceState<unknown> | undefined = !u.healthOnly
-    ? await (agents ? store.states.loadAgents(fn, u.key, now) : store.states.loadTasks(fn, u.key, now))
+    ? await (agents ? store.states.loadAgents(fn, u.key, wall) : store.states.loadTasks(fn, u.key, wall))
     : undefined;
   // read a moment ago, or by someone else: not ours to close (yet)
   if (recent(health?.savedAt) || recent(state?.lastOkAt)) return { done: false, result: undefined };
@@ -199,8 +201,8 @@ async function retireUnit(
       );
       const next = { ...state, items: [], episodes: new Map(), outbox: [...state.outbox, ...entries], lastOkAt: undefined };
       const saved = await (agents
-        ? store.states.saveAgents(fn, u.key, next as never, now)
-        : store.states.saveTasks(fn, u.key, next as never, now));
+        ? store.states.saveAgents(fn, u.key, next as never, wall)
+        : store.states.saveTasks(fn, u.key, next as never, wall));
       if (!saved) return { done: false, result: undefined };
       stateVersion = state.version + 1;
       await apply(entries);

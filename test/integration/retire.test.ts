@@ -238,3 +238,24 @@ describe('another config run on the same table (two ccwatch run in one folder, o
     expect((await h.store.episodes.openEpisodes()).map((e) => e.subjectId)).toEqual(['1003']);
   });
 });
+
+describe('a timeline replayed months back (run --now)', () => {
+  let h: Harness;
+  afterAll(() => h.stop());
+
+  it('closes a removed source all the same: what it owes is kept by the wall clock, not by the replayed one', async () => {
+    h = await makeHarness({ config: () => ({ agentRules: [{ id: 'long-break', states: ['break'], after: '15m' }] }) });
+    h.clock.set(Date.UTC(2026, 0, 5, 9, 0, 0));
+    h.sim.setState('huawei', '1004', h.clock.now() - 20 * MIN, 'break');
+    await h.run();
+    expect(whoIn(h.take())).toEqual(['1004']);
+    const config = { ...h.config, sources: h.config.sources.filter((s) => s.id !== 'hw-main') };
+    const closed: string[] = [];
+    for (let k = 0; k < 5; k++) {
+      h.clock.advance(MIN);
+      await h.run({ config });
+      closed.push(...whoIn(h.take(), 'RESOLVED'));
+    }
+    expect(closed).toEqual(['1004']);
+  });
+});
