@@ -2,8 +2,16 @@ import type { AgentSnapshot } from '#shared/model/items';
 import type { SourceState, SourceStates } from '#shared/store/source-state';
 import { inShard, type Shard, unitKey } from './units';
 
-/** A document saved this long past two intervals ago is not trusted without the recorded count. */
-const STALE_SLACK_MS = 60_000;
+/** Slack on two intervals for a unit to count as saved lately: a tick late, or slow to store. */
+const SAVED_LATELY_SLACK_MS = 60_000;
+
+/**
+ * Whether a unit was saved within two intervals and a minute of `now` (both the tick's clock): its
+ * document is current, or, for a unit no config reads any more, someone may still be reading it.
+ */
+export function savedLately(at: number | undefined, now: number, everyMs: number): boolean {
+  return at !== undefined && now - at <= 2 * everyMs + SAVED_LATELY_SLACK_MS;
+}
 
 /** A stage unit's agent state, and whether the source's recorded shard count is to be checked after its save. */
 export interface UnitState {
@@ -44,7 +52,7 @@ export async function loadUnitAgents(
   const own = await states.loadAgents(fn, unitKey(sourceId, shard), now);
   // saved under this count (or before counts were recorded)
   const ofThisCount = own.version !== undefined && (own.layout === count || own.layout === undefined);
-  const recent = own.lastOkAt !== undefined && now - own.lastOkAt <= 2 * everyMs + STALE_SLACK_MS;
+  const recent = savedLately(own.lastOkAt, now, everyMs);
   // steady state: the count is recorded and the document current; nothing more is read
   if (ofThisCount && own.settled && recent) return { state: own, settle: false };
   const recorded = await states.loadLayout(fn, sourceId);
@@ -100,9 +108,7 @@ export async function settleLayout(
 ): Promise<boolean> {
   // `now` is the tick's (as lastOkAt is); documents expire by the wall clock they were saved by
   const metas = await states.layoutsOf(fn, unitKeysOf(sourceId, count), Date.now());
-  const current = (m: { layout?: number; lastOkAt?: number } | undefined) =>
-    m?.layout === count && m.lastOkAt !== undefined && now - m.lastOkAt <= 2 * everyMs + STALE_SLACK_MS;
-  if (!metas.every(current)) return false;
+  if (!metas.every((m) => m?.layout === count && savedLately(m.lastOkAt, now, everyMs))) return false;
   await states.saveLayout(fn, sourceId, count);
   return true;
 }

@@ -8,13 +8,11 @@ import { mapLimit } from '#shared/runtime/concurrency';
 import type { SourceState } from '#shared/store/source-state';
 import type { WatchedUnit } from '#shared/store/watched';
 import { applyEntries, toEntries } from './outbox';
-import { unitKeysOf } from './reshard';
+import { savedLately, unitKeysOf } from './reshard';
 import type { SourceResult } from './tick';
 import type { CoreDeps } from './types';
 import type { StageUnit } from './units';
 
-/** A unit saved within two intervals and this is taken as still read (by a run of another config on the same table, say). */
-const LIVE_SLACK_MS = 60_000;
 /** Units closed per tick, at most: the publish stage must keep its time for publishing. */
 const RETIRE_PER_TICK = 25;
 
@@ -62,15 +60,15 @@ async function retireUnwatched(opts: {
   const { store } = deps;
   const watched: WatchedUnit[] = opts.units.map((u) => ({ key: u.key, source: u.source.id }));
   const current = new Set(watched.map((u) => u.key));
+  const sources = new Set(watched.map((u) => u.source));
   const prev = await store.watched.load(fn);
   if (!prev) {
     // the first tick that keeps the list: what earlier versions stopped reading is known by the
     // alerts it left open; closed from the next tick on
-    const retiring = await formerUnits(fn, store, current, new Set(watched.map((u) => u.source)));
+    const retiring = await formerUnits(fn, store, current, sources);
     await store.watched.save(fn, { units: watched, retiring, version: 1 }, undefined);
     return { results: [], sameConfig: true };
   }
-  const sources = new Set(watched.map((u) => u.source));
   const sameConfig = opts.sameConfig ?? (!prev.units.length || prev.units.some((u) => sources.has(u.source)));
   if (!sameConfig) {
     deps.log.warn('the last tick on this table read none of these sources: another config, whose sources are left alone', {
@@ -164,7 +162,6 @@ async function retireUnit(
 ): Promise<{ done: boolean; result: SourceResult | undefined }> {
   const { store, log } = deps;
   const everyMs = config.schedule.every * 1000;
-  const recent = (t: number | undefined) => t !== undefined && now - t <= 2 * everyMs + LIVE_SLACK_MS;
   const health = await store.health.load(fn, u.key);
   const agents = fn === FN.agentStatus;
   // documents expire by the wall clock, as every stage saves them; `now` (the tick's) times the rest
@@ -173,7 +170,7 @@ async function retireUnit(
     ? await (agents ? store.states.loadAgents(fn, u.key, wall) : store.states.loadTasks(fn, u.key, wall))
     : undefined;
   // read a moment ago, or by someone else: not ours to close (yet)
-  if (recent(health?.savedAt) || recent(state?.lastOkAt)) return { done: false, result: undefined };
+  if (savedLately(health?.savedAt, now, everyMs) || savedLately(state?.lastOkAt, now, everyMs)) return { done: false, result: undefined };
 
   const why = whyClosed(fn, config, u);
   const seen = new Set<string>();
