@@ -14,6 +14,21 @@ import { type Harness, makeHarness, TOPICS, whoIn } from '../support/harness';
 import { population } from '../support/sim';
 
 const MIN = 60_000;
+const LONG_BREAK = { agentRules: [{ id: 'long-break', states: ['break'], after: '15m' }] };
+
+/** The harness's config less hw-main. */
+const withoutHw = (h: Harness) => ({ ...h.config, sources: h.config.sources.filter((s) => s.id !== 'hw-main') });
+
+/** Who the RESOLVED emails name over five ticks a minute apart under `config`. */
+async function resolvedOver(h: Harness, config: ReturnType<typeof withoutHw>): Promise<string[]> {
+  const resolved: string[] = [];
+  for (let k = 0; k < 5; k++) {
+    h.clock.advance(MIN);
+    await h.run({ config });
+    resolved.push(...whoIn(h.take(), 'RESOLVED'));
+  }
+  return resolved;
+}
 
 /**
  * A source taken out of the configuration leaves its open alerts behind, with nobody to resolve
@@ -24,14 +39,14 @@ describe('a source taken out of the configuration', () => {
   let h: Harness;
   let closedId = '';
   const hwOpen = async () => (await h.store.episodes.openEpisodes()).filter((e) => e.source === 'hw-main');
-  const without = () => ({ ...h.config, sources: h.config.sources.filter((s) => s.id !== 'hw-main') });
+  const without = () => withoutHw(h);
   const tick = async (config = h.config) => {
     h.clock.advance(MIN);
     await h.run({ config });
     return h.take();
   };
   beforeAll(async () => {
-    h = await makeHarness({ config: () => ({ agentRules: [{ id: 'long-break', states: ['break'], after: '15m' }] }) });
+    h = await makeHarness({ config: () => LONG_BREAK });
     h.sim.setState('huawei', '1001', h.clock.now() - 20 * MIN, 'break');
     await h.run();
     expect(whoIn(h.take())).toEqual(['1001']);
@@ -85,7 +100,7 @@ describe('a source removed in the same deploy that brings this version', () => {
   afterAll(() => h.stop());
 
   it('is known as removed by the alerts it left open, and they are closed', async () => {
-    h = await makeHarness({ config: () => ({ agentRules: [{ id: 'long-break', states: ['break'], after: '15m' }] }) });
+    h = await makeHarness({ config: () => LONG_BREAK });
     h.sim.setState('huawei', '1002', h.clock.now() - 20 * MIN, 'break');
     await h.run();
     expect(whoIn(h.take())).toEqual(['1002']);
@@ -93,14 +108,7 @@ describe('a source removed in the same deploy that brings this version', () => {
     await h.client.send(
       new DeleteItemCommand({ TableName: h.store.tableName, Key: { pk: { S: keys.watched(FN.agentStatus) }, sk: { S: keys.watchedSk } } }),
     );
-    const config = { ...h.config, sources: h.config.sources.filter((s) => s.id !== 'hw-main') };
-    const resolved: string[] = [];
-    for (let k = 0; k < 5; k++) {
-      h.clock.advance(MIN);
-      await h.run({ config });
-      resolved.push(...whoIn(h.take(), 'RESOLVED'));
-    }
-    expect(resolved).toEqual(['1002']);
+    expect(await resolvedOver(h, withoutHw(h))).toEqual(['1002']);
     expect((await h.store.episodes.openEpisodes()).filter((e) => e.source === 'hw-main')).toEqual([]);
   });
 });
@@ -139,7 +147,7 @@ describe("a removed source's alerts in PagerDuty, and silenced ones", () => {
     pd = await new PagerDutyEndpoint().start();
     http = new IncidentHttp({ backoffBaseMs: 1, backoffMaxMs: 5 });
     h = await makeHarness({
-      config: () => ({ channels: channels(['hw-main']), agentRules: [{ id: 'long-break', states: ['break'], after: '15m' }] }),
+      config: () => ({ channels: channels(['hw-main']), ...LONG_BREAK }),
     });
   });
   afterAll(async () => {
@@ -171,7 +179,7 @@ describe("a removed source's alerts in PagerDuty, and silenced ones", () => {
       {
         sources: h.config.sources.filter((s) => s.id !== 'hw-main'),
         channels: channels(['itnio-main']),
-        agentRules: [{ id: 'long-break', states: ['break'], after: '15m' }],
+        ...LONG_BREAK,
       },
       'test',
     );
@@ -225,7 +233,7 @@ describe('another config run on the same table (two ccwatch run in one folder, o
   afterAll(() => h.stop());
 
   it("sharing no source with the last tick's, it closes nothing of the other's", async () => {
-    h = await makeHarness({ config: () => ({ agentRules: [{ id: 'long-break', states: ['break'], after: '15m' }] }) });
+    h = await makeHarness({ config: () => LONG_BREAK });
     const only = (id: string) => ({ ...h.config, sources: h.config.sources.filter((s) => s.id === id) });
     h.sim.setState('huawei', '1003', h.clock.now() - 20 * MIN, 'break');
     await h.run({ config: only('hw-main') });
@@ -244,18 +252,11 @@ describe('a timeline replayed months back (run --now)', () => {
   afterAll(() => h.stop());
 
   it('closes a removed source all the same: what it owes is kept by the wall clock, not by the replayed one', async () => {
-    h = await makeHarness({ config: () => ({ agentRules: [{ id: 'long-break', states: ['break'], after: '15m' }] }) });
+    h = await makeHarness({ config: () => LONG_BREAK });
     h.clock.set(Date.UTC(2026, 0, 5, 9, 0, 0));
     h.sim.setState('huawei', '1004', h.clock.now() - 20 * MIN, 'break');
     await h.run();
     expect(whoIn(h.take())).toEqual(['1004']);
-    const config = { ...h.config, sources: h.config.sources.filter((s) => s.id !== 'hw-main') };
-    const closed: string[] = [];
-    for (let k = 0; k < 5; k++) {
-      h.clock.advance(MIN);
-      await h.run({ config });
-      closed.push(...whoIn(h.take(), 'RESOLVED'));
-    }
-    expect(closed).toEqual(['1004']);
+    expect(await resolvedOver(h, withoutHw(h))).toEqual(['1004']);
   });
 });
