@@ -42,7 +42,7 @@ export function agentPass(source: SourceConfig, config: Config, now: number, dep
   let settle = false;
   return {
     load: async () => {
-      const unit = await loadUnitAgents(store.states, fn, source.id, shard, Date.now(), config.schedule.every * 1000);
+      const unit = await loadUnitAgents(store.states, fn, source.id, shard, now, config.schedule.every * 1000);
       settle = unit.settle;
       if (unit.adoptedFrom !== undefined)
         log.info('source re-sharded: this shard takes over its agents from the previous shards', {

@@ -45,11 +45,14 @@ export async function loadUnitAgents(
   fn: string,
   sourceId: string,
   shard: Shard | undefined,
+  /** The tick's clock, as the documents' lastOkAt is. */
   now: number,
   everyMs: number,
 ): Promise<UnitState> {
   const count = shard?.count ?? 1;
-  const own = await states.loadAgents(fn, unitKey(sourceId, shard), now);
+  // documents expire by the wall clock they were saved by
+  const wall = Date.now();
+  const own = await states.loadAgents(fn, unitKey(sourceId, shard), wall);
   // saved under this count (or before counts were recorded)
   const ofThisCount = own.version !== undefined && (own.layout === count || own.layout === undefined);
   const recent = savedLately(own.lastOkAt, now, everyMs);
@@ -69,7 +72,7 @@ export async function loadUnitAgents(
       ? { ...own, layout: count, settled: false }
       : { version: own.version, lastOkAt: undefined, items: [], episodes: new Map(), outbox: [], layout: count, settled: false };
   if (from === undefined || from === count) return { state: empty, settle: true };
-  const olds = (await Promise.all(unitKeysOf(sourceId, from).map((key) => states.loadAgents(fn, key, now)))).filter(
+  const olds = (await Promise.all(unitKeysOf(sourceId, from).map((key) => states.loadAgents(fn, key, wall)))).filter(
     (s) => s.version !== undefined,
   );
   if (!olds.length) return { state: empty, settle: true };
