@@ -46,7 +46,11 @@ export const BUNDLING = {
  */
 export const FUNCTION_MEMORY_MB = 1024;
 export const HEAP_CAP_FLAG = '--max-old-space-size=192';
-export const RUNTIME_NODE_OPTIONS = `--enable-source-maps ${HEAP_CAP_FLAG}`;
+/**
+ * No `--enable-source-maps`: it reads the bundle's map at every cold start; the functions map their
+ * stack traces themselves, when one is first written (shared/runtime/stack-traces.ts).
+ */
+export const RUNTIME_NODE_OPTIONS = HEAP_CAP_FLAG;
 
 /** esbuild's `define` that inlines the validated runtime config into a bundle. */
 export function configDefine(runtimeJson: string): Record<string, string> {

@@ -29,9 +29,9 @@ export interface CcwatchFunctionProps {
 }
 
 /**
- * Every ccwatch function the same way: Node.js 24 on arm64, ESM, minified with source maps, the
- * AWS SDK v3 the runtime provides (no pinning: nothing here needs a newer client than Lambda
- * ships), JSON logs with a month's retention.
+ * Every ccwatch function the same way: Node.js 24 on arm64, ESM, minified with a source map its
+ * stack traces read when one is written, the AWS SDK bundled in (the version the tests ran; faster
+ * to load than the runtime's, `cdk/bundling.ts`), JSON logs with a month's retention.
  */
 export class CcwatchFunction extends Construct {
   readonly fn: NodejsFunction;

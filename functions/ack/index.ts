@@ -1,3 +1,4 @@
+import '#shared/runtime/source-mapped';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { functionUrlResult, handleAckRequest, handleWebhookEvent } from '#shared/ack/http';
 import { loadAckKey } from '#shared/ack/key';

@@ -1,3 +1,4 @@
+import '#shared/runtime/source-mapped';
 import { FN } from '#shared/contracts/names';
 import { scheduledHandler } from '#shared/runtime/handler';
 

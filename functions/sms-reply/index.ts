@@ -1,3 +1,4 @@
+import '#shared/runtime/source-mapped';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { handleInboundEvent, snsSmsSender } from '#shared/ack/sms-reply';
