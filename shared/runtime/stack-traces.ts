@@ -4,10 +4,11 @@ import { fileURLToPath } from 'node:url';
 
 /**
  * Stack traces of a bundled function in its TypeScript sources, with the source map read when a
- * stack is first formatted (an error logged), not when the bundle loads. Node's
- * `--enable-source-maps` reads and indexes the whole map (1 MB) during the import: ~5% of a cold
- * start on Node 24, the functions' runtime (`npm run bench -- --only bundles`), paid by every cold
- * start for the few that log an error.
+ * stack with a frame in the bundle is first written (an error logged or reported), not when the
+ * bundle loads. Node's `--enable-source-maps` reads and parses the whole map (1 MB) during the
+ * import, at every cold start, for the few that ever write a stack (`npm run bench -- --only
+ * bundles`, "shipped, Node's source maps"). The first mapped stack costs what Node's own would:
+ * ~100-200 ms and ~16 MB of heap for the map's index.
  *
  * Does nothing without a map beside the bundle (tests and the CLI run the sources themselves) or
  * with Node's own source maps on. Returns whether it took over.
@@ -15,62 +16,105 @@ import { fileURLToPath } from 'node:url';
 export function mapStackTracesLazily(bundleUrl: string): boolean {
   if (process.sourceMapsEnabled || !bundleUrl.startsWith('file:')) return false;
   const bundlePath = fileURLToPath(bundleUrl);
-  const mapPath = `${bundlePath}.map`;
-  if (!existsSync(mapPath)) return false;
-  let map: SourceMap | null | undefined;
-  const sourceMap = () => {
-    if (map === undefined) {
-      try {
-        map = new SourceMap(JSON.parse(readFileSync(mapPath, 'utf8')) as SourceMapPayload);
-      } catch {
-        map = null; // an unreadable map leaves stacks as V8 writes them
-      }
-    }
-    return map;
-  };
+  if (!existsSync(`${bundlePath}.map`)) return false;
+  const bundle = new Bundle(bundleUrl, bundlePath);
   Error.prepareStackTrace = (error, sites) => {
-    const m = sourceMap();
-    const frames = sites.map((site, i) => (m ? mappedSite(site, sites[i + 1], m, [bundleUrl, bundlePath]) : String(site)));
+    const map = sites.some((site) => bundle.has(site)) ? bundle.map() : null;
+    const frames = sites.map((site, i) => (map ? mappedSite(site, sites[i + 1], map, bundle) : String(site)));
     return [errorHeader(error), ...frames.map((frame) => `    at ${frame}`)].join('\n');
   };
   return true;
 }
 
-/** What V8 writes first: `Name: message`, as Error.prototype.toString gives it. */
+/** The bundle's file, its map and (for async functions' names) its code, each read once, when first needed. */
+class Bundle {
+  #map: SourceMap | null | undefined;
+  #lines: string[] | undefined;
+  constructor(
+    private readonly url: string,
+    private readonly path: string,
+  ) {}
+
+  has(site: NodeJS.CallSite | undefined): boolean {
+    const file = site?.getFileName();
+    return file === this.url || file === this.path;
+  }
+
+  map(): SourceMap | null {
+    if (this.#map === undefined) {
+      try {
+        this.#map = new SourceMap(JSON.parse(readFileSync(`${this.path}.map`, 'utf8')) as SourceMapPayload);
+      } catch {
+        this.#map = null; // an unreadable map leaves stacks as V8 writes them
+      }
+    }
+    return this.#map;
+  }
+
+  /** Up to 40 characters of the bundle's code from a 1-based line and column. */
+  codeAt(line: number, column: number): string {
+    try {
+      this.#lines ??= readFileSync(this.path, 'utf8').split('\n');
+    } catch {
+      this.#lines = [];
+    }
+    return this.#lines[line - 1]?.slice(column - 1, column + 39) ?? '';
+  }
+}
+
+/** What V8 writes first, `Name: message`, with a Node error's code as Node writes it: `RangeError [ERR_OUT_OF_RANGE]: ...`. */
 function errorHeader(error: unknown): string {
   try {
-    return Error.prototype.toString.call(error);
+    const text = Error.prototype.toString.call(error);
+    const code = (error as { code?: unknown }).code;
+    const name = String((error as { name?: unknown }).name ?? 'Error');
+    return typeof code === 'string' && text.startsWith(name) && !name.includes('[') ? `${name} [${code}]${text.slice(name.length)}` : text;
   } catch {
     return '<error>';
   }
 }
 
 /**
- * One frame, in the original source when it is the bundle's: `async name (shared/run/tick.ts:120:7)`.
- * The bundle's names are minified: the original is the one at the enclosing function's start or,
- * failing that, at the call in its caller, as Node's own source maps take it.
+ * One frame, in the original source when it is the bundle's: `async name (shared/run/tick.ts:120:7)`,
+ * line and column those of the mapping, as Node's own source maps print them.
  */
-function mappedSite(site: NodeJS.CallSite, caller: NodeJS.CallSite | undefined, map: SourceMap, bundle: string[]): string {
-  const file = site.getFileName();
+function mappedSite(site: NodeJS.CallSite, caller: NodeJS.CallSite | undefined, map: SourceMap, bundle: Bundle): string {
   const line = site.getLineNumber();
   const column = site.getColumnNumber();
-  if (!bundle.includes(file ?? '') || line === null || column === null) return String(site);
-  const origin = map.findOrigin(line, column);
-  if (!('fileName' in origin)) return String(site);
-  const name = originalName(map, site, caller, bundle) || site.getFunctionName() || site.getMethodName();
-  const where = `${projectPath(origin.fileName)}:${origin.lineNumber}:${origin.columnNumber}`;
-  const prefix = `${site.isAsync() ? 'async ' : ''}${site.isConstructor() ? 'new ' : ''}`;
-  return name ? `${prefix}${name} (${where})` : `${prefix}${where}`;
+  if (!bundle.has(site) || line === null || column === null) return String(site);
+  const origin = map.findEntry(line - 1, column - 1);
+  if (!('originalSource' in origin)) return String(site);
+  const name = originalName(map, site, caller, bundle) || site.getFunctionName() || site.getMethodName() || '<anonymous>';
+  const where = `${projectPath(origin.originalSource)}:${origin.originalLine + 1}:${origin.originalColumn + 1}`;
+  // always `name (where)`: Powertools' logger finds an error's location by the parentheses
+  return `${site.isAsync() ? 'async ' : ''}${site.isConstructor() ? 'new ' : ''}${name} (${where})`;
 }
 
-function originalName(map: SourceMap, site: NodeJS.CallSite, caller: NodeJS.CallSite | undefined, bundle: string[]): string | undefined {
-  const enclosing = map.findOrigin(site.getEnclosingLineNumber() ?? 0, site.getEnclosingColumnNumber() ?? 0);
-  if ('name' in enclosing && enclosing.name) return enclosing.name;
-  const line = caller?.getLineNumber();
-  const column = caller?.getColumnNumber();
-  if (!caller || !bundle.includes(caller.getFileName() ?? '') || !line || !column) return undefined;
-  const call = map.findOrigin(line, column);
-  return ('name' in call && call.name) || undefined;
+/**
+ * The bundle's names are minified: the original is the one mapped at the enclosing function's
+ * start (past `async function`, where V8 puts an async function's start) or, failing that, at the
+ * call in its caller, as Node's own source maps take it.
+ */
+function originalName(map: SourceMap, site: NodeJS.CallSite, caller: NodeJS.CallSite | undefined, bundle: Bundle): string | undefined {
+  const line = site.getEnclosingLineNumber();
+  const column = site.getEnclosingColumnNumber();
+  if (line !== null && column !== null) {
+    const named = nameAt(map, line, column);
+    if (named) return named;
+    const keywords = /^async\s*(?:function\b\s*\*?\s*)?/.exec(bundle.codeAt(line, column));
+    const afterAsync = keywords ? nameAt(map, line, column + keywords[0].length) : undefined;
+    if (afterAsync) return afterAsync;
+  }
+  const callLine = caller?.getLineNumber();
+  const callColumn = caller?.getColumnNumber();
+  if (!bundle.has(caller) || !callLine || !callColumn) return undefined;
+  return nameAt(map, callLine, callColumn);
+}
+
+function nameAt(map: SourceMap, line: number, column: number): string | undefined {
+  // findEntry gives the mapping's name too (Node 20 and 24), which @types/node leaves out
+  const { name } = map.findEntry(line - 1, column - 1) as { name?: unknown };
+  return typeof name === 'string' && name ? name : undefined;
 }
 
 /** The map's paths are relative to the bundle's folder (`../../shared/...`): from the project root. */

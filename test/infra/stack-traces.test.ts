@@ -17,6 +17,7 @@ import { rmSync } from 'node:fs';
 import { parseConfig } from '#shared/config/parse';
 if (process.argv[2] === 'drop-map') rmSync(new URL(import.meta.url + '.map'));
 try { parseConfig({ sources: 3 }); } catch (e) { console.log(e.stack); }
+try { Buffer.alloc(-1); } catch (e) { console.log(e.stack); }
 `;
 
 describe('stack traces of a bundled function', () => {
@@ -54,6 +55,8 @@ describe('stack traces of a bundled function', () => {
     expect(stack).toMatch(/^ConfigError: invalid config \(config\)/);
     expect(stack).toMatch(new RegExp(`\\n    at parseConfig \\((\\w+/)*shared/config/parse\\.ts:${throwLine}:\\d+\\)`));
     expect(stack).not.toContain('index.mjs');
+    // a Node error keeps its code, as Node writes it
+    expect(stack).toContain('\nRangeError [ERR_OUT_OF_RANGE]: The value of "size" is out of range');
   });
 
   it('read the map only when a stack is written: a map gone after the bundle loaded leaves V8 stacks, and nothing fails', async () => {
