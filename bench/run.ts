@@ -15,7 +15,7 @@ import { build, type Plugin } from 'esbuild';
 import { ENV, FN } from '#shared/contracts/names';
 import { dialerTask, generateAgents } from '#simulator/population';
 import { type SimPopulation, VendorSimulator } from '#simulator/server';
-import { BUNDLING, configDefine, HEAP_CAP_FLAG, RUNTIME_NODE_OPTIONS } from '../cdk/bundling';
+import { BUNDLING, configDefine, esbuildOptions, HEAP_CAP_FLAG, RUNTIME_NODE_OPTIONS } from '../cdk/bundling';
 import { loadConfig } from '../cdk/config';
 import { startDynamoDbLocal } from '../local/dynamodb-local';
 import { SnsEndpoint } from '../local/sns-endpoint';
@@ -365,21 +365,13 @@ async function bundleBench() {
       // inside the project, so an external SDK resolves from node_modules as the runtime's would
       const outfile = join('bench', '.out', fn, v.variant.replaceAll(/[^a-z]+/gi, '-'), 'index.mjs');
       await build({
+        ...esbuildOptions(),
         entryPoints: [`functions/${fn}/index.ts`],
         outfile,
-        bundle: true,
-        platform: 'node',
-        format: 'esm',
-        target: BUNDLING.target,
-        minify: BUNDLING.minify,
-        sourcemap: BUNDLING.sourceMap,
         sourcesContent: v.sourcesContent,
-        mainFields: [...BUNDLING.mainFields],
         external: [...v.external],
         plugins: [...v.plugins],
-        banner: { js: BUNDLING.banner },
         define: configDefine(runtimeJson),
-        logLevel: 'error',
       });
       const code = readFileSync(outfile);
       builds.push({

@@ -1,3 +1,5 @@
+import type { BuildOptions } from 'esbuild';
+
 /**
  * How every function is bundled, in one place: the CDK stack (NodejsFunction) and the benchmark
  * (which measures bundle size and cold init) both build from these options.
@@ -51,6 +53,23 @@ export const HEAP_CAP_FLAG = '--max-old-space-size=192';
  * stack traces themselves, when one is first written (shared/runtime/stack-traces.ts).
  */
 export const RUNTIME_NODE_OPTIONS = HEAP_CAP_FLAG;
+
+/** BUNDLING as esbuild's own API takes it, for the builds made outside CDK (the benchmark, tests). */
+export function esbuildOptions(): BuildOptions {
+  return {
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: BUNDLING.target,
+    minify: BUNDLING.minify,
+    sourcemap: BUNDLING.sourceMap,
+    sourcesContent: BUNDLING.sourcesContent,
+    mainFields: [...BUNDLING.mainFields],
+    external: [...BUNDLING.externalModules],
+    banner: { js: BUNDLING.banner },
+    logLevel: 'error',
+  };
+}
 
 /** esbuild's `define` that inlines the validated runtime config into a bundle. */
 export function configDefine(runtimeJson: string): Record<string, string> {

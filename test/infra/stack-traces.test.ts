@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUNDLING, RUNTIME_NODE_OPTIONS } from '../../cdk/bundling';
+import { esbuildOptions, RUNTIME_NODE_OPTIONS } from '../../cdk/bundling';
 
 const run = promisify(execFile);
 
@@ -33,19 +33,9 @@ describe('stack traces of a bundled function', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   beforeAll(async () => {
     await build({
+      ...esbuildOptions(),
       stdin: { contents: ENTRY, resolveDir: process.cwd(), loader: 'ts', sourcefile: 'entry.ts' },
       outfile: bundle,
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: BUNDLING.target,
-      minify: BUNDLING.minify,
-      sourcemap: BUNDLING.sourceMap,
-      sourcesContent: BUNDLING.sourcesContent,
-      mainFields: [...BUNDLING.mainFields],
-      external: [...BUNDLING.externalModules],
-      banner: { js: BUNDLING.banner },
-      logLevel: 'error',
     });
   });
 
