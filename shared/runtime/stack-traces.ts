@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { SourceMap, type SourceMapPayload } from 'node:module';
+import { dirname, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /**
@@ -28,6 +29,8 @@ export function mapStackTracesLazily(bundleUrl: string): boolean {
 
 /** The bundle's file, its map and (for async functions' names) its code, each read once, when first needed. */
 class Bundle {
+  /** Each source as the map names it (`../../../home/ci/ccwatch/shared/x.ts`) to its path in the project. */
+  readonly sources = new Map<string, string>();
   #map: SourceMap | null | undefined;
   #lines: string[] | undefined;
   constructor(
@@ -43,7 +46,11 @@ class Bundle {
   map(): SourceMap | null {
     if (this.#map === undefined) {
       try {
-        this.#map = new SourceMap(JSON.parse(readFileSync(`${this.path}.map`, 'utf8')) as SourceMapPayload);
+        const payload = JSON.parse(readFileSync(`${this.path}.map`, 'utf8')) as SourceMapPayload;
+        this.#map = new SourceMap(payload);
+        const files = payload.sources.map((source) => resolve(dirname(this.path), source));
+        const root = commonFolder(files);
+        for (const [i, source] of payload.sources.entries()) this.sources.set(source, files[i]!.slice(root.length));
       } catch {
         this.#map = null; // an unreadable map leaves stacks as V8 writes them
       }
@@ -85,7 +92,8 @@ function mappedSite(site: NodeJS.CallSite, caller: NodeJS.CallSite | undefined, 
   const origin = map.findEntry(line - 1, column - 1);
   if (!('originalSource' in origin)) return String(site);
   const name = originalName(map, site, caller, bundle) || site.getFunctionName() || site.getMethodName() || '<anonymous>';
-  const where = `${projectPath(origin.originalSource)}:${origin.originalLine + 1}:${origin.originalColumn + 1}`;
+  const source = bundle.sources.get(origin.originalSource) ?? origin.originalSource;
+  const where = `${source}:${origin.originalLine + 1}:${origin.originalColumn + 1}`;
   // always `name (where)`: Powertools' logger finds an error's location by the parentheses
   return `${site.isAsync() ? 'async ' : ''}${site.isConstructor() ? 'new ' : ''}${name} (${where})`;
 }
@@ -101,7 +109,8 @@ function originalName(map: SourceMap, site: NodeJS.CallSite, caller: NodeJS.Call
   if (line !== null && column !== null) {
     const named = nameAt(map, line, column);
     if (named) return named;
-    const keywords = /^async\s*(?:function\b\s*\*?\s*)?/.exec(bundle.codeAt(line, column));
+    // only before a name and its parameters: `async(e)=>` has none, and `e` there is a parameter's
+    const keywords = /^async\s*(?:function\b\s*\*?\s*)?(?=[A-Za-z_$][\w$]*\s*\()/.exec(bundle.codeAt(line, column));
     const afterAsync = keywords ? nameAt(map, line, column + keywords[0].length) : undefined;
     if (afterAsync) return afterAsync;
   }
@@ -117,7 +126,12 @@ function nameAt(map: SourceMap, line: number, column: number): string | undefine
   return typeof name === 'string' && name ? name : undefined;
 }
 
-/** The map's paths are relative to the bundle's folder (`../../shared/...`): from the project root. */
-function projectPath(source: string): string {
-  return source.replace(/^(\.\.\/)+/, '');
+/**
+ * The folder every file is in: the project's, for a bundle's sources (the map names them from where
+ * CDK built it, a temporary folder, so the way back to the project would lead every path).
+ */
+function commonFolder(files: readonly string[]): string {
+  let prefix = files[0]?.slice(0, files[0].lastIndexOf(sep) + 1) ?? '';
+  for (const file of files) while (!file.startsWith(prefix)) prefix = prefix.slice(0, prefix.lastIndexOf(sep, prefix.length - 2) + 1);
+  return prefix;
 }

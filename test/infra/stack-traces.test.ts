@@ -43,7 +43,8 @@ describe('stack traces of a bundled function', () => {
     expect(RUNTIME_NODE_OPTIONS).not.toContain('--enable-source-maps');
     const stack = await stackOf(RUNTIME_NODE_OPTIONS.split(' '));
     expect(stack).toMatch(/^ConfigError: invalid config \(config\)/);
-    expect(stack).toMatch(new RegExp(`\\n    at parseConfig \\((\\w+/)*shared/config/parse\\.ts:${throwLine}:\\d+\\)`));
+    // the path from the project's folder, not from wherever the bundle was built
+    expect(stack).toMatch(new RegExp(`\\n    at parseConfig \\(shared/config/parse\\.ts:${throwLine}:\\d+\\)`));
     expect(stack).not.toContain('index.mjs');
     // a Node error keeps its code, as Node writes it
     expect(stack).toContain('\nRangeError [ERR_OUT_OF_RANGE]: The value of "size" is out of range');

@@ -21,6 +21,8 @@ describe('npx cdk synth', () => {
     expect(fns).toHaveLength(3);
     const bundles = readdirSync(out).filter((d) => d.startsWith('asset.') && existsSync(join(out, d, 'index.mjs')));
     expect(bundles).toHaveLength(3);
+    // each ships its source map beside it: the functions read it for their first stack trace
+    for (const b of bundles) expect(existsSync(join(out, b, 'index.mjs.map')), b).toBe(true);
     // every function carries the config inlined at bundling (the ack function for its open-alerts
     // page: channel filters, source timezones), less subscriber addresses
     const codes = bundles.map((b) => readFileSync(join(out, b, 'index.mjs'), 'utf8'));
