@@ -41,7 +41,9 @@ export function huaweiAuthorization(input: HuaweiSignInput): string {
   if (input.query) lines.push(input.query);
   lines.push(signedHeaders);
   for (const [k, v] of entries) lines.push(`${huaweiNorm(k)}:${huaweiNorm(v)}`);
-  if (input.body) lines.push(huaweiNorm(input.body));
+  // the body's line is there even when empty, as in the demo (its canonical headers always end in a
+  // newline, the payload appended only when there is one): a GET's request ends in that newline
+  lines.push(input.body ? huaweiNorm(input.body) : '');
   const canonical = lines.join('\n');
   const signingKey = createHmac('sha256', input.sk).update(prefix).digest('hex');
   const signature = createHmac('sha256', signingKey).update(canonical).digest('hex');

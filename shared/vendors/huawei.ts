@@ -107,6 +107,31 @@ export function mapHuaweiState(code: number): AgentState {
   }
 }
 
+/**
+ * An answer's records by agent id, for the ids asked for only: a record for an agent nobody asked
+ * for (the vendor ignoring the filter, or a bad id) is dropped, so it can neither fire a rule nor
+ * grow the stored state. Two records for one agent that disagree leave it unreported (ambiguous).
+ */
+export function recordsById(records: readonly StatusRecord[], asked: readonly number[]) {
+  const wanted = new Set(asked);
+  const byId = new Map<number, StatusRecord>();
+  const ambiguous = new Set<number>();
+  for (const r of records) {
+    if (!wanted.has(r.agentId) || ambiguous.has(r.agentId)) continue;
+    const seen = byId.get(r.agentId);
+    if (!seen) byId.set(r.agentId, r);
+    else if (
+      seen.currentState !== r.currentState ||
+      seen.currentStateTime !== r.currentStateTime ||
+      seen.currentStateReason !== r.currentStateReason
+    ) {
+      byId.delete(r.agentId);
+      ambiguous.add(r.agentId);
+    }
+  }
+  return { byId, ambiguous };
+}
+
 /** [C] result codes (cec_07_0696). */
 export function huaweiError(source: string, code: string, what: string): SourceError {
   switch (code) {
@@ -222,6 +247,14 @@ export class HuaweiClient implements AgentReader {
   /** The status records of an answer; the vendor's error when its result code is not success. */
   private statusRecords(what: string, json: unknown): StatusRecord[] {
     const env = parseResponse(this.source, what, StatusEnvelope, json);
+    // [C] every answer carries resultCode: one with neither code is not the interface's (a gateway's
+    // own error page, say), so it names what it lacks and what it said, and is not a parameter error
+    if (env.resultCode === undefined && env.result === undefined)
+      throw new SourceError(
+        this.source,
+        'schema',
+        `${what}: resultCode: missing, the answer is not the status interface's (it said: ${cleanVendorText(JSON.stringify(json) ?? '', TEXT_MAX.reason)})`,
+      );
     const ok = env.resultCode !== undefined ? env.resultCode === '0100000' : env.result === '0';
     if (!ok)
       throw huaweiError(
@@ -305,8 +338,15 @@ export class HuaweiClient implements AgentReader {
       mapLimit(chunks, this.cfg.http.concurrency, (c, i) => this.readChunk(c, i, signal)),
       this.reasonNames(now, signal),
     ]);
-    const byId = new Map<number, StatusRecord>();
-    for (const r of results.flat()) byId.set(r.agentId, r);
+    const { byId, ambiguous } = recordsById(results.flat(), ids);
+    // [C] an agent signed out still comes back (state 0, logonTime in 2106): an answer naming none of
+    // the agents asked for is a vendor in trouble (or the wrong ccId/vdn), never a floor gone at once
+    if (byId.size === 0 && ambiguous.size === 0 && ids.length > 0)
+      throw new SourceError(
+        this.source,
+        'incomplete',
+        `agentstatusinfobyagentids: the vendor answered with none of the ${ids.length} agents asked for (a signed-out agent comes back in state 0); if this lasts, check ccId, vdn and agentIds`,
+      );
     const unreported = ids.filter((id) => !byId.has(id)).map(String);
     const agents = [...byId.values()].map((r): NormalizedAgent => {
       const state = mapHuaweiState(r.currentState);

@@ -239,14 +239,14 @@ describe('Huawei CC-CMS', () => {
   });
 
   it('sends at most 6000 ids per request', async () => {
-    const ids = Array.from({ length: 7000 }, (_, i) => 2000 + i);
-    await huawei({ agentIds: ['2000-8999'] }).readAgents(t0);
+    // 7000 ids, the simulator's 250 agents among them
+    const read = await huawei({ agentIds: ['1001-8000'] }).readAgents(t0);
+    expect(read.agents).toHaveLength(250);
     const bodies = sim
       .requests(HUAWEI_STATUS_PATH)
       .map((r) => r.body.agentIds.length)
       .sort((a: number, b: number) => b - a);
     expect(bodies).toEqual([6000, 1000]);
-    expect(ids).toHaveLength(7000);
   });
 
   it('accepts both signed-header sets and millisecond timestamps', async () => {
@@ -257,6 +257,51 @@ describe('Huawei CC-CMS', () => {
   it('accepts the legacy resultDatas array alone', async () => {
     sim.addFault({ path: HUAWEI_STATUS_PATH, kind: 'mutate', fn: (j) => delete j.resultDesc });
     expect((await huawei().readAgents(t0)).agents).toHaveLength(250);
+  });
+
+  it('drops records for agents not asked for; two records that disagree leave their agent unreported', async () => {
+    sim.addFault({
+      path: HUAWEI_STATUS_PATH,
+      kind: 'mutate',
+      fn: (j) => {
+        const [first] = j.resultDesc;
+        // a vendor ignoring the id filter, ids out of range, and a second, different record for 1001
+        j.resultDesc.push({ ...first, agentId: 1, currentState: 7 }, { ...first, agentId: 70000, currentState: 8 });
+        j.resultDesc.push({ ...first, agentId: 1001, currentState: first.currentState === 8 ? 1 : 8 });
+      },
+    });
+    const read = await huawei().readAgents(t0);
+    expect(read.agents.map((a) => a.agentId)).not.toEqual(expect.arrayContaining(['1', '70000']));
+    expect(read.agents).toHaveLength(249);
+    expect(read.unreported).toEqual(['1001']);
+  });
+
+  it('an answer naming none of the agents asked for is a failed read, not a floor gone at once', async () => {
+    sim.addFault({
+      path: HUAWEI_STATUS_PATH,
+      kind: 'mutate',
+      fn: (j) => {
+        j.resultDesc = [];
+        j.resultDatas = [];
+      },
+    });
+    const err = await sourceError(huawei().readAgents(t0));
+    expect(err.kind).toBe('incomplete');
+    expect(err.message).toContain('none of the 250 agents asked for');
+  });
+
+  it("an answer without resultCode is a schema error naming it and quoting what came instead (a gateway's page)", async () => {
+    sim.addFault({
+      path: HUAWEI_STATUS_PATH,
+      kind: 'mutate',
+      fn: (j) => {
+        for (const k of Object.keys(j)) delete j[k];
+        Object.assign(j, { error_code: 'APIGW.0308', error_msg: 'The request is throttled' });
+      },
+    });
+    const err = await sourceError(huawei().readAgents(t0));
+    expect(err.kind).toBe('schema');
+    expect(err.message).toMatch(/resultCode: missing.*APIGW\.0308.*throttled/);
   });
 
   it('an answer with neither records array is a schema error naming the field', async () => {

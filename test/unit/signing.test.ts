@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { huaweiAuthorization, huaweiNorm, huaweiTimestamp } from '#shared/vendors/huawei-sign';
 import { itnioSign } from '#shared/vendors/itnio';
@@ -39,6 +40,17 @@ describe('Huawei auth-v2', () => {
     expect(huaweiAuthorization({ ...input, headers })).toBe(
       'auth-v2/globalaktest/2024-01-01T00:00:00Z/content-length;content-type;host/946c0f882c5047f8ea1d4659755fd75cbe669ab4990ee3561895084f0b2aff41',
     );
+  });
+  it('signs a request without a body as the demo builds it: the canonical headers still end in a newline', () => {
+    // the demo's canonical request, spelled out: method, path, signed header names, each header a
+    // line, every one of them ended by a newline, then the payload only when there is one
+    const headers = { host: '10.22.26.181:28080', 'content-type': 'application/json;charset=UTF-8' };
+    const path = '/rest/cmsapp/v1/openapi/agentgroup/restreasons/1/170';
+    const canonical = `GET\n${path}\ncontent-type;host\ncontent-type:${huaweiNorm(headers['content-type'])}\nhost:${huaweiNorm(headers.host)}\n`;
+    const prefix = 'auth-v2/globalaktest/2024-01-01T00:00:00Z/content-type;host';
+    const key = createHmac('sha256', input.sk).update(prefix).digest('hex');
+    const signature = createHmac('sha256', key).update(canonical).digest('hex');
+    expect(huaweiAuthorization({ ...input, method: 'GET', path, headers, body: '' })).toBe(`${prefix}/${signature}`);
   });
   it('norm encodes what encodeURIComponent leaves alone', () => {
     expect(huaweiNorm("a!'()*~-._ b/中")).toBe('a%21%27%28%29%2A~-._%20b%2F%E4%B8%AD');
