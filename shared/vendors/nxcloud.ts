@@ -87,7 +87,10 @@ const AgentRecord = z.object({
   nickName: VendorText(TEXT_MAX.name).nullish(),
   sipNumber: z.string().nullish(),
   queueName: z.array(VendorText(TEXT_MAX.group)).nullish(),
-  /** [C] the account's enable flag (0 off, 1 on), not a live state */
+  /**
+   * [C] the account's enable flag (0 off, 1 on), not a live state. Only 0 turns an agent out: a
+   * record without it still names an account, and dropping that agent would end its alerts.
+   */
   status: LooseIntOrNull.optional(),
 });
 type AgentRecord = z.infer<typeof AgentRecord>;
@@ -180,15 +183,21 @@ export function inferNxState(
   return { state, vendorState: best.key.replace(/Duration$/, ''), secs: Math.min(windowSec, Math.round(best.secs)) };
 }
 
+/** [C] An account switched off (status 0); a record without the flag is taken as on, as ITNIO's `enable`. */
+function isDisabled(a: AgentRecord): boolean {
+  return a.status === 0;
+}
+
 /**
  * [I] Agent ids. [C] sipNumber is unique; userName is not said to be (the vendor's own example
  * has two accounts with one userName). An agent keeps its userName as id, as stored snapshots,
- * rules and silences name it, unless another listed account shares that userName: then both are
- * `userName#sipNumber`.
+ * rules and silences name it, unless another listed account that is not switched off shares that
+ * userName: then both are `userName#sipNumber`.
  */
 export function nxAgentIds(records: readonly AgentRecord[]): { idOf: Map<AgentRecord, string>; shared: Set<string> } {
+  // a disabled account is not watched: its userName does not make a watched agent's id change
   const count = new Map<string, number>();
-  for (const r of records) count.set(r.userName, (count.get(r.userName) ?? 0) + 1);
+  for (const r of records) if (!isDisabled(r)) count.set(r.userName, (count.get(r.userName) ?? 0) + 1);
   const shared = new Set([...count].filter(([, n]) => n > 1).map(([u]) => u));
   const idOf = new Map(records.map((r) => [r, shared.has(r.userName) && r.sipNumber ? `${r.userName}#${r.sipNumber}` : r.userName]));
   return { idOf, shared };
@@ -320,7 +329,7 @@ export class NxClient implements AgentReader {
     const byName = new Map<string, { a: AgentRecord; id: string }[]>();
     for (const a of listed) {
       const id = idOf.get(a) as string;
-      if (a.status !== 1 || (only && !only(id))) continue;
+      if (isDisabled(a) || (only && !only(id))) continue;
       const members = byName.get(a.userName);
       if (members) members.push({ a, id });
       else byName.set(a.userName, [{ a, id }]);

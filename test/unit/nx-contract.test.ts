@@ -16,7 +16,7 @@ interface Listed {
   userName: string;
   sipNumber?: string;
   nickName?: string;
-  status?: number;
+  status?: number | null;
 }
 
 /** A loopback NX tenant: agent/page lists `agents`; status/info answers `data` from `status(userName)`. */
@@ -223,8 +223,36 @@ describe('agent identity: sipNumber is unique, userName is not said to be', () =
     });
   });
 
+  it('an account switched off does not change the id of the one watched under the same userName', async () => {
+    const { client } = await nxTenant(
+      [
+        { userName: 'ann@x.com', sipNumber: 'NX00001' },
+        { userName: 'ann@x.com', sipNumber: 'NX00002', status: 0 },
+      ],
+      () => meal,
+    );
+    // ann keeps the id her alerts, silences and stored state name
+    expect((await client.readAgents(T)).agents.map((a) => [a.agentId, a.state])).toEqual([['ann@x.com', 'break']]);
+  });
+
   it("a record naming another agent's SIP account is not this agent's", async () => {
     const { client } = await nxTenant([{ userName: 'a', sipNumber: 'NX00001' }], () => ({ ...meal, sipNumber: 'NX00009' }));
     expect(await client.readAgents(T)).toEqual({ agents: [], unreported: ['a'] });
+  });
+});
+
+describe("agent/page's enable flag", () => {
+  it('only status 0 turns an account out: one listed with the flag null is still watched, not dropped with its alerts', async () => {
+    const { client, asked } = await nxTenant(
+      [
+        { userName: 'on@x.com', sipNumber: 'NX1' },
+        { userName: 'null@x.com', sipNumber: 'NX2', status: null },
+        { userName: 'off@x.com', sipNumber: 'NX3', status: 0 },
+      ],
+      () => meal,
+    );
+    const read = await client.readAgents(T);
+    expect(read.agents.map((a) => a.agentId).sort()).toEqual(['null@x.com', 'on@x.com']);
+    expect(asked.sort()).toEqual(['null@x.com', 'on@x.com']);
   });
 });
