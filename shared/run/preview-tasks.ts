@@ -51,7 +51,9 @@ async function observe(
   // not running: nothing can change while it stays ended, so ask only once; a suspended task with
   // an open alert is asked every run, so the alert resolves when the task completes or is cancelled
   if (prev?.ended && !waitsOnResume(prev)) return undefined;
-  const [found] = await client.listPreviewTasks({ taskId }, signal);
+  // the vendor filters by taskId as text (it is a String there): only the task asked about counts,
+  // not task 120 when asked for 12
+  const found = (await client.listPreviewTasks({ taskId }, signal)).find((t) => t.taskId === taskId);
   if (found) {
     const status = found.taskStatus ?? undefined;
     return {

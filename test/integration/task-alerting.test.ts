@@ -229,3 +229,58 @@ describe('a stalled task above its threshold', () => {
     }
   });
 });
+
+describe('a task looked up by id', () => {
+  it('is the task asked about, not another the vendor matched by text (120 for 12)', async () => {
+    // task 12 fires, then is suspended at minute 12: its alert waits for it to resume or end; the
+    // vendor types taskId as a String, and a lookup for 12 that also brings back completed task 120
+    // must not close 12's alert as completed
+    const h = await makeHarness({
+      population: (t0) => {
+        const pop = population(t0);
+        const task = dialerTask({ taskId: 12, name: 'Twelve', t0, contacts: 20, dialEverySec: 30, abnormal: () => true });
+        task.statusTimeline.push({ at: t0 + 12 * MIN, taskStatus: 15 });
+        pop.itnio!.tasks = [task];
+        return pop;
+      },
+      config: (url) => ({
+        sources: [{ id: 'itnio-main', vendor: 'itnio', baseUrl: url, secretId: 'test/itnio' }],
+        taskRules: [{ id: 'twelve', source: 'itnio-main', taskIds: [12], abnormalCount: 5 }],
+      }),
+    });
+    h.sim.addFault({
+      path: '/v3/cc/preview/query',
+      match: (b) => b.params?.taskId === 12,
+      kind: 'mutate',
+      fn: (j) => {
+        j.data.records.unshift({ ...j.data.records[0], taskId: 120, taskName: 'Hundred twenty', taskStatus: 12, finishFlag: 1 });
+        j.data.total += 1;
+      },
+    });
+    const snsClient = new SNSClient({
+      endpoint: h.sns.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'l', secretAccessKey: 'l' },
+    });
+    try {
+      const seen: string[] = [];
+      for (let m = 0; m <= 20; m++) {
+        h.clock.set(h.clock.start + m * MIN);
+        const r = await runPreviewTasks(h.config, new Date(h.clock.now()).toISOString(), h.clock.now(), {
+          store: h.store,
+          publisher: new SnsPublisher(snsClient, TOPICS),
+          readers: h.readers,
+          log: h.log,
+        });
+        for (const d of r.digests) for (const n of d.notices) seen.push(`${n.subjectId}:${n.status}`);
+      }
+      // fired, and neither closed as completed nor the source taken for down
+      expect(seen).toEqual(['12:firing']);
+      // the lookups were made (the suspended task is asked about every run), each answered with 120 first
+      expect(h.sim.requests('/v3/cc/preview/query').filter((r) => r.body.params?.taskId === 12).length).toBeGreaterThan(0);
+    } finally {
+      snsClient.destroy();
+      await h.stop();
+    }
+  });
+});
