@@ -4,6 +4,7 @@ import type { AgentState, NormalizedAgent } from '#shared/model/agent';
 import { mapLimit } from '#shared/runtime/concurrency';
 import { SourceError } from './errors';
 import {
+  cleanVendorText,
   LooseInt,
   LooseIntOrNull,
   type OutgoingRequest,
@@ -82,10 +83,15 @@ const Envelope = z.object({
   total: LooseIntOrNull.optional(),
 });
 
+/** Longer than any email address (254) or login. */
+const NX_USERNAME_MAX = 320;
+
 const AgentRecord = z.object({
-  userName: z.string().min(1),
+  // the agent's login (an email, say), sent back as is to status/info; refused past any real
+  // address's length. Its id and name are cleaned copies (`shown`)
+  userName: z.string().min(1).max(NX_USERNAME_MAX),
   nickName: VendorText(TEXT_MAX.name).nullish(),
-  sipNumber: z.string().nullish(),
+  sipNumber: z.string().max(NX_USERNAME_MAX).nullish(),
   queueName: z.array(VendorText(TEXT_MAX.group)).nullish(),
   /**
    * [C] the account's enable flag (0 off, 1 on), not a live state. Only 0 turns an agent out: a
@@ -183,6 +189,14 @@ export function inferNxState(
   return { state, vendorState: best.key.replace(/Duration$/, ''), secs: Math.min(windowSec, Math.round(best.secs)) };
 }
 
+/**
+ * Vendor text as an id or name shows it: no line breaks, controls or bidi overrides reach a message
+ * (an ordinary login is unchanged). Requests still name the account as the vendor sent it.
+ */
+function shown(text: string): string {
+  return cleanVendorText(text, NX_USERNAME_MAX);
+}
+
 /** [C] An account switched off (status 0); a record without the flag is taken as on, as ITNIO's `enable`. */
 function isDisabled(a: AgentRecord): boolean {
   return a.status === 0;
@@ -199,7 +213,9 @@ export function nxAgentIds(records: readonly AgentRecord[]): { idOf: Map<AgentRe
   const count = new Map<string, number>();
   for (const r of records) if (!isDisabled(r)) count.set(r.userName, (count.get(r.userName) ?? 0) + 1);
   const shared = new Set([...count].filter(([, n]) => n > 1).map(([u]) => u));
-  const idOf = new Map(records.map((r) => [r, shared.has(r.userName) && r.sipNumber ? `${r.userName}#${r.sipNumber}` : r.userName]));
+  const idOf = new Map(
+    records.map((r) => [r, shared.has(r.userName) && r.sipNumber ? `${shown(r.userName)}#${shown(r.sipNumber)}` : shown(r.userName)]),
+  );
   return { idOf, shared };
 }
 
@@ -351,7 +367,7 @@ export class NxClient implements AgentReader {
       agents.push({
         source: this.source,
         agentId: id,
-        name: a.nickName || a.userName,
+        name: a.nickName || shown(a.userName),
         groups: a.queueName ?? [],
         state: inferred.state,
         vendorState: inferred.vendorState,

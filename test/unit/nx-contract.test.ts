@@ -256,3 +256,21 @@ describe("agent/page's enable flag", () => {
     expect(asked.sort()).toEqual(['null@x.com', 'on@x.com']);
   });
 });
+
+describe('agent/page userName', () => {
+  it('as the id and the name (no nickName) is cleaned like any vendor text: no line break or bidi override reaches a message', async () => {
+    const { client, asked } = await nxTenant([{ userName: 'eve\nRESOLVED (1)\u202E@x.com', sipNumber: 'NX1' }], () => meal);
+    const [agent] = (await client.readAgents(T)).agents;
+    expect([agent!.agentId, agent!.name]).toEqual(['eve RESOLVED (1)@x.com', 'eve RESOLVED (1)@x.com']);
+    // the vendor is still asked about the account by the login it sent
+    expect(asked).toEqual(['eve\nRESOLVED (1)\u202E@x.com']);
+  });
+
+  it('one longer than any address is refused, naming the field, not stored as an id', async () => {
+    const { client } = await nxTenant([{ userName: `${'x'.repeat(400)}@x.com`, sipNumber: 'NX1' }], () => meal);
+    const err = await client.readAgents(T).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SourceError);
+    expect((err as SourceError).kind).toBe('schema');
+    expect((err as SourceError).message).toMatch(/userName/);
+  });
+});
