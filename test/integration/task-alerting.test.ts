@@ -183,6 +183,34 @@ describe('preview-task alerting', () => {
   });
 });
 
+/**
+ * Runs preview-tasks once a minute for minutes 0..last on a harness of its own, then stops it:
+ * each notice as `label(minute, notice)`.
+ */
+async function noticesOverMinutes(h: Harness, last: number, label: (m: number, n: { subjectId: string; status: string }) => string) {
+  const snsClient = new SNSClient({
+    endpoint: h.sns.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'l', secretAccessKey: 'l' },
+  });
+  const seen: string[] = [];
+  try {
+    for (let m = 0; m <= last; m++) {
+      h.clock.set(h.clock.start + m * MIN);
+      const r = await runPreviewTasks(h.config, new Date(h.clock.now()).toISOString(), h.clock.now(), {
+        store: h.store,
+        publisher: new SnsPublisher(snsClient, TOPICS),
+        readers: h.readers,
+        log: h.log,
+      });
+      for (const d of r.digests) for (const n of d.notices) seen.push(label(m, n));
+    }
+  } finally {
+    snsClient.destroy();
+  }
+  return seen;
+}
+
 describe('a stalled task above its threshold', () => {
   it('keeps repeating while nothing changes', async () => {
     // 20 contacts, all abnormal, done dialling within 11 minutes: after that the counts never move
@@ -197,23 +225,8 @@ describe('a stalled task above its threshold', () => {
         taskRules: [{ id: 'stalled', source: 'itnio-main', taskIds: [800], abnormalCount: 5, repeatEvery: '5m' }],
       }),
     });
-    const snsClient = new SNSClient({
-      endpoint: h.sns.endpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'l', secretAccessKey: 'l' },
-    });
     try {
-      const seen: string[] = [];
-      for (let m = 0; m <= 30; m++) {
-        h.clock.set(h.clock.start + m * MIN);
-        const r = await runPreviewTasks(h.config, new Date(h.clock.now()).toISOString(), h.clock.now(), {
-          store: h.store,
-          publisher: new SnsPublisher(snsClient, TOPICS),
-          readers: h.readers,
-          log: h.log,
-        });
-        for (const d of r.digests) for (const n of d.notices) seen.push(`${m}:${n.status}`);
-      }
+      const seen = await noticesOverMinutes(h, 30, (m, n) => `${m}:${n.status}`);
       const fired = Number(seen[0]!.split(':')[0]);
       expect(seen[0]).toMatch(/:firing$/);
       // repeats every 5 minutes, including long after the last contact ended (minute ~11)
@@ -224,7 +237,6 @@ describe('a stalled task above its threshold', () => {
           .map((m) => `${m}:repeat`),
       );
     } finally {
-      snsClient.destroy();
       await h.stop();
     }
   });
@@ -257,29 +269,13 @@ describe('a task looked up by id', () => {
         j.data.total += 1;
       },
     });
-    const snsClient = new SNSClient({
-      endpoint: h.sns.endpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'l', secretAccessKey: 'l' },
-    });
     try {
-      const seen: string[] = [];
-      for (let m = 0; m <= 20; m++) {
-        h.clock.set(h.clock.start + m * MIN);
-        const r = await runPreviewTasks(h.config, new Date(h.clock.now()).toISOString(), h.clock.now(), {
-          store: h.store,
-          publisher: new SnsPublisher(snsClient, TOPICS),
-          readers: h.readers,
-          log: h.log,
-        });
-        for (const d of r.digests) for (const n of d.notices) seen.push(`${n.subjectId}:${n.status}`);
-      }
+      const seen = await noticesOverMinutes(h, 20, (_, n) => `${n.subjectId}:${n.status}`);
       // fired, and neither closed as completed nor the source taken for down
       expect(seen).toEqual(['12:firing']);
       // the lookups were made (the suspended task is asked about every run), each answered with 120 first
       expect(h.sim.requests('/v3/cc/preview/query').filter((r) => r.body.params?.taskId === 12).length).toBeGreaterThan(0);
     } finally {
-      snsClient.destroy();
       await h.stop();
     }
   });
