@@ -253,7 +253,7 @@ export class HuaweiClient implements AgentReader {
       throw new SourceError(
         this.source,
         'schema',
-        `${what}: resultCode: missing, the answer is not the status interface's (it said: ${cleanVendorText(JSON.stringify(json) ?? '', TEXT_MAX.reason)})`,
+        `${what}: resultCode: missing, the answer is not the status interface's (it said: ${cleanVendorText((JSON.stringify(json) ?? '').slice(0, 4 * TEXT_MAX.reason), TEXT_MAX.reason)})`,
       );
     const ok = env.resultCode !== undefined ? env.resultCode === '0100000' : env.result === '0';
     if (!ok)

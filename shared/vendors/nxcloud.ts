@@ -367,7 +367,8 @@ export class NxClient implements AgentReader {
       agents.push({
         source: this.source,
         agentId: id,
-        name: a.nickName || shown(a.userName),
+        // an unshared id is the shown userName already: cleaned once per agent, not twice
+        name: a.nickName || (shared.has(a.userName) ? shown(a.userName) : id),
         groups: a.queueName ?? [],
         state: inferred.state,
         vendorState: inferred.vendorState,
